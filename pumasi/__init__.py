@@ -1,0 +1,140 @@
+"""pumasi: links volunteers' activity records into Korea's 1365 volunteer portal."""
+import logging
+import os
+import secrets
+
+from flask import Flask, render_template
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFError, CSRFProtect
+
+from . import db as database
+from . import settings
+from .identity import Vault
+
+log = logging.getLogger(__name__)
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+csrf = CSRFProtect()
+login_manager = LoginManager()
+
+
+def _instance_secret(app, name, make):
+    """Read a development secret from instance/, creating it (mode 0600) the first time."""
+    path = os.path.join(app.instance_path, name)
+    if not os.path.exists(path):
+        log.warning("%s is not set: generating a development value into %s", name.upper(), path)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(make())
+    with open(path) as f:
+        return f.read().strip()
+
+
+def _configure(app, test_config):
+    """Settings from the environment (or test_config), with derived defaults filled in."""
+    config = settings.from_environ()
+    config.update(test_config or {})
+    app.config.update(config)
+    instance = app.instance_path
+    app.config["DATABASE_URL"] = config["DATABASE_URL"] or f"sqlite:///{os.path.join(instance, 'pumasi.db')}"
+    app.config["PORTAL_URL"] = config["PORTAL_URL"] or f"http://127.0.0.1:{config['SIM1365_PORT']}"
+    app.config["SIM1365_DB"] = config["SIM1365_DB"] or os.path.join(instance, "sim1365.db")
+    production = config["ENV"] == "production"
+    for key, name, make in (("SECRET_KEY", "secret_key", lambda: secrets.token_hex(32)),
+                            ("RRN_KEYS", "rrn_keys", Vault.generate_key)):
+        if not app.config[key]:
+            if production:
+                raise RuntimeError(f"PUMASI_{key} must be set in production")
+            app.config[key] = _instance_secret(app, name, make)
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=app.config["SESSION_COOKIE_SECURE"],
+        WTF_CSRF_TIME_LIMIT=None,
+        MAX_CONTENT_LENGTH=5 * 1024 * 1024,
+    )
+
+
+def _security_headers(response):
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    return response
+
+
+def _error_pages(app):
+    def page(status, title, message):
+        return render_template("error.html", status=status, title=title, message=message), status
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc):
+        return page(400, "요청이 만료되었습니다", "페이지를 새로 고친 뒤 다시 시도해 주세요.")
+
+    @app.errorhandler(400)
+    def bad_request(exc):
+        return page(400, "잘못된 요청입니다", "입력한 내용을 확인해 주세요.")
+
+    @app.errorhandler(403)
+    def forbidden(exc):
+        return page(403, "접근 권한이 없습니다", "이 페이지를 볼 수 있는 권한이 없습니다.")
+
+    @app.errorhandler(404)
+    def not_found(exc):
+        return page(404, "페이지를 찾을 수 없습니다", "주소를 확인해 주세요.")
+
+    @app.errorhandler(405)
+    def not_allowed(exc):
+        return page(405, "허용되지 않는 요청입니다", "주소를 확인해 주세요.")
+
+    @app.errorhandler(413)
+    def too_large(exc):
+        return page(413, "파일이 너무 큽니다", "5MB 이하의 파일만 올릴 수 있습니다.")
+
+    @app.errorhandler(500)
+    def server_error(exc):
+        return page(500, "일시적인 오류가 발생했습니다", "잠시 후 다시 시도해 주세요. 계속되면 기술지원으로 문의해 주세요.")
+
+
+def create_app(test_config=None):
+    """Build the web app: settings, database, log-in, CSRF, blueprints, CLI."""
+    instance = (test_config or {}).get("INSTANCE_PATH") or os.environ.get("PUMASI_INSTANCE_PATH") \
+        or os.path.join(ROOT, "instance")
+    app = Flask(__name__, instance_path=os.path.abspath(instance),
+                template_folder=os.path.join(ROOT, "templates"), static_folder=os.path.join(ROOT, "static"))
+    os.makedirs(app.instance_path, exist_ok=True)
+    _configure(app, test_config)
+
+    database.init_app(app)
+    app.extensions["rrn_vault"] = Vault.from_setting(app.config["RRN_KEYS"])
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "로그인이 필요합니다."
+
+    from .models import Member
+
+    @login_manager.user_loader
+    def load_user(user_id):
+        member = Member.get_or_none(Member.id == int(user_id)) if user_id.isdigit() else None
+        return member if member is not None and member.is_active else None
+
+    from .views import auth, help, mypage
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(mypage.bp)
+    app.register_blueprint(help.bp)
+
+    from . import cli
+    cli.init_app(app)
+
+    from .templating import init_app as init_templating
+    init_templating(app)
+    app.after_request(_security_headers)
+    _error_pages(app)
+    return app

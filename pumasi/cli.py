@@ -1,0 +1,174 @@
+"""Command line: init-db, seed-demo, create-user, rrn rotate-key, linkage sweep, sim1365, up."""
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import click
+from flask import current_app
+from flask.cli import AppGroup, with_appcontext
+
+from . import audit, demo, migrations, sim1365
+from .db import db
+from .models import ROLES, Identity, Member, Site
+from .queue import embedded_command, embedded_paths, wait_for
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db():
+    """Create or upgrade the schema (safe to run twice)."""
+    with db.connection_context():
+        before, after = migrations.upgrade()
+    click.echo(f"schema version {before} -> {after}" if before != after else f"schema is up to date ({after})")
+
+
+@click.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="only when the database has no members yet")
+@with_appcontext
+def seed_demo(if_empty):
+    """Create the demo world (idempotent) and the simulator's demo accounts."""
+    with db.connection_context():
+        if if_empty and Member.select().exists():
+            click.echo("members exist: demo world not seeded")
+            return
+        demo.seed(sim_db=current_app.config["SIM1365_DB"])
+    click.echo("demo world ready: admin, site1, site2, vol1, vol2, vol3 (password pumasi-demo)")
+
+
+@click.command("create-user")
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--username", required=True)
+@click.option("--name", required=True)
+@click.option("--site", "site_name", default=None, help="site (활동처) name, for --role site")
+@click.option("--password-stdin", is_flag=True, help="read the password from standard input")
+@with_appcontext
+def create_user(role, username, name, site_name, password_stdin):
+    """Create a member (the first operator of a real deployment, for instance)."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("password", hide_input=True, confirmation_prompt=True)
+    if len(password) < 8:
+        raise click.ClickException("the password must have at least 8 characters")
+    if role == "site" and not site_name:
+        raise click.ClickException("--site is required for a site manager")
+    with db.connection_context(), db.atomic():
+        if Member.select().where(Member.username == username).exists():
+            raise click.ClickException(f"username {username!r} exists already")
+        site = Site.get_or_create(name=site_name)[0] if site_name else None
+        member = Member(username=username, name=name, role=role, site=site)
+        member.set_password(password)
+        member.save()
+        audit.record("member.create", target=member, detail=f"role {role} (command line)")
+    click.echo(f"created {role} {username}")
+
+
+rrn_cli = AppGroup("rrn", help="The RRN vault.")
+
+
+@rrn_cli.command("rotate-key")
+def rotate_key():
+    """Re-encrypt every stored RRN under the first key of PUMASI_RRN_KEYS."""
+    vault = current_app.extensions["rrn_vault"]
+    count = 0
+    with db.connection_context():
+        for identity in Identity.select(Identity.id, Identity.rrn_token):
+            with db.atomic():
+                Identity.update(rrn_token=vault.rotate(identity.rrn_token)) \
+                    .where(Identity.id == identity.id).execute()
+            count += 1
+        audit.record("rrn.rotate", detail=f"{count} identities re-encrypted")
+    click.echo(f"re-encrypted {count} identities")
+
+
+linkage_cli = AppGroup("linkage", help="The linkage queue.")
+
+
+@linkage_cli.command("sweep")
+def sweep_command():
+    """Re-queue link requests that stalled (lost jobs, dead workers, Redis outages)."""
+    from .jobs import sweep
+    click.echo(f"re-queued {sweep(current_app._get_current_object())} requests")
+
+
+def _spawn(name, argv, env, children):
+    process = subprocess.Popen(argv, env=env)
+    children.append((name, process))
+    return process
+
+
+def _stop(children):
+    for _, process in reversed(children):
+        if process.poll() is None:
+            process.terminate()
+    deadline = time.monotonic() + 10
+    for _, process in reversed(children):
+        try:
+            process.wait(max(deadline - time.monotonic(), 0.1))
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@click.command("up")
+@click.option("--workers", default=1, show_default=True, help="RQ worker processes")
+@with_appcontext
+def up(workers):
+    """Run everything: embedded Redis (if REDIS_URL is unset), 1365 simulator, worker(s), web."""
+    config = current_app.config
+    instance = current_app.instance_path
+    env = dict(os.environ, PUMASI_INSTANCE_PATH=instance, PUMASI_SIM1365_DB=config["SIM1365_DB"],
+               PYTHONUNBUFFERED="1")
+    children = []
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        if not config["REDIS_URL"]:
+            sock = embedded_paths(instance)["sock"]
+            url = f"unix://{sock}"
+            try:
+                wait_for(url, 0.2)
+            except RuntimeError:
+                _spawn("redis", embedded_command(instance, daemonize=False), env, children)
+                wait_for(url)
+            env["REDIS_URL"] = url
+        if not os.environ.get("PUMASI_1365_URL"):
+            _spawn("sim1365", [sys.executable, "-m", "pumasi.sim1365", "serve", "--host", "127.0.0.1",
+                               "--port", str(config["SIM1365_PORT"]), "--db", config["SIM1365_DB"]],
+                   env, children)
+        for _ in range(workers):
+            _spawn("worker", [sys.executable, "worker.py"], env, children)
+        bind = f"{config['HOST']}:{config['PORT']}"
+        _spawn("web", [sys.executable, "-m", "gunicorn", "--workers", "2", "--threads", "4", "--bind", bind,
+                       "--control-socket", os.path.join(instance, "gunicorn.ctl"), "--access-logfile", "-", "app:app"], env, children)
+        click.echo(f"\n  pumasi: http://{bind}/\n  1365 simulator: {config['PORTAL_URL']}\n"
+                   f"  log-ins (password {demo.PASSWORD}): vol1, vol2, vol3 (volunteers), "
+                   f"site1, site2 (sites), admin (operator)\n  Ctrl-C stops everything.\n")
+        while True:
+            for name, process in children:
+                if process.poll() is not None:
+                    raise click.ClickException(f"{name} stopped (exit {process.returncode})")
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        click.echo("stopping…")
+    finally:
+        _stop(children)
+
+
+@click.group("sim1365")
+@click.option("--db", envvar="PUMASI_SIM1365_DB", default=None, help="store path (default: SIM1365_DB)")
+@click.pass_context
+@with_appcontext
+def sim_cli(ctx, db):
+    """The 1365 simulator: accounts, faults, serve (its store defaults to this app's SIM1365_DB)."""
+    ctx.meta["sim1365.db"] = db or current_app.config["SIM1365_DB"]
+
+
+for _command in sim1365.cli.commands.values():
+    sim_cli.add_command(_command)
+
+
+def init_app(app):
+    """Register the commands."""
+    for command in (init_db, seed_demo, create_user, rrn_cli, linkage_cli, up, sim_cli):
+        app.cli.add_command(command)

@@ -1,0 +1,108 @@
+"""RQ jobs: take ids, give the linkage domain an app, a connection and the next step's schedule."""
+import logging
+import threading
+from datetime import timedelta
+
+from flask import current_app, has_app_context
+from redis import RedisError
+
+from . import linkage
+from .db import db
+from .portal1365 import Portal1365
+from .queue import connection, get_queue
+
+log = logging.getLogger(__name__)
+
+_standalone_app = None
+_lock = threading.Lock()
+
+
+def _application():
+    """The current app, or one built once per process (so a plain `rq worker` runs these jobs)."""
+    global _standalone_app
+    if has_app_context():
+        return current_app._get_current_object()
+    with _lock:
+        if _standalone_app is None:
+            from . import create_app
+            _standalone_app = create_app()
+    return _standalone_app
+
+
+def _portal(app):
+    portal = app.extensions.get("portal1365")
+    if portal is None:
+        portal = app.extensions["portal1365"] = Portal1365.from_config(app.config)
+    return portal
+
+
+def _enqueue(app, func_name, request_id, delay):
+    queue = get_queue(app)
+    options = {"job_timeout": 600, "result_ttl": 0, "failure_ttl": 86400}
+    if delay and delay > 0:
+        queue.enqueue_in(timedelta(seconds=delay), func_name, request_id, **options)
+    else:
+        queue.enqueue(func_name, request_id, **options)
+
+
+def _schedule(app, request_id, step):
+    """Put the next step on the queue; if Redis is down the sweeper will pick the request up."""
+    try:
+        if step.submit_in is not None:
+            _enqueue(app, "pumasi.jobs.submit_request", request_id, step.submit_in)
+        if step.poll_in is not None:
+            _enqueue(app, "pumasi.jobs.poll_request", request_id, step.poll_in)
+    except (RedisError, OSError) as exc:
+        log.warning("could not schedule link request %s (%s); the sweeper will", request_id, exc)
+
+
+def submit_request(request_id):
+    """Send a request's queued dates to 1365."""
+    app = _application()
+    with app.app_context(), db.connection_context():
+        step = linkage.submit_batch(request_id, _portal(app), app.extensions["rrn_vault"], app.config)
+        _schedule(app, request_id, step)
+
+
+def poll_request(request_id):
+    """Fetch and apply 1365's answers for a request's submitted dates."""
+    app = _application()
+    with app.app_context(), db.connection_context():
+        step = linkage.poll_answers(request_id, _portal(app), app.config)
+        _schedule(app, request_id, step)
+
+
+def enqueue_request(app, request_id):
+    """After the request is committed, queue its first step; False if Redis is unreachable."""
+    try:
+        _enqueue(app, "pumasi.jobs.submit_request", request_id, 0)
+    except (RedisError, OSError) as exc:
+        log.warning("queue unreachable for link request %s (%s); the sweeper will send it", request_id, exc)
+        return False
+    linkage.mark_enqueued(request_id, app.config["LINK_STALL_AFTER"])
+    return True
+
+
+def sweep(app):
+    """Re-queue every stalled request (lost job, killed worker, Redis down at request time)."""
+    with app.app_context(), db.connection_context():
+        stalled = linkage.stalled_requests()
+        for request in stalled:
+            if not enqueue_request(app, request.id):
+                break
+    return len(stalled)
+
+
+def sweep_forever(app, stop):
+    """Sweep every LINK_SWEEP_INTERVAL seconds until stop is set; one sweeper at a time per Redis."""
+    interval = app.config["LINK_SWEEP_INTERVAL"]
+    while not stop.wait(interval):
+        try:
+            if connection(app).set("pumasi:sweep-lock", "1", nx=True, ex=max(int(interval) - 1, 1)):
+                count = sweep(app)
+                if count:
+                    log.info("sweeper re-queued %d link requests", count)
+        except (RedisError, OSError) as exc:
+            log.warning("sweeper: queue unreachable (%s)", exc)
+        except Exception:
+            log.exception("sweeper failed")

@@ -1,0 +1,35 @@
+"""Schema creation and upgrades: a fresh database gets today's tables, an older one its migrations."""
+from playhouse.migrate import SchemaMigrator
+
+from .db import db
+from .models import MODELS, SchemaVersion
+
+# Each later schema change is appended as (number, function(migrator)) using playhouse.migrate,
+# and the models are changed to match. Never "delete your database".
+MIGRATIONS = []
+
+LATEST = max((number for number, _ in MIGRATIONS), default=1)
+
+
+def current_version():
+    """The schema version of the database, or 0 when it has no schema yet."""
+    if not SchemaVersion.table_exists():
+        return 0
+    row = SchemaVersion.select().order_by(SchemaVersion.version.desc()).first()
+    return row.version if row else 0
+
+
+def upgrade():
+    """Create or upgrade the schema; safe to run any number of times. Returns (before, after)."""
+    with db.atomic():
+        before = current_version()
+        if before == 0:
+            db.create_tables(MODELS, safe=True)
+            SchemaVersion.create(version=LATEST)
+            return before, LATEST
+        migrator = SchemaMigrator.from_database(db.obj)
+        for number, migrate in MIGRATIONS:
+            if number > before:
+                migrate(migrator)
+                SchemaVersion.create(version=number)
+    return before, current_version()

@@ -1,0 +1,169 @@
+"""The data: members, sites, activities, participations, daily logs, identity, linkage and audit."""
+from datetime import datetime, timedelta, timezone
+
+from flask_login import UserMixin
+from peewee import (BooleanField, CharField, DateField, DateTimeField, ForeignKeyField, IntegerField,
+                    Model, TextField, TimeField)
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .db import db
+
+KST = timezone(timedelta(hours=9))
+
+ROLES = ("volunteer", "site", "operator")
+
+# DailyLog.link_state: where one date stands with 1365.
+UNSENT, PENDING, SUCCEEDED, FAILED = "unsent", "pending", "succeeded", "failed"
+
+
+def utcnow():
+    """Now, as a naive UTC datetime (how every timestamp is stored)."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def today_kst():
+    """Today's date in Korea, the date every 'not in the future' rule means."""
+    return datetime.now(KST).date()
+
+
+class BaseModel(Model):
+    class Meta:
+        database = db
+        legacy_table_names = False
+
+
+class Site(BaseModel):
+    """An activity site (활동처)."""
+
+    name = CharField(max_length=100, unique=True)
+    phone = CharField(max_length=30, default="")
+    created_at = DateTimeField(default=utcnow)
+
+
+class Member(UserMixin, BaseModel):
+    """A person who logs in: a volunteer, a site manager or an operator."""
+
+    username = CharField(max_length=40, unique=True)
+    password_hash = CharField(max_length=255)
+    name = CharField(max_length=50)
+    role = CharField(max_length=10, index=True)
+    phone = CharField(max_length=30, default="")
+    email = CharField(max_length=120, default="")
+    site = ForeignKeyField(Site, null=True, backref="managers", on_delete="SET NULL")
+    active = BooleanField(default=True)
+    removed_at = DateTimeField(null=True)
+    created_at = DateTimeField(default=utcnow)
+
+    @property
+    def is_active(self):
+        return self.active and self.removed_at is None
+
+    def set_password(self, password):
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password):
+        return check_password_hash(self.password_hash, password)
+
+
+class Activity(BaseModel):
+    """A volunteer programme (봉사활동) run by a site."""
+
+    site = ForeignKeyField(Site, backref="activities", on_delete="RESTRICT")
+    category = CharField(max_length=20)
+    title = CharField(max_length=200)
+    location = CharField(max_length=100, default="")
+    start_date = DateField(index=True)
+    end_date = DateField()
+    created_at = DateTimeField(default=utcnow)
+
+
+class Participation(BaseModel):
+    """One volunteer in one activity (a row of 활동내역)."""
+
+    activity = ForeignKeyField(Activity, backref="participations", on_delete="RESTRICT")
+    volunteer = ForeignKeyField(Member, backref="participations", on_delete="RESTRICT")
+    # Linked to 1365 the old whole-period way: shows 연계완료 until an operator links it per date.
+    legacy_linked = BooleanField(default=False)
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("activity", "volunteer"), True),)
+
+
+class DailyLog(BaseModel):
+    """One date of one participation (상세봉사내역), and where it stands with 1365."""
+
+    participation = ForeignKeyField(Participation, backref="daily_logs", on_delete="RESTRICT")
+    date = DateField()
+    start = TimeField(formats=["%H:%M:%S", "%H:%M"])
+    end = TimeField(formats=["%H:%M:%S", "%H:%M"])
+    minutes = IntegerField()
+    link_state = CharField(max_length=10, default=UNSENT, index=True)
+    result_code = IntegerField(null=True)
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("participation", "date"), False),)
+
+
+class Identity(BaseModel):
+    """A volunteer's verified RRN (본인인증), encrypted; only the masked form is ever shown."""
+
+    member = ForeignKeyField(Member, unique=True, backref="identities", on_delete="CASCADE")
+    rrn_token = TextField()
+    rrn_masked = CharField(max_length=14)
+    verified_at = DateTimeField(default=utcnow)
+
+
+class LinkRequest(BaseModel):
+    """One ask to send dates of a participation to 1365 (연계신청, 재연계, or an operator's)."""
+
+    participation = ForeignKeyField(Participation, backref="link_requests", on_delete="RESTRICT")
+    requested_by = ForeignKeyField(Member, null=True, on_delete="SET NULL")
+    kind = CharField(max_length=10, default="request")
+    created_at = DateTimeField(default=utcnow)
+    # When a job last took it up or should next; the sweeper re-queues what stalls.
+    next_check_at = DateTimeField(default=utcnow, index=True)
+    enqueued_at = DateTimeField(null=True)
+    finished_at = DateTimeField(null=True, index=True)
+
+
+class LinkAttempt(BaseModel):
+    """One try of one date at 1365, under a unique ref; 1365's answer when it comes."""
+
+    daily_log = ForeignKeyField(DailyLog, backref="attempts", on_delete="CASCADE")
+    request = ForeignKeyField(LinkRequest, backref="attempts", on_delete="CASCADE")
+    ref = CharField(max_length=64, unique=True)
+    try_no = IntegerField(default=1)
+    # queued -> submitted -> answered; errors counts failed network tries of this ref.
+    state = CharField(max_length=10, default="queued", index=True)
+    errors = IntegerField(default=0)
+    code = IntegerField(null=True)
+    message = CharField(max_length=300, null=True)
+    created_at = DateTimeField(default=utcnow)
+    submitted_at = DateTimeField(null=True)
+    answered_at = DateTimeField(null=True)
+
+
+class AuditLog(BaseModel):
+    """Who did what to whom, when; never an RRN."""
+
+    at = DateTimeField(default=utcnow, index=True)
+    actor = ForeignKeyField(Member, null=True, on_delete="SET NULL", backref="+")
+    actor_name = CharField(max_length=60, default="")
+    action = CharField(max_length=40, index=True)
+    target_type = CharField(max_length=30, default="")
+    target_id = IntegerField(null=True)
+    detail = TextField(default="")
+    ip = CharField(max_length=45, default="")
+
+
+class SchemaVersion(BaseModel):
+    """The applied migration number."""
+
+    version = IntegerField()
+
+
+MODELS = [Site, Member, Activity, Participation, DailyLog, Identity, LinkRequest, LinkAttempt,
+          AuditLog, SchemaVersion]

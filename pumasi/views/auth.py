@@ -1,0 +1,60 @@
+"""Log-in and log-out."""
+from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_user, logout_user
+
+from ..forms import LoginForm
+from ..models import Member
+
+bp = Blueprint("auth", __name__)
+
+HOME = {"volunteer": "mypage.index", "site": "auth.home", "operator": "auth.home"}
+
+
+def home_url(member):
+    """Where a member lands after log-in."""
+    return url_for(HOME.get(member.role, "auth.home"))
+
+
+@bp.route("/")
+def index():
+    """The front door: the log-in page, or the member's home."""
+    if current_user.is_authenticated:
+        return redirect(home_url(current_user))
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Log in with 아이디 and 비밀번호."""
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        member = Member.get_or_none(Member.username == form.username.data.strip())
+        if member is not None and member.is_active and member.check_password(form.password.data):
+            session.clear()  # a fresh session at log-in (no fixation)
+            login_user(member)
+            target = request.args.get("next", "")
+            if not target.startswith("/") or target.startswith("//") or "\\" in target:
+                target = home_url(member)
+            return redirect(target, 303)
+        form.password.errors.append("아이디 또는 비밀번호가 올바르지 않습니다.")
+        status = 401
+    elif request.method == "POST":
+        status = 400
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    """Log out."""
+    logout_user()
+    session.clear()
+    return redirect(url_for("auth.login"), 303)
+
+
+@bp.route("/home")
+def home():
+    """A landing page for members whose own pages come later."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    return render_template("home.html")

@@ -1,0 +1,171 @@
+"""마이페이지 for volunteers: 활동내역확인, 연계신청, 본인인증, results, 재연계, 본인인증 초기화."""
+from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from .. import htmx, identity, linkage
+from ..forms import IdentityForm
+from ..jobs import enqueue_request
+from ..models import Identity
+from . import role_required
+
+bp = Blueprint("mypage", __name__, url_prefix="/mypage")
+
+
+@bp.before_request
+@role_required("volunteer")
+def _volunteers_only():
+    """Every page here is a volunteer's own."""
+
+
+def _own(participation_id):
+    participation = linkage.participation_of(current_user.id, participation_id)
+    if participation is None:
+        abort(404)
+    return participation
+
+
+def _row_response(participation, status=200):
+    response = make_response(render_template(
+        "mypage/_row.html", p=participation, s=linkage.summary(participation),
+        poll_seconds=current_app.config["ROW_POLL_SECONDS"]), status)
+    response.vary.add("HX-Request")
+    return response
+
+
+def _identity_modal(form=None, status=200, participation_id=None):
+    form = form or IdentityForm()
+    return htmx.modal("mypage/_identity_modal.html", status=status, form=form,
+                      participation_id=participation_id)
+
+
+def _send(participation, kind):
+    """Make the request and queue it; returns the request or None when nothing was left to send."""
+    link_request = linkage.request_linkage(participation, current_user._get_current_object(), kind=kind)
+    if link_request is not None:
+        enqueue_request(current_app, link_request.id)
+    return link_request
+
+
+@bp.route("/")
+def index():
+    """마이페이지: the menu."""
+    mine = Identity.get_or_none(Identity.member == current_user.id)
+    return render_template("mypage/index.html", identity=mine)
+
+
+@bp.route("/activities")
+def activities():
+    """활동내역확인: the volunteer's participations, newest first, 20 a page."""
+    page = request.args.get("page", 1, type=int) or 1
+    size = current_app.config["PAGE_SIZE"]
+    total, rows = linkage.volunteer_page(current_user.id, max(page, 1), size)
+    pages = max((total + size - 1) // size, 1)
+    if page < 1 or page > pages:
+        return redirect(url_for(".activities"))
+    return htmx.render("mypage/activities.html", "mypage/_table.html", total=total, rows=rows,
+                       page=page, pages=pages, poll_seconds=current_app.config["ROW_POLL_SECONDS"])
+
+
+@bp.route("/participations/<int:participation_id>/row")
+def row(participation_id):
+    """One row of the table; a 연계중 row asks for it every few seconds until it settles."""
+    return _row_response(_own(participation_id))
+
+
+@bp.route("/participations/<int:participation_id>/link", methods=["POST"])
+def link(participation_id):
+    """연계신청: no daily logs → the notice; no 본인인증 → its modal; else the request."""
+    participation = _own(participation_id)
+    try:
+        _send(participation, "request")
+    except linkage.NoDailyLogs:
+        return htmx.modal("mypage/_nodetail_modal.html")
+    except linkage.IdentityRequired:
+        return _identity_modal(participation_id=participation.id)
+    if not htmx.is_fragment_request():
+        return redirect(url_for(".activities"), 303)
+    return _row_response(participation)
+
+
+@bp.route("/link", methods=["POST"])
+def link_selected():
+    """연계신청 for every checked row at once."""
+    ids = request.form.getlist("participation_ids", type=int)[:200]
+    if not ids:
+        return htmx.modal("mypage/_notice_modal.html", status=422, title="선택된 활동이 없습니다",
+                          message="연계신청할 활동을 선택해 주세요.")
+    if not Identity.select().where(Identity.member == current_user.id).exists():
+        return _identity_modal()
+    participations = [_own(participation_id) for participation_id in dict.fromkeys(ids)]
+    sent, nothing, no_detail = [], [], []
+    for participation in participations:
+        try:
+            (sent if _send(participation, "request") else nothing).append(participation)
+        except linkage.NoDailyLogs:
+            no_detail.append(participation)
+    response = htmx.modal("mypage/_bulk_modal.html", sent=sent, nothing=nothing, no_detail=no_detail)
+    return htmx.trigger(response, "rows-changed")
+
+
+@bp.route("/participations/<int:participation_id>/result")
+def result(participation_id):
+    """The per-date results of a 연계완료/연계실패 row, with the 1365 result-code guide."""
+    participation = _own(participation_id)
+    summary = linkage.summary(participation)
+    rows = linkage.date_rows(participation)
+    codes = [(code, linkage.message_for(code, current_app.config))
+             for code in sorted(linkage.MESSAGES)]
+    return htmx.render("mypage/result.html", "mypage/_result_modal.html", p=participation, s=summary,
+                       rows=rows, codes=codes)
+
+
+@bp.route("/participations/<int:participation_id>/relink", methods=["POST"])
+def relink(participation_id):
+    """재연계: send again only the dates that did not succeed."""
+    participation = _own(participation_id)
+    try:
+        _send(participation, "relink")
+    except linkage.NoDailyLogs:
+        return htmx.modal("mypage/_nodetail_modal.html")
+    except linkage.IdentityRequired:
+        return _identity_modal(participation_id=participation.id)
+    if not htmx.is_fragment_request():
+        return redirect(url_for(".activities"), 303)
+    response = _row_response(participation)
+    response.headers["HX-Retarget"] = f"#p-{participation.id}"
+    response.headers["HX-Reswap"] = "outerHTML"
+    return htmx.trigger(response, "modal-close")
+
+
+@bp.route("/identity", methods=["GET", "POST"])
+def verify():
+    """본인인증: the RRN, asked once, kept encrypted, shown only masked."""
+    form = IdentityForm()
+    participation_id = request.values.get("participation_id", type=int)
+    if request.method == "POST":
+        if not form.validate():
+            if htmx.is_fragment_request():
+                return _identity_modal(form, 422, participation_id)
+            return render_template("mypage/identity.html", form=form), 422
+        vault = current_app.extensions["rrn_vault"]
+        linkage.save_identity(current_user._get_current_object(), vault.encrypt(form.rrn),
+                              identity.mask(form.rrn), current_user._get_current_object(), request.remote_addr)
+        form.rrn = None
+        if htmx.is_fragment_request():
+            return htmx.modal("mypage/_identity_done_modal.html")
+        return redirect(url_for(".activities"), 303)
+    if htmx.is_fragment_request():
+        return _identity_modal(form, participation_id=participation_id)
+    return render_template("mypage/identity.html", form=form)
+
+
+@bp.route("/identity/reset", methods=["GET", "POST"])
+def reset():
+    """본인인증 초기화: confirm, then delete the stored RRN."""
+    if request.method == "GET":
+        return htmx.render("mypage/reset.html", "mypage/_reset_modal.html")
+    linkage.reset_identity(current_user._get_current_object(), current_user._get_current_object(),
+                           request.remote_addr)
+    if htmx.is_fragment_request():
+        return htmx.modal("mypage/_reset_done_modal.html")
+    return redirect(url_for(".index"), 303)

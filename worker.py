@@ -1,0 +1,30 @@
+"""The worker: the app's context around an RQ worker (with scheduler) and the stall sweeper.
+
+Run `python worker.py` (or `python worker.py --burst`). A plain `rq worker --url … pumasi` also
+runs the jobs; it only lacks the sweeper, which `flask --app app linkage sweep` then provides.
+"""
+import sys
+import threading
+
+from rq import SimpleWorker
+
+from pumasi import create_app
+from pumasi.jobs import sweep_forever
+from pumasi.queue import connection, get_queue
+
+
+def main(argv):
+    """Work the linkage queue until stopped (or until empty with --burst)."""
+    app = create_app()
+    stop = threading.Event()
+    threading.Thread(target=sweep_forever, args=(app, stop), daemon=True, name="sweeper").start()
+    with app.app_context():
+        worker = SimpleWorker([get_queue(app)], connection=connection(app))
+        try:
+            worker.work(burst="--burst" in argv, with_scheduler=True, logging_level="INFO")
+        finally:
+            stop.set()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
