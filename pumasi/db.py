@@ -17,7 +17,7 @@ def open_database(url):
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         database = SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, timeout=10)
     else:
-        database = connect(url, autorollback=True)
+        database = connect(url)
     db.initialize(database)
     return database
 

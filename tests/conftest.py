@@ -1,0 +1,250 @@
+"""Fixtures: the app on SQLite and PostgreSQL, a real Redis, and the whole stack as real processes."""
+import os
+import re
+import subprocess
+import uuid
+
+import pytest
+import redis
+from werkzeug import security
+
+from pumasi import create_app, migrations, settings
+from pumasi.db import db
+from pumasi.identity import Vault
+from pumasi.queue import embedded_command, embedded_paths, wait_for
+
+import support
+
+# Scrypt is the production hash; tests store cheap hashes so that seeding stays fast.
+_real_hash = security.generate_password_hash
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hash(monkeypatch):
+    monkeypatch.setattr("pumasi.models.generate_password_hash",
+                        lambda password: _real_hash(password, method="pbkdf2:sha256:1000"))
+
+
+@pytest.fixture(scope="session")
+def pg_admin():
+    """A connection URL to PostgreSQL's admin database, or None when none is reachable."""
+    import psycopg2
+    try:
+        psycopg2.connect(support.PG_ADMIN_URL, connect_timeout=3).close()
+    except psycopg2.Error:
+        return None
+    return support.PG_ADMIN_URL
+
+
+@pytest.fixture(scope="session")
+def pg_database(pg_admin):
+    """A throwaway PostgreSQL database for this test run (dropped at the end), or None."""
+    if pg_admin is None:
+        yield None
+        return
+    import psycopg2
+    name = f"pumasi_test_{os.getpid()}"
+    admin = psycopg2.connect(pg_admin)
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f"DROP DATABASE IF EXISTS {name}")
+        cur.execute(f"CREATE DATABASE {name}")
+    yield re.sub(r"/[^/]*$", f"/{name}", pg_admin)
+    with admin.cursor() as cur:
+        cur.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    admin.close()
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory):
+    """A real Redis: the machine's on 127.0.0.1:6379 (database 13), else an embedded one."""
+    try:
+        conn = redis.Redis.from_url(support.SYSTEM_REDIS, socket_connect_timeout=1)
+        conn.ping()
+        conn.flushdb()
+        yield support.SYSTEM_REDIS
+        conn.flushdb()
+        return
+    except redis.RedisError:
+        pass
+    folder = str(tmp_path_factory.mktemp("redis"))
+    process = subprocess.Popen(embedded_command(folder, daemonize=False))
+    url = wait_for(f"unix://{embedded_paths(folder)['sock']}")
+    yield url
+    process.terminate()
+    process.wait(10)
+
+
+def _database_url(kind, tmp_path, request):
+    if kind == "sqlite":
+        return f"sqlite:///{tmp_path / 'pumasi.db'}"
+    url = request.getfixturevalue("pg_database")
+    if url is None:
+        support.missing("PostgreSQL is not reachable at 127.0.0.1:5432 (set PUMASI_TEST_PG)")
+    return url
+
+
+def build_app(tmp_path, database_url, redis_url, **overrides):
+    """An app on a fresh schema with fast linkage timings; its config is what child processes get."""
+    config = {
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "QUEUE_NAME": f"test-{uuid.uuid4().hex[:10]}",
+        "SECRET_KEY": "test-secret-key",
+        "RRN_KEYS": Vault.generate_key(),
+        "SIM1365_DB": str(tmp_path / "sim1365.db"),
+        "SIM1365_DELAY": 0.3,
+        "LINK_RETRY_BASE": 0.2,
+        "LINK_POLL_INTERVAL": 0.3,
+        "LINK_MAX_TRIES": 3,
+        "LINK_STALL_AFTER": 5.0,
+        "LINK_SWEEP_INTERVAL": 1.0,
+        "ROW_POLL_SECONDS": 1,
+        "TESTING": True,
+    }
+    config.update(overrides)
+    app = create_app(config)
+    with app.app_context():
+        db.connect(reuse_if_open=True)
+        db.drop_tables(migrations.MODELS, safe=True, cascade=not database_url.startswith("sqlite"))
+        migrations.upgrade()
+        db.close()
+    return app
+
+
+def child_env(app, **extra):
+    """The environment that gives a child process (worker, web, simulator) this app's settings."""
+    env = dict(os.environ)
+    for setting in settings.SETTINGS:
+        value = app.config.get(setting.key)
+        if value is not None:
+            env[setting.env] = str(value)
+    env["PUMASI_INSTANCE_PATH"] = app.instance_path
+    env["PUMASI_SIM1365_DB"] = app.config["SIM1365_DB"]
+    env["PYTHONUNBUFFERED"] = "1"
+    env.update({key: str(value) for key, value in extra.items()})
+    return env
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def app(request, tmp_path, redis_url):
+    """The app on a fresh database: once on SQLite, once on PostgreSQL."""
+    app = build_app(tmp_path, _database_url(request.param, tmp_path, request), redis_url,
+                    WTF_CSRF_ENABLED=False)
+    yield app
+    if not db.is_closed():
+        db.close()
+
+
+@pytest.fixture
+def sqlite_app(tmp_path, redis_url):
+    """The app on SQLite only (for the browser tests)."""
+    app = build_app(tmp_path, f"sqlite:///{tmp_path / 'pumasi.db'}", redis_url)
+    yield app
+    if not db.is_closed():
+        db.close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def demo(app):
+    """The demo world in the app's database."""
+    from pumasi import demo as demo_world
+    with app.app_context(), db.connection_context():
+        demo_world.seed(sim_db=app.config["SIM1365_DB"])
+    return demo_world
+
+
+class Auth:
+    """Log in and out through the real log-in form."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, username, password="pumasi-demo"):
+        return self.client.post("/login", data={"username": username, "password": password})
+
+    def logout(self):
+        return self.client.post("/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return Auth(client)
+
+
+class Stack:
+    """The real processes behind an app: the 1365 simulator, RQ workers and (optionally) the web."""
+
+    def __init__(self, app, processes):
+        self.app = app
+        self.processes = processes
+        self.sim_url = None
+        self.web_url = None
+        self.workers = []
+
+    def start_sim(self, **env):
+        port = support.free_port()
+        self.sim_url = f"http://127.0.0.1:{port}"
+        self.app.config["PORTAL_URL"] = self.sim_url
+        self.app.extensions.pop("portal1365", None)
+        process = self.processes.start(
+            "sim1365", [support.python(), "-m", "pumasi.sim1365", "serve", "--host", "127.0.0.1",
+                        "--port", str(port), "--db", self.app.config["SIM1365_DB"]],
+            child_env(self.app, PUMASI_SIM1365_DELAY=self.app.config["SIM1365_DELAY"], **env))
+        support.wait_http(self.sim_url + "/api/v1/health", process=process)
+        return self
+
+    def start_worker(self):
+        process = self.processes.start(f"worker{len(self.workers)}", [support.python(), "worker.py"],
+                                       child_env(self.app))
+        self.workers.append(process)
+        return process
+
+    def start_web(self):
+        port = support.free_port()
+        self.web_url = f"http://127.0.0.1:{port}"
+        process = self.processes.start(
+            "web", [support.python(), "-m", "gunicorn", "--workers", "1", "--threads", "4",
+                    "--bind", f"127.0.0.1:{port}", "--control-socket",
+                    os.path.join(self.app.instance_path, "gunicorn.ctl"), "app:app"],
+            child_env(self.app))
+        support.wait_http(self.web_url + "/login", process=process)
+        return self
+
+    def sim(self, *args):
+        """Run a `flask sim1365 …` command against this stack's simulator store."""
+        result = self.app.test_cli_runner().invoke(args=["sim1365", *args])
+        assert result.exit_code == 0, result.output
+        return result.output
+
+
+@pytest.fixture
+def processes(tmp_path):
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    running = support.Processes(str(folder))
+    yield running
+    running.stop_all()
+
+
+@pytest.fixture
+def stack(app, processes):
+    """The app with its simulator and one worker running as real processes."""
+    return Stack(app, processes)
+
+
+@pytest.fixture
+def live(sqlite_app, processes):
+    """The whole service as real processes on SQLite: simulator, worker and web server."""
+    return Stack(sqlite_app, processes)

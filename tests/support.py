@@ -1,0 +1,100 @@
+"""Test helpers: free ports, real processes started and stopped, services found or skipped."""
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+import requests
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+IN_CI = os.environ.get("CI", "").lower() == "true"
+PG_ADMIN_URL = os.environ.get("PUMASI_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+SYSTEM_REDIS = os.environ.get("PUMASI_TEST_REDIS", "redis://127.0.0.1:6379/13")
+CHROMIUM = os.environ.get("PUMASI_TEST_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+
+# The demo/test RRNs: each fails the pre-2020 check digit, so none is a real person's.
+RRN_VOL1 = "9001011234567"
+RRN_VOL2 = "8805152345678"
+RRN_VOL3 = "0203044567890"
+
+
+def missing(reason):
+    """Skip with a visible reason; on CI, where everything must be there, fail instead."""
+    if IN_CI:
+        pytest.fail(f"CI must have this: {reason}")
+    pytest.skip(reason)
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 that nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_http(url, seconds=20.0, process=None):
+    """Wait until url answers (any HTTP status); raise if the process dies or time runs out."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"process for {url} exited with {process.returncode}")
+        try:
+            requests.get(url, timeout=1)
+            return
+        except requests.RequestException:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer in {seconds}s")
+
+
+class Processes:
+    """Processes a test starts; all are stopped at the end (SIGTERM, then SIGKILL)."""
+
+    def __init__(self, log_dir):
+        self.log_dir = log_dir
+        self.running = []
+
+    def start(self, name, argv, env, cwd=ROOT):
+        log = open(os.path.join(self.log_dir, f"{name}.log"), "ab")
+        process = subprocess.Popen(argv, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+        self.running.append((name, process, log))
+        return process
+
+    def kill(self, process, sig=signal.SIGKILL):
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            pass
+        process.wait(10)
+
+    def stop_all(self):
+        for _, process, _ in reversed(self.running):
+            if process.poll() is None:
+                try:
+                    os.killpg(process.pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
+        for _, process, log in reversed(self.running):
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.kill(process)
+            log.close()
+        self.running = []
+
+    def logs(self):
+        """Everything the processes printed, as text."""
+        text = []
+        for name in sorted(os.listdir(self.log_dir)):
+            if name.endswith(".log"):
+                with open(os.path.join(self.log_dir, name), "rb") as f:
+                    text.append(f.read().decode("utf-8", "replace"))
+        return "\n".join(text)
+
+
+def python():
+    return sys.executable

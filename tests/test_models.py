@@ -1,0 +1,69 @@
+"""The data model, the schema commands and the derived link state."""
+from datetime import date, time
+
+import pytest
+
+from pumasi import linkage, migrations
+from pumasi.db import db
+from pumasi.linkage import DONE, FAILURE, LINKING, REQUEST, derive_state
+from pumasi.models import (FAILED, PENDING, SUCCEEDED, UNSENT, Activity, DailyLog, Member, Participation,
+                           SchemaVersion, Site)
+
+
+@pytest.mark.parametrize("counts, legacy, expected", [
+    ((0, 0, 0, 0), False, REQUEST),      # no daily logs yet: 연계신청 (opens the notice)
+    ((2, 0, 0, 2), False, REQUEST),      # nothing sent
+    ((2, 1, 1, 0), False, LINKING),      # a date in flight wins over a failure
+    ((2, 0, 1, 0), False, FAILURE),      # a failure wins over an unsent date
+    ((3, 0, 1, 1), False, FAILURE),
+    ((3, 0, 0, 1), False, REQUEST),      # a site added a day after 연계완료
+    ((2, 0, 0, 0), False, DONE),         # every date succeeded
+    ((1, 0, 0, 1), True, DONE),          # linked the old whole-period way
+    ((0, 0, 0, 0), True, DONE),
+    ((2, 1, 0, 1), True, LINKING),
+])
+def test_derive_state(counts, legacy, expected):
+    assert derive_state(*counts, legacy=legacy) == expected
+
+
+def _participation():
+    site = Site.create(name="활동처")
+    volunteer = Member.create(username="v", password_hash="x", name="봉사자", role="volunteer")
+    activity = Activity.create(site=site, category="문화", title="제목", start_date=date(2024, 1, 1),
+                               end_date=date(2024, 12, 31))
+    return Participation.create(activity=activity, volunteer=volunteer)
+
+
+def test_summaries_count_minutes_and_states(app):
+    with app.app_context(), db.connection_context():
+        p = _participation()
+        for day, state, minutes in ((1, SUCCEEDED, 360), (2, FAILED, 30), (3, UNSENT, 60), (4, PENDING, 90)):
+            DailyLog.create(participation=p, date=date(2024, 3, day), start=time(10), end=time(17),
+                            minutes=minutes, link_state=state)
+        s = linkage.summary(p)
+        assert (s.minutes, s.total, s.pending, s.failed, s.unsent) == (540, 4, 1, 1, 1)
+        assert s.state == LINKING
+        empty = linkage.summaries([])
+        assert empty == {}
+
+
+def test_schema_upgrade_is_safe_twice(app):
+    with app.app_context(), db.connection_context():
+        assert migrations.upgrade() == (migrations.LATEST, migrations.LATEST)
+        assert SchemaVersion.select().count() == 1
+        assert set(db.get_tables()) >= {m._meta.table_name for m in migrations.MODELS}
+
+
+def test_init_db_command_twice(runner):
+    first = runner.invoke(args=["init-db"])
+    second = runner.invoke(args=["init-db"])
+    assert first.exit_code == 0 and second.exit_code == 0
+    assert "up to date" in second.output
+
+
+def test_participation_unique_per_volunteer(app):
+    from peewee import IntegrityError
+    with app.app_context(), db.connection_context():
+        p = _participation()
+        with pytest.raises(IntegrityError), db.atomic():
+            Participation.create(activity=p.activity, volunteer=p.volunteer)
