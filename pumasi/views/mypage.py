@@ -94,9 +94,9 @@ def link_selected():
     if not ids:
         return htmx.modal("mypage/_notice_modal.html", status=422, title="선택된 활동이 없습니다",
                           message="연계신청할 활동을 선택해 주세요.")
+    participations = [_own(participation_id) for participation_id in dict.fromkeys(ids)]
     if not Identity.select().where(Identity.member == current_user.id).exists():
         return _identity_modal()
-    participations = [_own(participation_id) for participation_id in dict.fromkeys(ids)]
     sent, nothing, no_detail = [], [], []
     for participation in participations:
         try:

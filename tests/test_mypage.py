@@ -1,0 +1,147 @@
+"""마이페이지 > 활동내역확인: the table, its formats, order, pages, and who may see what."""
+import re
+from datetime import date, time
+
+import pytest
+
+from pumasi.db import db
+from pumasi.models import Activity, DailyLog, Member, Participation, Site
+
+
+def _rows(html):
+    return re.findall(r'<tr id="p-(\d+)"', html)
+
+
+def test_activities_table_like_the_seed(client, auth, demo):
+    auth.login("vol1")
+    page = client.get("/mypage/activities")
+    assert page.status_code == 200
+    html = page.text
+    assert "· Total <strong>10</strong>건" in html
+    for header in ("구분", "봉사제목", "활동처", "활동기간", "활동시간", "1365연계"):
+        assert f">{header}</th>" in html
+    assert "20210804~ 20210930" in html and "12시간" in html
+    assert "중간활동 제거 테스트" in html and "CSV 총괄운영본부" in html
+    assert len(_rows(html)) == 10
+
+
+def test_newest_first(app, client, auth, demo):
+    auth.login("vol1")
+    html = client.get("/mypage/activities").text
+    with app.app_context(), db.connection_context():
+        starts = [Participation.get_by_id(int(pid)).activity.start_date for pid in _rows(html)]
+    assert starts == sorted(starts, reverse=True)
+
+
+def test_states_shown(client, auth, demo):
+    auth.login("vol1")
+    html = client.get("/mypage/activities").text
+    assert "연계신청" in html
+    assert 'class="button state done"' in html  # the whole-period (legacy) participation: 연계완료
+
+
+def test_hours_with_minutes(app, client, auth, demo):
+    with app.app_context(), db.connection_context():
+        vol = Member.get(Member.username == "vol2")
+        site = Site.get(Site.name == "CSV 총괄운영본부")
+        activity = Activity.create(site=site, category="문화", title="반나절 활동", start_date=date(2026, 1, 1),
+                                   end_date=date(2026, 1, 31))
+        p = Participation.create(activity=activity, volunteer=vol)
+        DailyLog.create(participation=p, date=date(2026, 1, 3), start=time(9), end=time(15, 30), minutes=390)
+    auth.login("vol2")
+    assert "6시간 30분" in client.get("/mypage/activities").text
+
+
+def test_pagination_20_a_page(app, client, auth, demo):
+    with app.app_context(), db.connection_context():
+        vol = Member.get(Member.username == "vol3")
+        site = Site.get(Site.name == "CSV 총괄운영본부")
+        for n in range(25):
+            activity = Activity.create(site=site, category="문화", title=f"활동 {n}", start_date=date(2020, 1, n + 1),
+                                       end_date=date(2020, 1, n + 1))
+            Participation.create(activity=activity, volunteer=vol)
+    auth.login("vol3")
+    first = client.get("/mypage/activities").text
+    assert "· Total <strong>29</strong>건" in first
+    assert len(_rows(first)) == 20
+    second = client.get("/mypage/activities?page=2").text
+    assert len(_rows(second)) == 9
+    assert not set(_rows(first)) & set(_rows(second))
+    assert client.get("/mypage/activities?page=99").status_code == 302
+    assert client.get("/mypage/activities?page=abc").status_code == 200
+
+
+def test_htmx_gets_the_fragment(client, auth, demo):
+    auth.login("vol1")
+    fragment = client.get("/mypage/activities", headers={"HX-Request": "true"})
+    assert "<html" not in fragment.text and 'id="activity-table"' in fragment.text
+    assert "HX-Request" in fragment.headers["Vary"]
+
+
+def test_other_volunteers_rows_are_not_found(app, client, auth, demo):
+    with app.app_context(), db.connection_context():
+        theirs = Participation.select().join(Member).where(Member.username == "vol2").first().id
+    auth.login("vol1")
+    for method, url in (("get", f"/mypage/participations/{theirs}/row"),
+                        ("get", f"/mypage/participations/{theirs}/result"),
+                        ("post", f"/mypage/participations/{theirs}/link"),
+                        ("post", f"/mypage/participations/{theirs}/relink")):
+        assert getattr(client, method)(url).status_code == 404, url
+    assert client.post("/mypage/link", data={"participation_ids": [str(theirs)]}).status_code == 404
+
+
+@pytest.mark.parametrize("username", ["site1", "admin"])
+def test_mypage_is_for_volunteers(client, auth, demo, username):
+    auth.login(username)
+    assert client.get("/mypage/activities").status_code == 403
+
+
+def test_logged_out_goes_to_login(client):
+    response = client.get("/mypage/activities")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_no_detail_notice(app, client, auth, demo):
+    with app.app_context(), db.connection_context():
+        pid = (Participation.select().join(Activity).switch(Participation).join(Member)
+               .where(Member.username == "vol1", Activity.title == "박물관 전시 해설 도우미").get().id)
+    auth.login("vol1")
+    response = client.post(f"/mypage/participations/{pid}/link", headers={"HX-Request": "true"})
+    assert response.headers["HX-Retarget"] == "#modal"
+    assert "상세봉사내역이 존재하지 않습니다." in response.text
+    assert "해당 활동처에서 상세봉사 활동내역을 입력하도록 문의 하시기 바랍니다." in response.text
+
+
+@pytest.mark.parametrize("front, back, message", [
+    ("", "", "주민등록번호 앞 6자리를 숫자로 입력해 주세요."),
+    ("90010", "1234567", "주민등록번호 앞 6자리를 숫자로 입력해 주세요."),
+    ("900101", "123", "주민등록번호 뒤 7자리를 숫자로 입력해 주세요."),
+    ("900230", "1234567", "주민등록번호의 생년월일이 올바르지 않습니다."),
+    ("991231", "3234567", "주민등록번호의 생년월일이 미래일 수 없습니다."),
+    ("abcdef", "ghijklm", "주민등록번호 앞 6자리를 숫자로 입력해 주세요."),
+    ("9" * 5000, "1" * 5000, "주민등록번호 앞 6자리를 숫자로 입력해 주세요."),
+])
+def test_identity_bad_input(app, client, auth, demo, front, back, message):
+    auth.login("vol3")
+    response = client.post("/mypage/identity", data={"rrn_front": front, "rrn_back": back},
+                           headers={"HX-Request": "true"})
+    assert response.status_code == 422
+    assert message in response.text
+    from pumasi.models import Identity
+    with app.app_context(), db.connection_context():
+        assert Identity.select().count() == 0
+
+
+def test_identity_is_stored_encrypted_and_shown_masked(app, client, auth, demo):
+    auth.login("vol1")
+    response = client.post("/mypage/identity", data={"rrn_front": "900101", "rrn_back": "1234567"},
+                           headers={"HX-Request": "true"})
+    assert response.status_code == 200 and "본인인증이 완료되었습니다." in response.text
+    from pumasi.models import Identity
+    with app.app_context(), db.connection_context():
+        identity = Identity.get()
+        assert identity.rrn_masked == "900101-1******"
+        assert "1234567" not in identity.rrn_token
+        assert app.extensions["rrn_vault"].decrypt(identity.rrn_token) == "9001011234567"
+    page = client.get("/mypage/").text
+    assert "900101-1******" in page and "1234567" not in page
