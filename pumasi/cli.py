@@ -94,21 +94,22 @@ def sweep_command():
 
 
 def _spawn(name, argv, env, children):
-    process = subprocess.Popen(argv, env=env)
+    # Own session: Ctrl-C reaches only this supervisor, which stops the children in order.
+    process = subprocess.Popen(argv, env=env, start_new_session=True)
     children.append((name, process))
     return process
 
 
 def _stop(children):
+    """Stop the children one by one, newest first, so the worker finishes before Redis goes."""
     for _, process in reversed(children):
         if process.poll() is None:
             process.terminate()
-    deadline = time.monotonic() + 10
-    for _, process in reversed(children):
-        try:
-            process.wait(max(deadline - time.monotonic(), 0.1))
-        except subprocess.TimeoutExpired:
-            process.kill()
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 @click.command("up")
@@ -121,7 +122,9 @@ def up(workers):
     env = dict(os.environ, PUMASI_INSTANCE_PATH=instance, PUMASI_SIM1365_DB=config["SIM1365_DB"],
                PYTHONUNBUFFERED="1")
     children = []
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    for stop_signal in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(stop_signal, lambda *_: sys.exit(0))
     try:
         if not config["REDIS_URL"]:
             sock = embedded_paths(instance)["sock"]
