@@ -125,10 +125,11 @@ def create_app(test_config=None):
         member = Member.get_or_none(Member.id == int(user_id)) if user_id.isdigit() else None
         return member if member is not None and member.is_active else None
 
-    from .views import auth, help, mypage
+    from .views import admin, auth, help, mypage
     app.register_blueprint(auth.bp)
     app.register_blueprint(mypage.bp)
     app.register_blueprint(help.bp)
+    app.register_blueprint(admin.bp)
 
     from . import cli
     cli.init_app(app)

@@ -6,10 +6,10 @@ from datetime import timedelta
 from flask import current_app, has_app_context
 from redis import RedisError
 
-from . import linkage
+from . import config_store, linkage, notify
 from .db import db
 from .portal1365 import Portal1365
-from .queue import connection, get_queue
+from .queue import connection, get_queue, record_portal_answer
 
 log = logging.getLogger(__name__)
 
@@ -30,10 +30,19 @@ def _application():
 
 
 def _portal(app):
-    portal = app.extensions.get("portal1365")
-    if portal is None:
-        portal = app.extensions["portal1365"] = Portal1365.from_config(app.config)
-    return portal
+    """The 1365 client for the current settings (rebuilt when an operator changes them)."""
+    config = config_store.effective(app)
+    key = tuple(config[name] for name in ("PORTAL_URL", "PORTAL_API_KEY", "ORG_CODE", "PORTAL_TIMEOUT"))
+    cached = app.extensions.get("portal1365")
+    if cached is None or cached[0] != key:
+        portal = Portal1365.from_config(config, lambda ok, detail: record_portal_answer(app, ok, detail))
+        cached = app.extensions["portal1365"] = (key, portal)
+    return cached[1]
+
+
+def probe_portal(app):
+    """Test the connection to 1365 now: (ok, detail)."""
+    return _portal(app).health()
 
 
 def _enqueue(app, func_name, request_id, delay):
@@ -56,12 +65,23 @@ def _schedule(app, request_id, step):
         log.warning("could not schedule link request %s (%s); the sweeper will", request_id, exc)
 
 
+def _continue(app, request_id, step):
+    """Schedule the next step, or, when the request has ended, tell the volunteer."""
+    if step.submit_in is None and step.poll_in is None:
+        try:
+            notify.linkage_ended(request_id, config_store.effective(app))
+        except Exception:  # a notification must never undo or block the linkage itself
+            log.exception("notification for link request %s failed", request_id)
+    else:
+        _schedule(app, request_id, step)
+
+
 def submit_request(request_id):
     """Send a request's queued dates to 1365."""
     app = _application()
     with app.app_context(), db.connection_context():
         step = linkage.submit_batch(request_id, _portal(app), app.extensions["rrn_vault"], app.config)
-        _schedule(app, request_id, step)
+        _continue(app, request_id, step)
 
 
 def poll_request(request_id):
@@ -69,7 +89,7 @@ def poll_request(request_id):
     app = _application()
     with app.app_context(), db.connection_context():
         step = linkage.poll_answers(request_id, _portal(app), app.config)
-        _schedule(app, request_id, step)
+        _continue(app, request_id, step)
 
 
 def enqueue_request(app, request_id):

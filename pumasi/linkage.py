@@ -123,8 +123,9 @@ def message_for(code, config):
     return MESSAGES.get(code, "").format(phone=config["SUPPORT_PHONE"], org=config["ORG_NAME"])
 
 
-def request_linkage(participation, actor, kind="request", require_identity=True):
-    """Queue every date of the participation not yet succeeded; None when nothing is to be sent.
+def request_linkage(participation, actor, kind="request", require_identity=True, log_ids=None):
+    """Queue every date of the participation not yet succeeded (or only log_ids of them); None when
+    nothing is to be sent.
 
     One transaction: the dates become pending and a request with one attempt per date is written,
     so two clicks, two tabs or two devices make one request. The caller enqueues it after commit.
@@ -136,8 +137,9 @@ def request_linkage(participation, actor, kind="request", require_identity=True)
         lock_rows(Participation.select(Participation.id).where(Participation.id == participation.id)).get()
         # Dates of a whole-period (legacy) linkage go per date only when an operator sends them.
         sendable = [FAILED] if participation.legacy_linked and kind != "support" else [UNSENT, FAILED]
-        logs = list(DailyLog.select(DailyLog.id)
-                    .where(DailyLog.participation == participation, DailyLog.link_state.in_(sendable)))
+        query = DailyLog.select(DailyLog.id).where(DailyLog.participation == participation,
+                                                   DailyLog.link_state.in_(sendable))
+        logs = list(query if log_ids is None else query.where(DailyLog.id.in_(list(log_ids))))
         if not logs:
             if not DailyLog.select().where(DailyLog.participation == participation).exists():
                 raise NoDailyLogs()
@@ -209,9 +211,15 @@ def _settle(attempt_ids, log_ids, code, message, final_state):
 def _retry_or_fail(attempts, request_id, config, message):
     """Code 99 (or too many network errors): a fresh try of each date, or failure at the last try."""
     now = utcnow()
+    # Tries are counted within this request: a 재연계 (a new request) gets the system's retries
+    # again, however many tries the date had before.
+    tries = dict(LinkAttempt.select(LinkAttempt.daily_log, fn.COUNT(LinkAttempt.id))
+                 .where(LinkAttempt.request == request_id,
+                        LinkAttempt.daily_log.in_([a.daily_log_id for a in attempts]))
+                 .group_by(LinkAttempt.daily_log).tuples())
     again, final = [], []
     for attempt in attempts:
-        (again if attempt.try_no < config["LINK_MAX_TRIES"] else final).append(attempt)
+        (again if tries.get(attempt.daily_log_id, 1) < config["LINK_MAX_TRIES"] else final).append(attempt)
     for attempt in again:
         moved = (LinkAttempt.update(state="answered", code=RETRY_CODE, message=message[:300], answered_at=now)
                  .where(LinkAttempt.id == attempt.id, LinkAttempt.state.in_(["queued", "submitted"]))
@@ -221,7 +229,7 @@ def _retry_or_fail(attempts, request_id, config, message):
                                try_no=attempt.try_no + 1, created_at=now)
     if final:
         _settle([a.id for a in final], [a.daily_log_id for a in final], RETRY_CODE, message, FAILED)
-    return max((a.try_no for a in again), default=0)
+    return max((tries.get(a.daily_log_id, 1) for a in again), default=0)
 
 
 def _volunteer_rrn(request, vault, config):

@@ -2,11 +2,16 @@
 from playhouse.migrate import SchemaMigrator
 
 from .db import db
-from .models import MODELS, SchemaVersion
+from .models import MODELS, ConfigValue, Notification, SchemaVersion
 
 # Each later schema change is appended as (number, function(migrator)) using playhouse.migrate,
 # and the models are changed to match. Never "delete your database".
-MIGRATIONS = []
+def _operator_console(migrator):
+    """3: notifications to members and settings changed in the operators' console."""
+    db.create_tables([Notification, ConfigValue], safe=True)
+
+
+MIGRATIONS = [(3, _operator_console)]
 
 LATEST = max((number for number, _ in MIGRATIONS), default=1)
 

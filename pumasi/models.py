@@ -159,6 +159,29 @@ class AuditLog(BaseModel):
     ip = CharField(max_length=45, default="")
 
 
+class Notification(BaseModel):
+    """A message to a member (a linkage that ended), shown on their next visit and e-mailed."""
+
+    member = ForeignKeyField(Member, backref="notifications", on_delete="CASCADE")
+    participation = ForeignKeyField(Participation, null=True, on_delete="SET NULL")
+    # The request whose end this tells of: one notification per request, however many jobs see it end.
+    request = ForeignKeyField(LinkRequest, null=True, unique=True, on_delete="SET NULL")
+    title = CharField(max_length=200)
+    body = TextField(default="")
+    created_at = DateTimeField(default=utcnow, index=True)
+    read_at = DateTimeField(null=True)
+    emailed_at = DateTimeField(null=True)
+
+
+class ConfigValue(BaseModel):
+    """A setting changed by an operator in the console; it overrides the environment."""
+
+    key = CharField(max_length=40, unique=True)
+    value = TextField()
+    updated_at = DateTimeField(default=utcnow)
+    updated_by = ForeignKeyField(Member, null=True, on_delete="SET NULL", backref="+")
+
+
 class SchemaVersion(BaseModel):
     """The applied migration number."""
 
@@ -166,4 +189,4 @@ class SchemaVersion(BaseModel):
 
 
 MODELS = [Site, Member, Activity, Participation, DailyLog, Identity, LinkRequest, LinkAttempt,
-          AuditLog, SchemaVersion]
+          AuditLog, Notification, ConfigValue, SchemaVersion]

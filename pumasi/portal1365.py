@@ -10,21 +10,32 @@ class PortalError(Exception):
 class Portal1365:
     """Submits dates and fetches per-date answers over one reused HTTP connection pool."""
 
-    def __init__(self, base_url, api_key, org_code, timeout=10.0):
+    def __init__(self, base_url, api_key, org_code, timeout=10.0, on_answer=None):
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
+        # Called with (ok, detail) after every call, so operators can see 1365's last answer.
+        self.on_answer = on_answer or (lambda ok, detail: None)
         self.session = requests.Session()
         self.session.mount("http://", HTTPAdapter(pool_connections=2, pool_maxsize=4))
         self.session.mount("https://", HTTPAdapter(pool_connections=2, pool_maxsize=4))
         self.session.headers.update({"Authorization": f"Bearer {api_key}", "X-Org-Code": org_code})
 
     @classmethod
-    def from_config(cls, config):
+    def from_config(cls, config, on_answer=None):
         """Build the client from the app's settings."""
         return cls(config["PORTAL_URL"], config["PORTAL_API_KEY"], config["ORG_CODE"],
-                   config["PORTAL_TIMEOUT"])
+                   config["PORTAL_TIMEOUT"], on_answer)
 
     def _post(self, path, payload):
+        try:
+            body = self._exchange(path, payload)
+        except PortalError as exc:
+            self.on_answer(False, str(exc))
+            raise
+        self.on_answer(True, f"OK {path}")
+        return body
+
+    def _exchange(self, path, payload):
         try:
             response = self.session.post(self.base_url + path, json=payload, timeout=self.timeout)
         except requests.RequestException as exc:
@@ -49,9 +60,12 @@ class Portal1365:
                 for item in body.get("results", [])}
 
     def health(self):
-        """True when the endpoint answers its health check."""
+        """(True, detail) when the endpoint answers its health check, else (False, why)."""
         try:
             response = self.session.get(self.base_url + "/api/v1/health", timeout=self.timeout)
-        except requests.RequestException:
-            return False
-        return response.status_code == 200
+        except requests.RequestException as exc:
+            result = (False, f"{type(exc).__name__}")
+        else:
+            result = (response.status_code == 200, f"HTTP {response.status_code}")
+        self.on_answer(*result)
+        return result

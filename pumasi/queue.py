@@ -77,3 +77,44 @@ def connection(app):
 def get_queue(app):
     """The RQ queue that carries linkage jobs."""
     return Queue(app.config["QUEUE_NAME"], connection=connection(app))
+
+
+PORTAL_KEY = "pumasi:portal:last"
+
+
+def record_portal_answer(app, ok, detail):
+    """Remember 1365's last answer (for the operators' monitor); never fails the caller."""
+    from datetime import datetime, timezone
+    try:
+        connection(app).hset(PORTAL_KEY, mapping={
+            "at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "ok": "1" if ok else "0",
+            "detail": str(detail)[:200]})
+    except (redis.RedisError, OSError):
+        pass
+
+
+def health(app):
+    """Redis, workers and their heartbeats, queued/scheduled/running/failed jobs, 1365's last answer."""
+    from datetime import datetime, timezone
+
+    from rq import Worker
+    from rq.registry import FailedJobRegistry, ScheduledJobRegistry, StartedJobRegistry
+    report = {"redis": False, "workers": [], "queued": None, "scheduled": None, "started": None,
+              "failed": None, "portal": {}}
+    try:
+        conn = connection(app)
+        conn.ping()
+        q = get_queue(app)
+        now = datetime.now(timezone.utc)
+        for worker in Worker.all(queue=q):
+            beat = worker.last_heartbeat
+            if beat is not None and beat.tzinfo is None:
+                beat = beat.replace(tzinfo=timezone.utc)
+            report["workers"].append({"name": worker.name, "state": str(worker.get_state()),
+                                      "seconds": int((now - beat).total_seconds()) if beat else None})
+        report.update(redis=True, queued=q.count, scheduled=ScheduledJobRegistry(queue=q).count,
+                      started=StartedJobRegistry(queue=q).count, failed=FailedJobRegistry(queue=q).count,
+                      portal={k.decode(): v.decode() for k, v in conn.hgetall(PORTAL_KEY).items()})
+    except (redis.RedisError, OSError, RuntimeError) as exc:
+        report["error"] = type(exc).__name__
+    return report

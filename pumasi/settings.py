@@ -57,6 +57,13 @@ SETTINGS = [
     Setting("ROW_POLL_SECONDS", "PUMASI_ROW_POLL_SECONDS", 3, int,
             "how often a 연계중 row asks the server for its state"),
     Setting("PAGE_SIZE", "PUMASI_PAGE_SIZE", 20, int, "rows per page of 활동내역"),
+    Setting("SMTP_HOST", "PUMASI_SMTP_HOST", None, str,
+            "mail server for notifications; unset: the e-mails are written to the log instead"),
+    Setting("SMTP_PORT", "PUMASI_SMTP_PORT", 587, int, "mail server port"),
+    Setting("SMTP_USER", "PUMASI_SMTP_USER", None, str, "mail server user"),
+    Setting("SMTP_PASSWORD", "PUMASI_SMTP_PASSWORD", None, str, "mail server password"),
+    Setting("SMTP_FROM", "PUMASI_SMTP_FROM", "pumasi@localhost", str, "sender address of notifications"),
+    Setting("SMTP_STARTTLS", "PUMASI_SMTP_STARTTLS", True, bool, "use STARTTLS with the mail server"),
     Setting("SESSION_COOKIE_SECURE", "PUMASI_COOKIE_SECURE", False, bool,
             "send cookies only over HTTPS (set when served behind TLS)"),
 ]

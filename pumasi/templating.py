@@ -1,7 +1,7 @@
 """Jinja filters and globals shared by every template."""
 from flask_login import current_user
 
-from . import hours, linkage
+from . import config_store, hours, linkage
 from .models import KST
 
 STATE_LABELS = {linkage.REQUEST: "연계신청", linkage.LINKING: "연계중", linkage.DONE: "연계완료",
@@ -23,13 +23,14 @@ def init_app(app):
         clock=hours.format_clock,
         period=hours.format_period,
         local=_local,
+        without=lambda mapping, *keys: {k: v for k, v in mapping.items() if k not in keys},
     )
     app.jinja_env.globals.update(STATE_LABELS=STATE_LABELS, HTMX_VERSION=HTMX_VERSION)
 
     @app.context_processor
     def _globals():
-        return {"support_phone": app.config["SUPPORT_PHONE"], "org_name": app.config["ORG_NAME"],
-                "me": current_user}
+        config = config_store.effective(app)
+        return {"support_phone": config["SUPPORT_PHONE"], "org_name": config["ORG_NAME"], "me": current_user}
 
 
 HTMX_VERSION = "2.0.11"

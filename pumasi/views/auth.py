@@ -7,7 +7,7 @@ from ..models import Member
 
 bp = Blueprint("auth", __name__)
 
-HOME = {"volunteer": "mypage.index", "site": "auth.home", "operator": "auth.home"}
+HOME = {"volunteer": "mypage.index", "site": "auth.home", "operator": "admin.index"}
 
 
 def home_url(member):

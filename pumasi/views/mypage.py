@@ -2,7 +2,7 @@
 from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from .. import htmx, identity, linkage
+from .. import config_store, htmx, identity, linkage, notify
 from ..forms import IdentityForm
 from ..jobs import enqueue_request
 from ..models import Identity
@@ -46,11 +46,18 @@ def _send(participation, kind):
     return link_request
 
 
+def _notices():
+    """Linkage results the volunteer has not seen yet; shown once."""
+    notices = notify.unread(current_user.id)
+    notify.mark_read(notices)
+    return notices
+
+
 @bp.route("/")
 def index():
     """마이페이지: the menu."""
     mine = Identity.get_or_none(Identity.member == current_user.id)
-    return render_template("mypage/index.html", identity=mine)
+    return render_template("mypage/index.html", identity=mine, notices=_notices())
 
 
 @bp.route("/activities")
@@ -62,7 +69,8 @@ def activities():
     pages = max((total + size - 1) // size, 1)
     if page < 1 or page > pages:
         return redirect(url_for(".activities"))
-    return htmx.render("mypage/activities.html", "mypage/_table.html", total=total, rows=rows,
+    notices = [] if htmx.is_fragment_request() else _notices()
+    return htmx.render("mypage/activities.html", "mypage/_table.html", total=total, rows=rows, notices=notices,
                        page=page, pages=pages, poll_seconds=current_app.config["ROW_POLL_SECONDS"])
 
 
@@ -113,7 +121,7 @@ def result(participation_id):
     participation = _own(participation_id)
     summary = linkage.summary(participation)
     rows = linkage.date_rows(participation)
-    codes = [(code, linkage.message_for(code, current_app.config))
+    codes = [(code, linkage.message_for(code, config_store.effective(current_app)))
              for code in sorted(linkage.MESSAGES)]
     return htmx.render("mypage/result.html", "mypage/_result_modal.html", p=participation, s=summary,
                        rows=rows, codes=codes)
@@ -134,7 +142,8 @@ def relink(participation_id):
     response = _row_response(participation)
     response.headers["HX-Retarget"] = f"#p-{participation.id}"
     response.headers["HX-Reswap"] = "outerHTML"
-    return htmx.trigger(response, "modal-close")
+    # After the swap: closing the modal first would detach this form and break the retarget.
+    return htmx.trigger(response, "modal-close", after="swap")
 
 
 @bp.route("/identity", methods=["GET", "POST"])

@@ -1,0 +1,122 @@
+"""Members and sites as operators manage them: create, deactivate, remove, assign managers."""
+import re
+
+from . import audit
+from .db import db
+from .models import ROLES, Identity, Member, Site, utcnow
+
+REMOVED_NAME = "탈퇴회원"
+ROLE_LABELS = {"volunteer": "개인회원", "site": "활동처 담당자", "operator": "운영자"}
+USERNAME = re.compile(r"[A-Za-z0-9_.-]{3,40}")
+PHONE = re.compile(r"[0-9-]{0,20}")
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def check_member(form, creating):
+    """Validate a member form: ({field: value}, {field: Korean error})."""
+    values = {key: (form.get(key) or "").strip() for key in ("username", "name", "role", "phone", "email",
+                                                              "site_id", "password")}
+    errors = {}
+    if creating:
+        if not USERNAME.fullmatch(values["username"]):
+            errors["username"] = "아이디는 영문, 숫자, _ . - 로 3~40자입니다."
+        elif Member.select().where(Member.username == values["username"]).exists():
+            errors["username"] = "이미 사용 중인 아이디입니다."
+        if len(values["password"]) < 8 or len(values["password"]) > 200:
+            errors["password"] = "비밀번호는 8자 이상 200자 이하입니다."
+    if not values["name"] or len(values["name"]) > 50:
+        errors["name"] = "이름을 50자 이하로 입력해 주세요."
+    if values["role"] not in ROLES:
+        errors["role"] = "회원 구분을 선택해 주세요."
+    if not PHONE.fullmatch(values["phone"]):
+        errors["phone"] = "연락처는 숫자와 - 만 입력해 주세요."
+    if values["email"] and (len(values["email"]) > 120 or not EMAIL.fullmatch(values["email"])):
+        errors["email"] = "이메일 주소 형식이 올바르지 않습니다."
+    site = None
+    if values["role"] == "site":
+        site = Site.get_or_none(Site.id == int(values["site_id"])) if values["site_id"].isdigit() else None
+        if site is None:
+            errors["site_id"] = "담당 활동처를 선택해 주세요."
+    values["site"] = site
+    return values, errors
+
+
+def create_member(values, actor):
+    """Create a member from checked values."""
+    with db.atomic():
+        member = Member(username=values["username"], name=values["name"], role=values["role"],
+                        phone=values["phone"], email=values["email"], site=values["site"])
+        member.set_password(values["password"])
+        member.save()
+        audit.record("member.create", actor=actor, target=member, detail=f"role {member.role}")
+    return member
+
+
+def update_member(member, values, actor):
+    """Change a member's name, contact, role and site; a role change is audited as such."""
+    with db.atomic():
+        old_role = member.role
+        member.name, member.phone, member.email = values["name"], values["phone"], values["email"]
+        member.role, member.site = values["role"], values["site"]
+        member.save()
+        if old_role != member.role:
+            audit.record("member.role", actor=actor, target=member, detail=f"{old_role} -> {member.role}")
+        audit.record("member.update", actor=actor, target=member)
+
+
+def set_active(member, active, actor):
+    """Deactivate (no log-in) or reactivate a member."""
+    with db.atomic():
+        Member.update(active=active).where(Member.id == member.id).execute()
+        audit.record("member.activate" if active else "member.deactivate", actor=actor, target=member)
+
+
+def remove_member(member, actor):
+    """탈퇴: delete the RRN at once, keep the volunteer records under the name 탈퇴회원."""
+    with db.atomic():
+        Identity.delete().where(Identity.member == member).execute()
+        Member.update(name=REMOVED_NAME, username=f"removed-{member.id}", phone="", email="", active=False,
+                      removed_at=utcnow(), site=None, password_hash="!").where(Member.id == member.id).execute()
+        audit.record("member.remove", actor=actor, target=member)
+
+
+def search(text="", role="", page=1, size=30):
+    """Members matching a name, username or phone: (total, rows)."""
+    query = Member.select()
+    if text:
+        query = query.where(Member.name.contains(text) | Member.username.contains(text) | Member.phone.contains(text))
+    if role in ROLES:
+        query = query.where(Member.role == role)
+    return query.count(), list(query.order_by(Member.id.desc()).paginate(page, size))
+
+
+def save_site(site, name, phone, actor):
+    """Create (site None) or edit a site; returns (site, {field: error})."""
+    name, phone = (name or "").strip(), (phone or "").strip()
+    errors = {}
+    if not name or len(name) > 100:
+        errors["name"] = "활동처 이름을 100자 이하로 입력해 주세요."
+    elif Site.select().where(Site.name == name, Site.id != (site.id if site else 0)).exists():
+        errors["name"] = "같은 이름의 활동처가 있습니다."
+    if not PHONE.fullmatch(phone):
+        errors["phone"] = "연락처는 숫자와 - 만 입력해 주세요."
+    if errors:
+        return site, errors
+    with db.atomic():
+        if site is None:
+            site = Site.create(name=name, phone=phone)
+            audit.record("site.create", actor=actor, target=site)
+        else:
+            Site.update(name=name, phone=phone).where(Site.id == site.id).execute()
+            audit.record("site.update", actor=actor, target=site)
+    return site, {}
+
+
+def assign_manager(site, member, actor):
+    """Make a member the manager of a site (their role becomes site manager)."""
+    with db.atomic():
+        old_role = member.role
+        Member.update(role="site", site=site).where(Member.id == member.id).execute()
+        if old_role != "site":
+            audit.record("member.role", actor=actor, target=member, detail=f"{old_role} -> site")
+        audit.record("site.manager", actor=actor, target=site, detail=f"member {member.id}")
