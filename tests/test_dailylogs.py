@@ -1,0 +1,343 @@
+"""Daily logs as a site enters them (pumasi.dailylogs): the rules with their messages, whole batches,
+locked dates, the 480-minute cap across activities, overlaps, CSV in UTF-8 and CP949."""
+from datetime import date, time
+
+import pytest
+
+from pumasi import dailylogs, linkage
+from pumasi.dailylogs import BatchInvalid, CsvRejected, LogInput, NotAllowed
+from pumasi.db import db
+from pumasi.hours import LogError
+from pumasi.models import (FAILED, PENDING, SUCCEEDED, UNSENT, Activity, AuditLog, DailyLog, LinkAttempt,
+                           LinkRequest, Member, Participation, Site)
+
+TODAY = date(2026, 11, 26)
+DAY = date(2026, 11, 21)
+MENTORING = "청소년 문화예술 멘토링"        # site1, 2026-06-01..2026-11-30: vol1 and vol3
+MUSEUM = "박물관 전시 해설 도우미"          # site2, 2026-03-01..2026-12-31: vol1, vol2, vol3
+
+
+@pytest.fixture
+def world(app, demo):
+    """The demo world, inside an app context with a connection."""
+    with app.app_context(), db.connection_context():
+        yield World()
+
+
+class World:
+    def member(self, username):
+        return Member.get(Member.username == username)
+
+    def activity(self, title):
+        return Activity.get(Activity.title == title)
+
+    def participation(self, title, username):
+        return (Participation.select().join(Activity).switch(Participation).join(Member)
+                .where(Activity.title == title, Member.username == username).get())
+
+    def row(self, title, username, start, end, minutes="", on=DAY, log_id=None):
+        return LogInput(self.participation(title, username).id, on.isoformat() if isinstance(on, date) else on,
+                        start, end, minutes, log_id)
+
+    def save(self, title, *rows, today=TODAY):
+        return dailylogs.save_batch(self.activity(title), list(rows), self.member("site1"), today)
+
+    def errors(self, title, *rows, today=TODAY):
+        with pytest.raises(BatchInvalid) as caught:
+            self.save(title, *rows, today=today)
+        return {index: [str(e) for e in found] for index, found in caught.value.errors.items()}
+
+    def logs(self, title, username, on=DAY):
+        return list(DailyLog.select().where(DailyLog.participation == self.participation(title, username),
+                                            DailyLog.date == on).order_by(DailyLog.start))
+
+
+def test_one_date_for_three_volunteers(world):
+    dailylogs.add_volunteer(world.activity(MENTORING), world.member("vol2"), world.member("site1"))
+    saved = world.save(MENTORING, world.row(MENTORING, "vol1", "10:00", "13:00"),
+                       world.row(MENTORING, "vol2", "10:00", "13:00", "150"),
+                       world.row(MENTORING, "vol3", "10:00", "12:30"))
+    assert [(log.minutes, log.link_state, log.result_code) for log in saved] == [
+        (180, UNSENT, None), (150, UNSENT, None), (150, UNSENT, None)]
+    assert world.logs(MENTORING, "vol3")[0].end == time(12, 30)
+    entry = AuditLog.get(AuditLog.action == "dailylog.save")
+    assert entry.actor_name == "site1" and entry.detail.startswith("3 added, 0 changed")
+
+
+@pytest.mark.parametrize("start, end, minutes, on, message", [
+    ("13:00", "10:00", "", DAY, "종료시간은 시작시간보다 늦어야 합니다."),
+    ("10:00", "10:00", "", DAY, "종료시간은 시작시간보다 늦어야 합니다."),
+    ("10:00", "12:00", "", date(2026, 5, 31), "활동일이 활동기간(20260601~ 20261130) 밖입니다."),
+    ("10:00", "12:00", "", date(2026, 11, 27), "미래 날짜는 입력할 수 없습니다."),
+    ("10:00", "12:00", "121", DAY, "인정시간은 0보다 크고 활동시간(종료-시작) 이하여야 합니다."),
+    ("10:00", "12:00", "0", DAY, "인정시간은 0보다 크고 활동시간(종료-시작) 이하여야 합니다."),
+    ("10:00", "12:00", "1.5", DAY, "인정시간은 분 단위 숫자로 입력해 주세요. (예: 120)"),
+    ("08:00", "17:00", "", DAY, "하루 인정시간은 최대 8시간입니다."),
+    ("10:00", "12:00", "", "2026-11-31", "날짜 형식이 올바르지 않습니다. (예: 2021-08-09)"),
+    ("10시", "12:00", "", DAY, "시간 형식이 올바르지 않습니다. (예: 09:30)"),
+    ("10:00", "", "", DAY, "시간 형식이 올바르지 않습니다. (예: 09:30)"),
+])
+def test_each_rule_has_its_message(world, start, end, minutes, on, message):
+    errors = world.errors(MENTORING, world.row(MENTORING, "vol1", start, end, minutes, on=on))
+    assert message in errors[0]
+    assert not world.logs(MENTORING, "vol1", on if isinstance(on, date) else DAY)
+
+
+def test_minutes_can_be_lowered_not_raised(world):
+    saved = world.save(MENTORING, world.row(MENTORING, "vol1", "10:00", "13:00", "120"))
+    assert saved[0].minutes == 120
+
+
+def test_a_batch_is_saved_whole_or_not_at_all(world):
+    errors = world.errors(MENTORING, world.row(MENTORING, "vol1", "10:00", "12:00"),
+                          world.row(MENTORING, "vol3", "12:00", "10:00"))
+    assert errors == {1: ["종료시간은 시작시간보다 늦어야 합니다."]}
+    assert not world.logs(MENTORING, "vol1") and not world.logs(MENTORING, "vol3")
+
+
+def test_480_minutes_a_day_across_two_activities_of_two_sites(world):
+    world.save(MENTORING, world.row(MENTORING, "vol1", "09:00", "14:00"))        # site1: 5 hours
+    errors = world.errors(MUSEUM, world.row(MUSEUM, "vol1", "14:00", "18:00"))  # site2: 4 more
+    assert errors == {0: ["하루 인정시간 8시간을 넘습니다. (현재 합계 9시간)"]}
+    # Recognising fewer minutes brings the day to exactly 8 hours, which is allowed.
+    saved = world.save(MUSEUM, world.row(MUSEUM, "vol1", "14:00", "18:00", "180"))
+    assert saved[0].minutes == 180
+    # Other people and other days are not counted.
+    world.save(MUSEUM, world.row(MUSEUM, "vol2", "09:00", "17:00"),
+               world.row(MUSEUM, "vol1", "09:00", "17:00", on=date(2026, 11, 20)))
+
+
+def test_the_cap_counts_rows_of_the_same_batch(world):
+    errors = world.errors(MENTORING, world.row(MENTORING, "vol1", "08:00", "12:00"),
+                          world.row(MENTORING, "vol1", "13:00", "17:30"))
+    assert errors == {0: ["하루 인정시간 8시간을 넘습니다. (현재 합계 8시간 30분)"],
+                      1: ["하루 인정시간 8시간을 넘습니다. (현재 합계 8시간 30분)"]}
+
+
+def test_overlapping_times_of_one_volunteer(world):
+    world.save(MUSEUM, world.row(MUSEUM, "vol1", "10:00", "12:00"))
+    errors = world.errors(MENTORING, world.row(MENTORING, "vol1", "11:30", "13:00"))
+    assert errors == {0: ["같은 날 다른 활동 시간과 겹칩니다. (10:00~12:00)"]}
+    # Touching is not overlapping; another volunteer at the same time is fine.
+    world.save(MENTORING, world.row(MENTORING, "vol1", "12:00", "13:00"),
+               world.row(MENTORING, "vol3", "10:00", "12:00"))
+    # Two rows of the same batch.
+    errors = world.errors(MENTORING, world.row(MENTORING, "vol3", "14:00", "16:00"),
+                          world.row(MENTORING, "vol3", "15:00", "17:00"))
+    assert errors == {0: ["같은 날 다른 활동 시간과 겹칩니다. (15:00~17:00)"],
+                      1: ["같은 날 다른 활동 시간과 겹칩니다. (14:00~16:00)"]}
+
+
+def test_an_edited_date_does_not_overlap_its_old_self(world):
+    log = world.save(MENTORING, world.row(MENTORING, "vol1", "10:00", "12:00"))[0]
+    saved = world.save(MENTORING, world.row(MENTORING, "vol1", "11:00", "13:00", log_id=log.id))
+    assert (saved[0].id, saved[0].start, saved[0].minutes) == (log.id, time(11), 120)
+    assert len(world.logs(MENTORING, "vol1")) == 1
+
+
+def _state(log, state, code=None):
+    DailyLog.update(link_state=state, result_code=code).where(DailyLog.id == log.id).execute()
+
+
+def test_failed_date_edited_goes_back_to_unsent(world):
+    log = world.save(MENTORING, world.row(MENTORING, "vol1", "10:00", "12:00"))[0]
+    _state(log, FAILED, 200)
+    # Saved unchanged: it stays as 1365 answered.
+    world.save(MENTORING, world.row(MENTORING, "vol1", "10:00", "12:00", log_id=log.id))
+    assert DailyLog.get_by_id(log.id).link_state == FAILED
+    world.save(MENTORING, world.row(MENTORING, "vol1", "10:00", "11:30", log_id=log.id))
+    changed = DailyLog.get_by_id(log.id)
+    assert (changed.link_state, changed.result_code, changed.minutes) == (UNSENT, None, 90)
+
+
+@pytest.mark.parametrize("state, message", [
+    (PENDING, "1365 연계중인 날짜는 수정하거나 삭제할 수 없습니다."),
+    (SUCCEEDED, "1365 연계가 완료된 날짜는 수정하거나 삭제할 수 없습니다. 정정이 필요하면 기술지원으로 문의해 주세요."),
+])
+def test_pending_and_succeeded_dates_are_locked(world, state, message):
+    log = world.save(MENTORING, world.row(MENTORING, "vol1", "10:00", "12:00"))[0]
+    _state(log, state, 300 if state == SUCCEEDED else None)
+    assert world.errors(MENTORING, world.row(MENTORING, "vol1", "10:00", "11:00", log_id=log.id)) == {0: [message]}
+    with pytest.raises(NotAllowed) as caught:
+        dailylogs.delete_log(log, world.member("site1"))
+    assert str(caught.value) == message
+    assert DailyLog.get_by_id(log.id).end == time(12)
+
+
+def test_delete_a_failed_date_with_its_attempts(world):
+    participation = world.participation(MENTORING, "vol1")
+    log = world.save(MENTORING, world.row(MENTORING, "vol1", "10:00", "12:00"))[0]
+    request = LinkRequest.create(participation=participation)
+    LinkAttempt.create(daily_log=log, request=request, ref="r-1", state="answered", code=100)
+    _state(log, FAILED, 100)
+    dailylogs.delete_log(log, world.member("site1"))
+    assert DailyLog.get_or_none(DailyLog.id == log.id) is None
+    assert LinkAttempt.select().count() == 0
+    assert AuditLog.get(AuditLog.action == "dailylog.delete").target_id == log.id
+
+
+def test_an_operator_corrects_a_succeeded_date_with_an_audit_entry(world):
+    log = world.save(MENTORING, world.row(MENTORING, "vol1", "10:00", "12:00"))[0]
+    _state(log, SUCCEEDED, 300)
+    row = LogInput(None, DAY.isoformat(), "10:00", "11:00")
+    with pytest.raises(NotAllowed):
+        dailylogs.correct_log(log, row, world.member("site1"), TODAY)
+    corrected = dailylogs.correct_log(DailyLog.get_by_id(log.id), row, world.member("admin"), TODAY)
+    assert (corrected.minutes, corrected.link_state, corrected.result_code) == (60, SUCCEEDED, 300)
+    entry = AuditLog.get(AuditLog.action == "dailylog.correct")
+    assert entry.actor_name == "admin" and entry.target_id == log.id
+    assert "2026-11-21 10:00-12:00 120m -> 2026-11-21 10:00-11:00 60m" in entry.detail
+    with pytest.raises(BatchInvalid):  # the rules still hold
+        dailylogs.correct_log(corrected, LogInput(None, DAY.isoformat(), "12:00", "11:00"),
+                              world.member("admin"), TODAY)
+
+
+def test_new_dates_of_a_linked_participation_ask_for_linkage_and_only_they_are_sent(world):
+    participation = world.participation(MENTORING, "vol1")
+    DailyLog.update(link_state=SUCCEEDED, result_code=300).where(
+        DailyLog.participation == participation).execute()
+    assert linkage.summary(participation).state == linkage.DONE
+    world.save(MENTORING, world.row(MENTORING, "vol1", "10:00", "13:00"))
+    summary = linkage.summary(participation)
+    assert (summary.state, summary.minutes) == (linkage.REQUEST, 2 * 120 + 180)
+    from pumasi.models import Identity
+    Identity.create(member=world.member("vol1"), rrn_token="x", rrn_masked="900101-1******")
+    request = linkage.request_linkage(participation, world.member("vol1"))
+    sent = [a.daily_log.date for a in LinkAttempt.select().where(LinkAttempt.request == request)]
+    assert sent == [DAY]
+
+
+def test_volunteers_join_and_leave(world):
+    activity, site1 = world.activity(MENTORING), world.member("site1")
+    vol2 = world.member("vol2")
+    vol2.phone = "010-1234-5678"
+    vol2.save()
+    assert dailylogs.find_volunteers(name="이서연", phone="01012345678") == [vol2]
+    assert dailylogs.find_volunteers(username="vol2") == [vol2]
+    assert dailylogs.find_volunteers(name="이서연") == []          # a name alone finds nobody
+    assert dailylogs.find_volunteers(username="site2") == []       # only volunteers
+    participation = dailylogs.add_volunteer(activity, vol2, site1)
+    with pytest.raises(NotAllowed, match="이미 이 활동에 등록된 봉사자입니다."):
+        dailylogs.add_volunteer(activity, vol2, site1)
+    with pytest.raises(NotAllowed, match="봉사자\\(개인회원\\)만"):
+        dailylogs.add_volunteer(activity, world.member("site2"), site1)
+    world.save(MENTORING, world.row(MENTORING, "vol2", "10:00", "12:00"))
+    dailylogs.remove_volunteer(participation, site1)  # its unsent date goes with it
+    assert not Participation.select().where(Participation.volunteer == vol2,
+                                            Participation.activity == activity).exists()
+    linked = world.participation(MENTORING, "vol3")
+    DailyLog.update(link_state=SUCCEEDED).where(DailyLog.participation == linked).execute()
+    with pytest.raises(NotAllowed, match="1365에 연계되었거나 연계중인 날짜가 있어 삭제할 수 없습니다."):
+        dailylogs.remove_volunteer(linked, site1)
+
+
+def test_a_period_cannot_leave_entered_dates_outside(world):
+    activity = world.activity(MENTORING)
+    assert dailylogs.check_period(activity, date(2026, 7, 1), date(2026, 11, 30)) == [
+        "이미 입력된 활동일(2026-06-13)이 새 활동기간 밖이 됩니다."]
+    assert dailylogs.check_period(activity, date(2026, 6, 2), date(2026, 6, 1)) == [
+        "활동기간의 종료일은 시작일과 같거나 늦어야 합니다."]
+    assert dailylogs.check_period(activity, date(2026, 6, 13), date(2026, 7, 11)) == []
+
+
+# --------------------------------------------------------------------------- CSV
+
+GOOD_AND_BAD = (
+    "활동일,회원아이디,이름,연락처,시작시간,종료시간,인정시간(분)\r\n"
+    "2026-11-21,vol1,김민준,,10:00,13:00,\r\n"             # 2 good
+    "2026/11/21,,박지호,010-2222-3333,오전 10:00:00,오후 12:30:00,120\r\n"  # 3 good (Excel's formats)
+    "2026-11-21,vol3,,,14:00,13:00,\r\n"                   # 4 end before start
+    "\r\n"                                                 # 5 blank: skipped
+    "2026-11-22,nobody,,,10:00,12:00,\r\n"                 # 6 unknown member
+    "2026-12-01,vol1,,,10:00,12:00,\r\n"                   # 7 future and outside the period
+    "2026-11-20,,박지호,,10:00,12:00,\r\n"                 # 8 neither id nor phone
+)
+
+
+@pytest.fixture
+def vol3_phone(world):
+    Member.update(phone="010-2222-3333").where(Member.username == "vol3").execute()
+
+
+def test_csv_in_cp949_previews_good_and_bad_lines_and_saves_nothing(world, vol3_phone):
+    activity = world.activity(MENTORING)
+    before = DailyLog.select().count()
+    preview = dailylogs.preview_csv(activity, GOOD_AND_BAD.encode("cp949"), TODAY)
+    assert preview.problem == ""
+    assert [line.number for line in preview.good] == [2, 3]
+    assert {line.number: [str(e) for e in line.errors] for line in preview.bad} == {
+        4: ["종료시간은 시작시간보다 늦어야 합니다."],
+        6: ["이 활동에 등록된 봉사자 중 'nobody'을(를) 찾을 수 없습니다."],
+        7: ["활동일이 활동기간(20260601~ 20261130) 밖입니다.", "미래 날짜는 입력할 수 없습니다."],
+        8: ["회원아이디 또는 이름과 연락처를 입력해 주세요."],
+    }
+    line3 = preview.good[1]
+    assert (line3.volunteer.username, line3.row.date, line3.row.start, line3.row.end) == (
+        "vol3", "2026-11-21", "10:00", "12:30")
+    assert DailyLog.select().count() == before
+
+    with pytest.raises(CsvRejected):   # the whole file has bad lines
+        dailylogs.import_csv(activity, GOOD_AND_BAD.encode("cp949"), world.member("site1"), TODAY)
+    with pytest.raises(CsvRejected):   # a bad line cannot be slipped in
+        dailylogs.import_csv(activity, GOOD_AND_BAD.encode("cp949"), world.member("site1"), TODAY,
+                             only_lines=[2, 3, 4])
+    assert DailyLog.select().count() == before
+    saved = dailylogs.import_csv(activity, GOOD_AND_BAD.encode("cp949"), world.member("site1"), TODAY,
+                                 only_lines=[2, 3])
+    assert sorted((log.participation.volunteer.username, log.minutes) for log in saved) == [
+        ("vol1", 180), ("vol3", 120)]
+    assert DailyLog.select().count() == before + 2
+
+
+def test_csv_in_utf8_with_bom_and_the_rules_across_lines(world):
+    text = ("\ufeff활동일,회원아이디,시작시간,종료시간\n"
+            "20261121,vol1,0900,1300\n"
+            "2026-11-21,vol1,12:00,15:00\n")
+    preview = dailylogs.preview_csv(world.activity(MENTORING), text.encode("utf-8"), TODAY)
+    assert {line.number: [str(e) for e in line.errors] for line in preview.lines} == {
+        2: ["같은 날 다른 활동 시간과 겹칩니다. (12:00~15:00)"],
+        3: ["같은 날 다른 활동 시간과 겹칩니다. (09:00~13:00)"],
+    }
+
+
+@pytest.mark.parametrize("data, problem", [
+    (b"", "파일에 입력된 줄이 없습니다."),
+    ("활동일,이름,시작시간\n2026-11-21,김민준,10:00\n".encode("utf-8"),
+     "첫 줄에 열 이름이 필요합니다. 빠진 열: 종료시간, 회원아이디(또는 이름과 연락처)"),
+    (b"\xff\xfe\x00\x00\xff", "파일을 읽을 수 없습니다. CSV(UTF-8 또는 엑셀의 CSV) 형식으로 저장해 주세요."),
+])
+def test_csv_file_problems(world, data, problem):
+    assert dailylogs.preview_csv(world.activity(MENTORING), data, TODAY).problem == problem
+
+
+def test_csv_export_reimports_and_template(world):
+    activity = world.activity(MENTORING)
+    exported = dailylogs.export_csv(activity)
+    assert exported.startswith("\ufeff활동일,회원아이디,이름,시작시간,종료시간,인정시간(분),1365연계,결과코드\r\n")
+    assert "2026-06-13,vol1,김민준,10:00,12:00,120,미연계,\r\n" in exported
+    # The export of one activity is a valid import into another with the same volunteers and period:
+    # here into itself it finds every line overlapping its own original.
+    preview = dailylogs.preview_csv(activity, exported.encode("utf-8"), TODAY)
+    assert len(preview.lines) == 3 and all("겹칩니다" in str(line.errors[0]) for line in preview.lines)
+    assert dailylogs.template_csv() == "\ufeff활동일,회원아이디,이름,연락처,시작시간,종료시간,인정시간(분)\r\n"
+
+
+def test_csv_export_defuses_formulas(world):
+    Member.update(name="=HYPERLINK(1)").where(Member.username == "vol1").execute()
+    assert ",'=HYPERLINK(1)," in dailylogs.export_csv(world.activity(MENTORING))
+
+
+def test_day_rows_and_site_scoping(world):
+    activity = world.activity(MENTORING)
+    rows = dailylogs.day_rows(activity, date(2026, 6, 13))
+    assert [(p.volunteer.username, log is not None) for p, log in rows] == [("vol1", True), ("vol3", True)]
+    site1, site2 = Site.get(Site.name == "CSV 총괄운영본부"), Site.get(Site.name == "종로 문화나눔센터")
+    assert dailylogs.site_activity(site1.id, activity.id) == activity
+    assert dailylogs.site_activity(site2.id, activity.id) is None
+    assert dailylogs.site_activity(None, activity.id) is None
+    log = rows[0][1]
+    assert dailylogs.site_log(site1.id, log.id).id == log.id and dailylogs.site_log(site2.id, log.id) is None
+    assert dailylogs.site_participation(site2.id, log.participation_id) is None
+    listed = dailylogs.site_activities(site1.id)
+    assert [a.title for a in listed][0] == MENTORING
+    assert {a.title: (a.volunteers, a.dates) for a in listed}[MENTORING] == (2, 3)
