@@ -8,7 +8,7 @@ from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from . import db as database
-from . import settings
+from . import logmask, settings
 from .identity import Vault
 
 log = logging.getLogger(__name__)
@@ -106,6 +106,7 @@ def create_app(test_config=None):
     """Build the web app: settings, database, log-in, CSRF, blueprints, CLI."""
     instance = (test_config or {}).get("INSTANCE_PATH") or os.environ.get("PUMASI_INSTANCE_PATH") \
         or os.path.join(ROOT, "instance")
+    logmask.install()
     app = Flask(__name__, instance_path=os.path.abspath(instance),
                 template_folder=os.path.join(ROOT, "templates"), static_folder=os.path.join(ROOT, "static"))
     os.makedirs(app.instance_path, exist_ok=True)

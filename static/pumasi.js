@@ -23,6 +23,7 @@
   document.addEventListener("htmx:afterSettle", openDialogs);
   document.addEventListener("modal-close", closeAll);
   document.addEventListener("click", function (event) {
+    if (event.target.closest("[data-print]")) window.print();
     var button = event.target.closest("[data-close]");
     if (button) {
       var dialog = button.closest("dialog");

@@ -2,10 +2,10 @@
 from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from .. import config_store, htmx, identity, linkage, notify
+from .. import certificate, config_store, htmx, identity, linkage, notify
 from ..forms import IdentityForm
 from ..jobs import enqueue_request
-from ..models import Identity
+from ..models import Identity, today_kst
 from . import role_required
 
 bp = Blueprint("mypage", __name__, url_prefix="/mypage")
@@ -178,3 +178,14 @@ def reset():
     if htmx.is_fragment_request():
         return htmx.modal("mypage/_reset_done_modal.html")
     return redirect(url_for(".index"), 303)
+
+
+@bp.route("/certificate")
+def certificate_page():
+    """확인서 출력: the checked activities on an A4 page to print or save as PDF."""
+    ids = list(dict.fromkeys(request.args.getlist("participation_ids", type=int)))[:200]
+    if not ids:
+        return render_template("mypage/certificate.html", lines=[], empty=True), 422
+    participations = [_own(participation_id) for participation_id in ids]
+    return render_template("mypage/certificate.html", issued=today_kst(), empty=False,
+                           **certificate.build(current_user.id, participations))

@@ -1,0 +1,33 @@
+"""A second line of defence: every log record has any 13-digit run (an RRN's shape) masked."""
+import logging
+import re
+
+RRN_LIKE = re.compile(r"(?<!\d)(\d{6})-?\d{7}(?!\d)")
+
+
+def mask(text):
+    """Replace every RRN-shaped run of digits by its first six digits and asterisks."""
+    return RRN_LIKE.sub(r"\1-*******", text)
+
+
+def install():
+    """Wrap the log-record factory once per process (idempotent)."""
+    factory = logging.getLogRecordFactory()
+    if getattr(factory, "masks_rrn", False):
+        return
+
+    def masked_record(*args, **kwargs):
+        record = factory(*args, **kwargs)
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format string: leave it to the handler to report
+            return record
+        record.msg, record.args = mask(message), None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = mask(logging.Formatter().formatException(record.exc_info))
+        if record.stack_info:
+            record.stack_info = mask(record.stack_info)
+        return record
+
+    masked_record.masks_rrn = True
+    logging.setLogRecordFactory(masked_record)
