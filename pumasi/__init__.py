@@ -126,11 +126,12 @@ def create_app(test_config=None):
         member = Member.get_or_none(Member.id == int(user_id)) if user_id.isdigit() else None
         return member if member is not None and member.is_active else None
 
-    from .views import admin, auth, help, mypage
+    from .views import admin, auth, help, mypage, site
     app.register_blueprint(auth.bp)
     app.register_blueprint(mypage.bp)
     app.register_blueprint(help.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(site.bp)
 
     from . import cli
     cli.init_app(app)

@@ -221,7 +221,8 @@ def save_batch(activity, rows, actor, today):
 
     New rows become unsent dates (the volunteer's row shows 연계신청 for them). An edited date that
     failed or was never sent goes back to unsent with no result code; an unchanged one stays as it is.
-    Raises BatchInvalid with the errors by row index.
+    Raises BatchInvalid with the errors by row index. (Operators correct any date, even a linked
+    one, through support.correct_date.)
     """
     if not rows:
         return []
@@ -271,35 +272,6 @@ def delete_log(log, actor):
                      detail=f"participation {current.participation_id}, {current.date.isoformat()} "
                             f"{hours.format_clock(current.start)}-{hours.format_clock(current.end)}, "
                             f"{current.link_state}")
-
-
-def correct_log(log, row, actor, today):
-    """An operator's correction of any date, even one 1365 holds; recorded in the audit log.
-
-    The rules still hold; the link state stays (the operator re-sends through linkage if needed).
-    """
-    if actor is None or actor.role != "operator":
-        raise NotAllowed(LOCKED_MESSAGES[SUCCEEDED])
-    activity = log.participation.activity
-    row = LogInput(log.participation_id, row.date, row.start, row.end, row.minutes, log_id=log.id)
-    with locked_transaction():
-        _lock_volunteers([log.participation_id])
-        checked, errors = validate_batch(activity, [row], today, allow_locked=True)
-        if errors:
-            raise BatchInvalid(errors)
-        item = checked[0]
-        before = DailyLog.get_by_id(log.id)
-        DailyLog.update(date=item.entry.date, start=item.entry.start, end=item.entry.end, minutes=item.minutes,
-                        updated_at=utcnow()).where(DailyLog.id == log.id).execute()
-        audit.record("dailylog.correct", actor=actor, target=before,
-                     detail=f"{_describe(before.date, before.start, before.end, before.minutes)} -> "
-                            f"{_describe(item.entry.date, item.entry.start, item.entry.end, item.minutes)}, "
-                            f"{before.link_state}")
-    return DailyLog.get_by_id(log.id)
-
-
-def _describe(date, start, end, minutes):
-    return f"{date.isoformat()} {hours.format_clock(start)}-{hours.format_clock(end)} {minutes}m"
 
 
 # --------------------------------------------------------------------------- what a site manager sees

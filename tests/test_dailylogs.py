@@ -176,22 +176,6 @@ def test_delete_a_failed_date_with_its_attempts(world):
     assert AuditLog.get(AuditLog.action == "dailylog.delete").target_id == log.id
 
 
-def test_an_operator_corrects_a_succeeded_date_with_an_audit_entry(world):
-    log = world.save(MENTORING, world.row(MENTORING, "vol1", "10:00", "12:00"))[0]
-    _state(log, SUCCEEDED, 300)
-    row = LogInput(None, DAY.isoformat(), "10:00", "11:00")
-    with pytest.raises(NotAllowed):
-        dailylogs.correct_log(log, row, world.member("site1"), TODAY)
-    corrected = dailylogs.correct_log(DailyLog.get_by_id(log.id), row, world.member("admin"), TODAY)
-    assert (corrected.minutes, corrected.link_state, corrected.result_code) == (60, SUCCEEDED, 300)
-    entry = AuditLog.get(AuditLog.action == "dailylog.correct")
-    assert entry.actor_name == "admin" and entry.target_id == log.id
-    assert "2026-11-21 10:00-12:00 120m -> 2026-11-21 10:00-11:00 60m" in entry.detail
-    with pytest.raises(BatchInvalid):  # the rules still hold
-        dailylogs.correct_log(corrected, LogInput(None, DAY.isoformat(), "12:00", "11:00"),
-                              world.member("admin"), TODAY)
-
-
 def test_new_dates_of_a_linked_participation_ask_for_linkage_and_only_they_are_sent(world):
     participation = world.participation(MENTORING, "vol1")
     DailyLog.update(link_state=SUCCEEDED, result_code=300).where(

@@ -7,7 +7,7 @@ from ..models import Member
 
 bp = Blueprint("auth", __name__)
 
-HOME = {"volunteer": "mypage.index", "site": "auth.home", "operator": "admin.index"}
+HOME = {"volunteer": "mypage.index", "site": "site.index", "operator": "admin.index"}
 
 
 def home_url(member):
