@@ -294,7 +294,7 @@ def test_edit_a_date_in_the_modal(app, client, auth, world):
     assert 'aria-invalid="true"' in bad.text
     good = client.post(f"/site/logs/{log}/edit", headers=HX,
                        data={"date": DAY.isoformat(), "start": "10:00", "end": "14:00", "minutes": "200"})
-    assert good.status_code == 204 and good.headers["HX-Trigger"] == "modal-close, logs-changed"
+    assert good.status_code == 204 and good.headers["HX-Trigger"] == "logs-changed, modal-close"
     assert logs_of(app, world["activity"]) == [("vol1", DAY, "10:00", "14:00", 200, UNSENT)]
     assert q(app, lambda: DailyLog.get_by_id(log).result_code) is None
     # Without htmx: a page, then back to the activity.

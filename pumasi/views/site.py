@@ -71,8 +71,11 @@ def _log(log_id):
 
 
 def _changed(response, *events):
-    """A 204 for htmx that closes the modal and tells the page what to refresh."""
-    response.headers["HX-Trigger"] = ", ".join(("modal-close",) + events)
+    """A 204 for htmx that tells the page what to refresh, then closes the modal.
+
+    In that order: closing empties #modal, and an event fired on the detached form would not reach body.
+    """
+    response.headers["HX-Trigger"] = ", ".join(events + ("modal-close",))
     return response
 
 
@@ -231,7 +234,7 @@ def _day_rows(activity, day, form=None):
             row = DayRow(f"n{participation.id}", participation)
         else:
             row = DayRow(f"e{log.id}", participation, log, hours.format_clock(log.start),
-                         hours.format_clock(log.end), str(log.minutes))
+                         hours.format_clock(log.end), _minutes_text(log))
         if form is not None and not row.locked and f"start-{row.key}" in form:
             row.start = form.get(f"start-{row.key}", "").strip()[:20]
             row.end = form.get(f"end-{row.key}", "").strip()[:20]
@@ -316,10 +319,16 @@ def day(activity_id):
     return _day_response(activity, day, _day_rows(activity, day), notice=notice)
 
 
+def _minutes_text(log):
+    """인정시간 as the form shows it: blank when it is the whole span (so new times recompute it)."""
+    span = hours.recognised_minutes(hours.Entry(log.date, log.start, log.end))
+    return "" if log.minutes == span else str(log.minutes)
+
+
 def _edited(row):
     log = row.log
     return log is not None and (row.start, row.end, row.minutes) != (
-        hours.format_clock(log.start), hours.format_clock(log.end), str(log.minutes))
+        hours.format_clock(log.start), hours.format_clock(log.end), _minutes_text(log))
 
 
 def _log_page(log, form, status=200, problem=None):
@@ -335,7 +344,7 @@ def edit_log(log_id):
     problem = dailylogs.locked_message(log)
     if request.method == "GET":
         form = LogForm(formdata=None, data={"date": log.date.isoformat(), "start": hours.format_clock(log.start),
-                                            "end": hours.format_clock(log.end), "minutes": str(log.minutes)})
+                                            "end": hours.format_clock(log.end), "minutes": _minutes_text(log)})
         return _log_page(log, form, problem=problem)
     form = LogForm()
     if not form.validate_on_submit():
