@@ -8,7 +8,7 @@ from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from . import db as database
-from . import logmask, settings
+from . import logmask, ratelimit, settings
 from .identity import Vault
 
 log = logging.getLogger(__name__)
@@ -97,6 +97,14 @@ def _error_pages(app):
     def too_large(exc):
         return page(413, "파일이 너무 큽니다", "5MB 이하의 파일만 올릴 수 있습니다.")
 
+    @app.errorhandler(429)
+    def too_many(exc):
+        from .htmx import is_fragment_request, modal
+        title, message = "요청이 너무 많습니다", "잠시 후 다시 시도해 주세요."
+        if is_fragment_request():
+            return modal("mypage/_notice_modal.html", status=429, title=title, message=message)
+        return page(429, title, message)
+
     @app.errorhandler(500)
     def server_error(exc):
         return page(500, "일시적인 오류가 발생했습니다", "잠시 후 다시 시도해 주세요. 계속되면 기술지원으로 문의해 주세요.")
@@ -115,6 +123,7 @@ def create_app(test_config=None):
     database.init_app(app)
     app.extensions["rrn_vault"] = Vault.from_setting(app.config["RRN_KEYS"])
     csrf.init_app(app)
+    ratelimit.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "로그인이 필요합니다."

@@ -101,6 +101,8 @@ def build_app(tmp_path, database_url, redis_url, **overrides):
         "LINK_STALL_AFTER": 5.0,
         "LINK_SWEEP_INTERVAL": 1.0,
         "ROW_POLL_SECONDS": 1,
+        # Each app counts its own attempts (tests log in often from 127.0.0.1).
+        "RATELIMIT_STORAGE_URI": "memory://",
         "TESTING": True,
     }
     config.update(overrides)

@@ -5,6 +5,7 @@ from flask_login import current_user
 from .. import certificate, config_store, htmx, identity, linkage, notify
 from ..forms import IdentityForm
 from ..jobs import enqueue_request
+from ..ratelimit import limit_from, limiter, member_key
 from ..models import Identity, today_kst
 from . import role_required
 
@@ -147,6 +148,8 @@ def relink(participation_id):
 
 
 @bp.route("/identity", methods=["GET", "POST"])
+@limiter.limit(limit_from("IDENTITY_LIMIT"), methods=["POST"])
+@limiter.limit(limit_from("IDENTITY_LIMIT"), methods=["POST"], key_func=member_key)
 def verify():
     """본인인증: the RRN, asked once, kept encrypted, shown only masked."""
     form = IdentityForm()

@@ -1,0 +1,43 @@
+"""Rate limits (Flask-Limiter) on log-in and 본인인증: per address, and per account."""
+from flask import request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import current_user
+
+limiter = Limiter(key_func=get_remote_address)
+
+
+def _storage_uri(config):
+    """The counters' store: the setting, else the Redis of REDIS_URL, else memory."""
+    if config.get("RATELIMIT_STORAGE_URI"):
+        return config["RATELIMIT_STORAGE_URI"]
+    url = config.get("REDIS_URL") or ""
+    if url.startswith("unix://"):
+        return "redis+unix://" + url[len("unix://"):]
+    return url or "memory://"
+
+
+def init_app(app):
+    """Configure and attach the limiter (a Redis outage falls back to per-process memory)."""
+    app.config.setdefault("RATELIMIT_STORAGE_URI", None)
+    app.config["RATELIMIT_STORAGE_URI"] = _storage_uri(app.config)
+    app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    app.config.setdefault("RATELIMIT_KEY_PREFIX", "pumasi-limit")
+    limiter.init_app(app)
+
+
+def login_account():
+    """The account a log-in names (failed attempts are counted per account)."""
+    return "login:" + (request.form.get("username") or "").strip().lower()[:40]
+
+
+def member_key():
+    """The logged-in member (본인인증 attempts are counted per account)."""
+    return f"member:{current_user.get_id()}"
+
+
+def limit_from(key):
+    """A limit read from the app's settings at request time."""
+    from flask import current_app
+    return lambda: current_app.config[key]
