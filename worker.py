@@ -3,6 +3,7 @@
 Run `python worker.py` (or `python worker.py --burst`). A plain `rq worker --url … pumasi` also
 runs the jobs; it only lacks the sweeper, which `flask --app app linkage sweep` then provides.
 """
+import math
 import sys
 import threading
 
@@ -19,7 +20,12 @@ def main(argv):
     stop = threading.Event()
     threading.Thread(target=sweep_forever, args=(app, stop), daemon=True, name="sweeper").start()
     with app.app_context():
-        worker = SimpleWorker([get_queue(app)], connection=connection(app))
+        # RQ's maintenance (which also takes over the scheduler lock of a dead worker, see
+        # release_dead_scheduler) runs every sweep interval, not every 10 minutes; an idle worker
+        # wakes up for it (RQ blocks on the queue for worker_ttl - 15 seconds).
+        maintenance = max(int(math.ceil(app.config["LINK_SWEEP_INTERVAL"])), 1)
+        worker = SimpleWorker([get_queue(app)], connection=connection(app),
+                              maintenance_interval=maintenance, worker_ttl=maintenance + 15)
         try:
             worker.work(burst="--burst" in argv, with_scheduler=True, logging_level="INFO")
         finally:

@@ -9,7 +9,7 @@ from redis import RedisError
 from . import config_store, linkage, notify
 from .db import db
 from .portal1365 import Portal1365
-from .queue import connection, get_queue, record_portal_answer
+from .queue import connection, get_queue, record_portal_answer, release_dead_scheduler
 
 log = logging.getLogger(__name__)
 
@@ -92,10 +92,27 @@ def poll_request(request_id):
         _continue(app, request_id, step)
 
 
-def enqueue_request(app, request_id):
-    """After the request is committed, queue its first step; False if Redis is unreachable."""
+def resume_request(request_id):
+    """Take up a request the sweeper found stalled: apply the answers 1365 has for what was sent,
+    then send what is queued, both now.
+
+    The sweeper does not rely on the delayed jobs of the request: they may have been lost with a
+    killed worker, or sit in RQ's scheduled registry while no scheduler runs (the one that held the
+    queue's scheduler lock was killed). So each sweep moves a stalled request a real step on. A
+    stalled request has waited past any retry backoff (next_check_at includes it).
+    """
+    app = _application()
+    with app.app_context(), db.connection_context():
+        portal = _portal(app)
+        step = linkage.poll_answers(request_id, portal, app.config)
+        if step.submit_in is not None:
+            step = linkage.submit_batch(request_id, portal, app.extensions["rrn_vault"], app.config)
+        _continue(app, request_id, step)
+
+
+def _queue_now(app, request_id, func_name):
     try:
-        _enqueue(app, "pumasi.jobs.submit_request", request_id, 0)
+        _enqueue(app, func_name, request_id, 0)
     except (RedisError, OSError) as exc:
         log.warning("queue unreachable for link request %s (%s); the sweeper will send it", request_id, exc)
         return False
@@ -103,22 +120,34 @@ def enqueue_request(app, request_id):
     return True
 
 
+def enqueue_request(app, request_id):
+    """After the request is committed, queue its first step; False if Redis is unreachable."""
+    return _queue_now(app, request_id, "pumasi.jobs.submit_request")
+
+
 def sweep(app):
-    """Re-queue every stalled request (lost job, killed worker, Redis down at request time)."""
+    """Re-queue every stalled request (lost job, killed worker, Redis down at request time);
+    returns how many were queued."""
+    queued = 0
     with app.app_context(), db.connection_context():
-        stalled = linkage.stalled_requests()
-        for request in stalled:
-            if not enqueue_request(app, request.id):
+        for request in linkage.stalled_requests():
+            if not _queue_now(app, request.id, "pumasi.jobs.resume_request"):
                 break
-    return len(stalled)
+            queued += 1
+    return queued
 
 
 def sweep_forever(app, stop):
-    """Sweep every LINK_SWEEP_INTERVAL seconds until stop is set; one sweeper at a time per Redis."""
+    """Sweep every LINK_SWEEP_INTERVAL seconds until stop is set; one sweeper at a time per queue."""
     interval = app.config["LINK_SWEEP_INTERVAL"]
     while not stop.wait(interval):
         try:
-            if connection(app).set("pumasi:sweep-lock", "1", nx=True, ex=max(int(interval) - 1, 1)):
+            # A dead worker's scheduler lock would hold up every delayed step for a minute or more.
+            if release_dead_scheduler(app):
+                log.warning("released the scheduler lock of a dead RQ scheduler; a live worker takes over")
+            # One sweeper at a time per queue (several deployments may share one Redis).
+            if connection(app).set(f"pumasi:sweep-lock:{app.config['QUEUE_NAME']}", "1", nx=True,
+                                   ex=max(int(interval) - 1, 1)):
                 count = sweep(app)
                 if count:
                     log.info("sweeper re-queued %d link requests", count)

@@ -17,6 +17,7 @@ from .models import (FAILED, PENDING, SUCCEEDED, UNSENT, Activity, DailyLog, Ide
 REQUEST, LINKING, DONE, FAILURE = "request", "linking", "done", "failed"
 
 SUCCESS_CODES = (300, 400)
+MAX_BATCH = 500  # records per submission (docs/1365_CONTRACT.md)
 RETRY_CODE = 99
 MESSAGES = {
     99: "시스템 오류 입니다. {phone} 로 문의 주시기 바랍니다.",
@@ -261,7 +262,8 @@ def submit_batch(request_id, portal, vault, config):
             DailyLog.update(link_state=UNSENT, updated_at=utcnow()) \
                 .where(DailyLog.id.in_([a.daily_log_id for a in queued]), DailyLog.link_state == PENDING).execute()
         return _after_step(request_id, config)
-    size = config["LINK_BATCH_SIZE"]
+    # The contract takes at most 500 records a call: a larger setting must not fail every date.
+    size = max(1, min(int(config["LINK_BATCH_SIZE"]), MAX_BATCH))
     for start in range(0, len(queued), size):
         batch = queued[start:start + size]
         try:

@@ -79,6 +79,40 @@ def get_queue(app):
     return Queue(app.config["QUEUE_NAME"], connection=connection(app))
 
 
+_RELEASE_IF_HELD_BY = """
+if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
+return 0
+"""
+
+
+def release_dead_scheduler(app, stale_after=10.0):
+    """Free the queue's RQ scheduler lock when the scheduler holding it stopped beating; True if freed.
+
+    Delayed jobs (polls, retries) reach the queue only through the one scheduler that holds the
+    queue's lock. A worker killed with SIGKILL leaves that lock behind for a minute, and a new worker
+    tries to take it only at its maintenance time, so without this the delayed steps would wait. The
+    scheduler beats every second; a lock whose holder has not beaten for stale_after seconds is
+    released (only if it is still that holder's), and the next worker maintenance takes it.
+    """
+    from datetime import datetime, timezone
+
+    from rq.scheduler import SCHEDULER_KEY_TEMPLATE, RQScheduler
+    from rq.utils import utcparse
+
+    conn = connection(app)
+    lock_key = RQScheduler.get_locking_key(app.config["QUEUE_NAME"])
+    holder = conn.get(lock_key)
+    if holder is None:
+        return False
+    beat = conn.hget(SCHEDULER_KEY_TEMPLATE % holder.decode(), "last_heartbeat")
+    if beat is None:
+        return False  # a scheduler between taking the lock and its first beat
+    age = (datetime.now(timezone.utc) - utcparse(beat.decode())).total_seconds()
+    if age <= stale_after:
+        return False
+    return bool(conn.eval(_RELEASE_IF_HELD_BY, 1, lock_key, holder))
+
+
 PORTAL_KEY = "pumasi:portal:last"
 
 

@@ -132,6 +132,7 @@ def test_a_site_enters_a_date_for_three_on_a_desktop_edits_one_on_a_phone_and_th
     form.get_by_label("박지호 종료시간", exact=True).fill("12:30")
     form.get_by_role("button", name="저장").click()
     expect(form.get_by_role("status")).to_have_text(f"{DAY} 상세봉사내역 3건을 저장했습니다.")
+    desk.screenshot(path="/tmp/pumasi-site-desktop-day.png", full_page=True)
 
     def saved():
         return sorted((log.participation.volunteer.username, f"{log.start:%H:%M}", f"{log.end:%H:%M}", log.minutes)
@@ -174,7 +175,8 @@ def test_a_site_enters_a_date_for_three_on_a_desktop_edits_one_on_a_phone_and_th
     modal.get_by_role("button", name="인증").click()
     modal.get_by_role("button", name="확인").click()
     volunteer_row.get_by_role("button", name="연계신청").click()
-    expect(volunteer_row.get_by_role("link", name="연계완료")).to_be_visible()
+    expect(volunteer_row.get_by_role("button", name="연계중")).to_be_disabled()
+    expect(volunteer_row.get_by_role("link", name="연계완료")).to_be_visible(timeout=WAIT)  # the worker and 1365
     volunteer_row.get_by_role("link", name="연계완료").click()
     dates = vol.locator("#modal dialog[open] table.dates tbody tr")
     expect(dates).to_have_count(3)
