@@ -405,13 +405,21 @@ def add_volunteer(activity, member, actor):
     return participation
 
 
+def removable_ids(participations):
+    """Of these participations, the ids whose volunteer can leave: nothing of theirs was ever sent to 1365."""
+    ids = {p.id for p in participations if not p.legacy_linked}
+    if not ids:
+        return set()
+    sent = {log.participation_id for log in DailyLog.select(DailyLog.participation).distinct()
+            .where(DailyLog.participation.in_(list(ids)), DailyLog.link_state != UNSENT)}
+    asked = {r.participation_id for r in LinkRequest.select(LinkRequest.participation).distinct()
+             .where(LinkRequest.participation.in_(list(ids)))}
+    return ids - sent - asked
+
+
 def removable(participation):
     """Whether a volunteer can leave the activity: nothing of theirs was ever sent to 1365."""
-    if participation.legacy_linked:
-        return False
-    sent = (DailyLog.select().where(DailyLog.participation == participation, DailyLog.link_state != UNSENT)
-            .exists())
-    return not sent and not LinkRequest.select().where(LinkRequest.participation == participation).exists()
+    return participation.id in removable_ids([participation])
 
 
 def remove_volunteer(participation, actor):

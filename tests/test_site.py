@@ -193,6 +193,16 @@ def test_one_date_for_three_volunteers_filled_down_then_adjusted(app, client, au
     assert all(f'id="row-e' in saved.text for _ in range(3)) and "새 입력" not in saved.text
 
 
+def test_with_nobody_chosen_the_times_fill_every_empty_row(client, auth, world):
+    auth.login("site1")
+    filled = client.post(day_url(world), headers=HX, data=day_form(
+        world, {"vol2": ("09:00", "", "")}, action="fill", common=("10:00", "12:00")))
+    people = world["people"]
+    assert filled.text.count('value="10:00"') == 3  # vol1, vol3 and the common field; vol2 was begun
+    vol2_row = filled.text.split(f'id="row-n{people["vol2"]}"')[1].split("</tr>")[0]
+    assert 'value="09:00"' in vol2_row
+
+
 def test_chosen_rows_left_blank_take_the_common_times(app, client, auth, world):
     auth.login("site1")
     response = client.post(day_url(world), data=day_form(world, {}, common=("09:00", "11:00"), picks=("vol1",)))

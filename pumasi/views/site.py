@@ -11,7 +11,7 @@ from .. import dailylogs, hours, htmx, linkage
 from ..dailylogs import BatchInvalid, CsvRejected, LogInput, NotAllowed
 from ..models import Member, today_kst
 from ..site_forms import CATEGORIES, ActivityForm, CsvForm, LogForm, VolunteerSearchForm
-from . import role_required
+from . import db_int, role_required
 
 bp = Blueprint("site", __name__, url_prefix="/site")
 
@@ -32,7 +32,7 @@ def _labels():
 
 
 def _masked_phone(phone):
-    """A phone number with all but its last four digits hidden: 010-****-5678."""
+    """A phone number with all but its last four digits hidden: '010-1234-5678' -> '***-****-5678'."""
     digits = sum(c.isdigit() for c in phone)
     seen = 0
     out = []
@@ -70,11 +70,12 @@ def _log(log_id):
     return log
 
 
-def _changed(response, *events):
+def _changed(*events):
     """A 204 for htmx that tells the page what to refresh, then closes the modal.
 
     In that order: closing empties #modal, and an event fired on the detached form would not reach body.
     """
+    response = make_response("", 204)
     response.headers["HX-Trigger"] = ", ".join(events + ("modal-close",))
     return response
 
@@ -82,7 +83,7 @@ def _changed(response, *events):
 def _body_context(activity, search=None, found=None):
     people = dailylogs.participants(activity)
     return {"activity": activity, "people": people, "summaries": linkage.summaries(people),
-            "removable": {p.id: dailylogs.removable(p) for p in people},
+            "removable": dailylogs.removable_ids(people),
             "logs": dailylogs.activity_logs(activity), "search": search or VolunteerSearchForm(formdata=None),
             "found": found}
 
@@ -154,7 +155,7 @@ def search_volunteers(activity_id):
 def add_volunteer(activity_id):
     """Add the member found to the activity."""
     activity = _activity(activity_id)
-    member = Member.get_or_none(Member.id == request.form.get("member_id", type=int))
+    member = Member.get_or_none(Member.id == request.form.get("member_id", type=db_int))
     try:
         if member is None:
             raise NotAllowed("봉사자를 찾을 수 없습니다. 다시 검색해 주세요.")
@@ -166,7 +167,7 @@ def add_volunteer(activity_id):
         flash(exc.message, "error")
         return redirect(url_for(".activity", activity_id=activity.id), 303)
     if htmx.is_fragment_request():
-        return _changed(make_response("", 204), "logs-changed")
+        return _changed("logs-changed")
     flash(f"{member.name}님을 봉사자로 추가했습니다.")
     return redirect(url_for(".activity", activity_id=activity.id), 303)
 
@@ -183,7 +184,7 @@ def remove_volunteer(participation_id):
             problem = exc.message
         else:
             if htmx.is_fragment_request():
-                return _changed(make_response("", 204), "logs-changed")
+                return _changed("logs-changed")
             flash(f"{participation.volunteer.name}님을 봉사자에서 삭제했습니다.")
             return redirect(url_for(".activity", activity_id=participation.activity_id), 303)
     elif not dailylogs.removable(participation):
@@ -223,8 +224,8 @@ class DayRow:
             start, end = hours.parse_clock(self.start), hours.parse_clock(self.end)
         except hours.LogError:
             return ""
-        span = (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
-        return str(span) if span > 0 else ""
+        span = hours.recognised_minutes(hours.Entry(None, start, end))
+        return str(span) if span else ""
 
 
 def _day_rows(activity, day, form=None):
@@ -282,7 +283,8 @@ def day(activity_id):
     rows = _day_rows(activity, day, form)
     common = (form.get("common_start", "").strip()[:20], form.get("common_end", "").strip()[:20])
     if form.get("action") == "fill":
-        targets = [r for r in rows if r.picked and not r.locked] or [r for r in rows if r.log is None]
+        targets = ([r for r in rows if r.picked and not r.locked]
+                   or [r for r in rows if r.log is None and not (r.start or r.end)])
         for row in targets:
             row.start, row.end, row.minutes, row.picked = common[0], common[1], "", True
         return _day_response(activity, day, rows, common=common)
@@ -357,7 +359,7 @@ def edit_log(log_id):
         form.add_errors(exc.errors[0])
         return _log_page(log, form, 422)
     if htmx.is_fragment_request():
-        return _changed(make_response("", 204), "logs-changed")
+        return _changed("logs-changed")
     flash("상세봉사내역을 저장했습니다.")
     return redirect(url_for(".activity", activity_id=log.participation.activity_id), 303)
 
@@ -374,7 +376,7 @@ def delete_log(log_id):
             problem = exc.message
         else:
             if htmx.is_fragment_request():
-                return _changed(make_response("", 204), "logs-changed")
+                return _changed("logs-changed")
             flash("상세봉사내역을 삭제했습니다.")
             return redirect(url_for(".activity", activity_id=log.participation.activity_id), 303)
     status = 422 if problem and request.method == "POST" else 200
