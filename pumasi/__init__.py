@@ -93,6 +93,10 @@ def _error_pages(app):
     def not_allowed(exc):
         return page(405, "허용되지 않는 요청입니다", "주소를 확인해 주세요.")
 
+    @app.errorhandler(409)
+    def conflict(exc):
+        return page(409, "처리할 수 없는 요청입니다", "대상의 현재 상태에서는 할 수 없는 작업입니다.")
+
     @app.errorhandler(413)
     def too_large(exc):
         return page(413, "파일이 너무 큽니다", "5MB 이하의 파일만 올릴 수 있습니다.")
@@ -135,7 +139,8 @@ def create_app(test_config=None):
         member = Member.get_or_none(Member.id == int(user_id)) if user_id.isdigit() else None
         return member if member is not None and member.is_active else None
 
-    from .views import admin, auth, help, mypage, site
+    from .views import BoundedIntConverter, admin, auth, help, mypage, site
+    app.url_map.converters["int"] = BoundedIntConverter
     app.register_blueprint(auth.bp)
     app.register_blueprint(mypage.bp)
     app.register_blueprint(help.bp)

@@ -8,7 +8,7 @@ from .. import config_store, htmx, linkage, members, monitor, queue, support
 from ..hours import LogError, parse_date
 from ..jobs import enqueue_request, probe_portal
 from ..models import AuditLog, DailyLog, Identity, LinkRequest, Member, Participation, Site, today_kst
-from . import role_required
+from . import db_int, role_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -27,7 +27,7 @@ def _me():
 
 
 def _page():
-    return max(request.args.get("page", 1, type=int) or 1, 1)
+    return max(request.args.get("page", 1, type=db_int) or 1, 1)
 
 
 def _date_arg(name):
@@ -76,11 +76,11 @@ def health():
 
 def _failures_context():
     errors = {}
-    code = request.args.get("code", type=int)
+    code = request.args.get("code", type=db_int)
     date_from, errors["date_from"] = _date_arg("date_from")
     date_to, errors["date_to"] = _date_arg("date_to")
     filters = monitor.FailureFilter(
-        code=code if code in FAILURE_CODES else None, site_id=request.args.get("site", type=int),
+        code=code if code in FAILURE_CODES else None, site_id=request.args.get("site", type=db_int),
         activity=(request.args.get("activity") or "").strip()[:100],
         volunteer=(request.args.get("volunteer") or "").strip()[:50], date_from=date_from, date_to=date_to)
     total, rows = monitor.failing_dates(filters, _page(), PAGE)
@@ -100,7 +100,7 @@ def failures():
 @bp.route("/failures/retry", methods=["POST"])
 def retry():
     """Send the selected failed dates again."""
-    ids = request.form.getlist("log_ids", type=int)[:1000]
+    ids = request.form.getlist("log_ids", type=db_int)[:1000]
     if not ids:
         flash("재연계할 날짜를 선택해 주세요.", "error")
         return redirect(url_for(".failures", **request.args), 303)
@@ -294,7 +294,7 @@ def audit_log():
     action = (request.args.get("action") or "").strip()[:40]
     actor = (request.args.get("actor") or "").strip()[:40]
     target_type = (request.args.get("target_type") or "").strip()[:30]
-    target_id = request.args.get("target_id", type=int)
+    target_id = request.args.get("target_id", type=db_int)
     date_from, error_from = _date_arg("date_from")
     date_to, error_to = _date_arg("date_to")
     if action:

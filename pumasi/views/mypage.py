@@ -7,7 +7,7 @@ from ..forms import IdentityForm
 from ..jobs import enqueue_request
 from ..ratelimit import limit_from, limiter, member_key
 from ..models import Identity, today_kst
-from . import role_required
+from . import db_int, role_required
 
 bp = Blueprint("mypage", __name__, url_prefix="/mypage")
 
@@ -64,7 +64,7 @@ def index():
 @bp.route("/activities")
 def activities():
     """활동내역확인: the volunteer's participations, newest first, 20 a page."""
-    page = request.args.get("page", 1, type=int) or 1
+    page = request.args.get("page", 1, type=db_int) or 1
     size = current_app.config["PAGE_SIZE"]
     total, rows = linkage.volunteer_page(current_user.id, max(page, 1), size)
     pages = max((total + size - 1) // size, 1)
@@ -99,7 +99,7 @@ def link(participation_id):
 @bp.route("/link", methods=["POST"])
 def link_selected():
     """연계신청 for every checked row at once."""
-    ids = request.form.getlist("participation_ids", type=int)[:200]
+    ids = request.form.getlist("participation_ids", type=db_int)[:200]
     if not ids:
         return htmx.modal("mypage/_notice_modal.html", status=422, title="선택된 활동이 없습니다",
                           message="연계신청할 활동을 선택해 주세요.")
@@ -153,7 +153,7 @@ def relink(participation_id):
 def verify():
     """본인인증: the RRN, asked once, kept encrypted, shown only masked."""
     form = IdentityForm()
-    participation_id = request.values.get("participation_id", type=int)
+    participation_id = request.values.get("participation_id", type=db_int)
     if request.method == "POST":
         if not form.validate():
             if htmx.is_fragment_request():
@@ -186,7 +186,7 @@ def reset():
 @bp.route("/certificate")
 def certificate_page():
     """확인서 출력: the checked activities on an A4 page to print or save as PDF."""
-    ids = list(dict.fromkeys(request.args.getlist("participation_ids", type=int)))[:200]
+    ids = list(dict.fromkeys(request.args.getlist("participation_ids", type=db_int)))[:200]
     if not ids:
         return render_template("mypage/certificate.html", lines=[], empty=True), 422
     participations = [_own(participation_id) for participation_id in ids]

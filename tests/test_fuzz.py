@@ -1,0 +1,110 @@
+"""Hostile input on every form: never a 500, never a half-saved change, always a Korean message."""
+import re
+
+import pytest
+
+from pumasi import migrations
+from pumasi.db import db
+from pumasi.models import Activity, DailyLog, Member, Participation
+
+HOSTILE = [
+    "",
+    " ",
+    "x" * 20000,
+    "<script>alert('pumasi')</script>",
+    "' OR 1=1; DROP TABLE member; --",
+    "-1",
+    "0",
+    "99999999999999999999999",
+    "2021-02-30",
+    "25:61",
+    "１２３４５６",
+    "\x00\x01",
+    "9001011234567",
+    "😀" * 50,
+]
+SCRIPT = "<script>alert('pumasi')</script>"
+HANGUL = re.compile(r"[가-힣]")
+SKIP = {"auth.logout", "auth.login"}  # log-in has its own tests; log-out would end the session
+
+
+@pytest.fixture
+def fuzz_app(tmp_path, redis_url):
+    from conftest import build_app
+    from pumasi import demo
+    app = build_app(tmp_path, f"sqlite:///{tmp_path / 'pumasi.db'}", redis_url, WTF_CSRF_ENABLED=False,
+                    PORTAL_URL="http://127.0.0.1:9", IDENTITY_LIMIT="1000 per minute")
+    with app.app_context(), db.connection_context():
+        demo.seed()
+    return app
+
+
+def _ids(username):
+    """Ids of objects the member may act on, by URL parameter name."""
+    member = Member.get(Member.username == username)
+    if username == "vol1":
+        p = (Participation.select().join(DailyLog).where(Participation.volunteer == member).first())
+        return {"participation_id": p.id}
+    if username == "site1":
+        activity = Activity.select().where(Activity.site == member.site_id).first()
+        p = Participation.select().where(Participation.activity == activity).first()
+        log = DailyLog.select().join(Participation).where(Participation.activity == activity).first()
+        return {"activity_id": activity.id, "participation_id": p.id, "log_id": log.id}
+    vol3 = Member.get(Member.username == "vol3")
+    return {"member_id": vol3.id, "participation_id": Participation.select().first().id,
+            "log_id": DailyLog.select().first().id, "site_id": member.site_id or 1}
+
+
+def _counts():
+    return {model.__name__: model.select().count() for model in migrations.MODELS}
+
+
+def _url(rule, ids):
+    return re.sub(r"<(?:int:)?(\w+)>", lambda m: str(ids.get(m.group(1), 1)), rule.rule)
+
+
+def _field_names(client, app, ids):
+    names = set()
+    for rule in app.url_map.iter_rules():
+        if "GET" in rule.methods and rule.endpoint != "static" and not rule.rule.endswith(".csv"):
+            names |= set(re.findall(r'name="([a-zA-Z_]+)"', client.get(_url(rule, ids)).text))
+    return names - {"csrf_token"}
+
+
+@pytest.mark.parametrize("username", ["vol1", "site1", "admin"])
+def test_hostile_values_on_every_form(fuzz_app, username):
+    client = fuzz_app.test_client()
+    assert client.post("/login", data={"username": username, "password": "pumasi-demo"}).status_code == 303
+    with fuzz_app.app_context(), db.connection_context():
+        ids = _ids(username)
+    names = _field_names(client, fuzz_app, ids) | {"participation_ids", "log_ids", "rrn_front", "rrn_back"}
+    rules = [r for r in fuzz_app.url_map.iter_rules() if "POST" in r.methods and r.endpoint not in SKIP]
+    assert len(rules) > 15
+    for rule in rules:
+        url = _url(rule, ids)
+        bodies = [{name: value for name in names} for value in HOSTILE]
+        bodies.append(b"name=%FF%FE&title=%C3%28&date=%E0%80&start=%80")  # not UTF-8
+        for body in bodies:
+            with fuzz_app.app_context(), db.connection_context():
+                before = _counts()
+            kwargs = {"data": body}
+            if isinstance(body, bytes):
+                kwargs["content_type"] = "application/x-www-form-urlencoded"
+            response = client.post(url, headers={"HX-Request": "true"}, **kwargs)
+            label = (username, url, str(body)[:60])
+            assert response.status_code < 500, label
+            assert SCRIPT not in response.get_data(as_text=True), label
+            if response.status_code >= 400:
+                assert HANGUL.search(response.get_data(as_text=True)), label
+                with fuzz_app.app_context(), db.connection_context():
+                    assert _counts() == before, label
+
+
+def test_huge_ids_in_urls_are_not_found(fuzz_app):
+    client = fuzz_app.test_client()
+    client.post("/login", data={"username": "vol1", "password": "pumasi-demo"})
+    for url in ("/mypage/participations/99999999999999999999/row", "/mypage/participations/2147483648/result",
+                "/mypage/activities?page=99999999999999999999",
+                "/mypage/certificate?participation_ids=99999999999999999999"):
+        response = client.get(url)
+        assert response.status_code in (302, 404, 422), url
