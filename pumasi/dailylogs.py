@@ -153,7 +153,7 @@ def existing_entries(volunteer_ids, dates, exclude_log_ids=()):
     return found
 
 
-def validate_batch(activity, rows, today, allow_locked=False):
+def validate_batch(activity, rows, today):
     """Check rows of one activity: ([Checked or None per row], {row index: [LogError]}).
 
     Each row is read and checked on its own (hours.check_entry), then every volunteer's rows are
@@ -179,7 +179,7 @@ def validate_batch(activity, rows, today, allow_locked=False):
             if log is None or log.participation_id != participation.id:
                 errors[index].append(LogError("date", MISSING_LOG_MESSAGE))
                 continue
-            if not allow_locked and locked_message(log):
+            if locked_message(log):
                 errors[index].append(LogError("date", locked_message(log)))
                 continue
         entry, problems = parse_row(row)

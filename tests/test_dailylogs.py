@@ -7,7 +7,6 @@ import pytest
 from pumasi import dailylogs, linkage
 from pumasi.dailylogs import BatchInvalid, CsvRejected, LogInput, NotAllowed
 from pumasi.db import db
-from pumasi.hours import LogError
 from pumasi.models import (FAILED, PENDING, SUCCEEDED, UNSENT, Activity, AuditLog, DailyLog, LinkAttempt,
                            LinkRequest, Member, Participation, Site)
 
