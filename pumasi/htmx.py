@@ -26,9 +26,16 @@ def modal(template, status=200, **context):
     return response
 
 
-def trigger(response, event):
-    """Tell the page that something changed (an HX-Trigger event)."""
-    response.headers["HX-Trigger"] = event
+_TRIGGER_HEADERS = {None: "HX-Trigger", "swap": "HX-Trigger-After-Swap", "settle": "HX-Trigger-After-Settle"}
+
+
+def trigger(response, event, after=None):
+    """Tell the page that something changed (an HX-Trigger event).
+
+    htmx fires a plain HX-Trigger before it swaps; use after="swap" when the event removes the
+    element that made the request (closing the modal a form sits in), or a retarget would fail.
+    """
+    response.headers[_TRIGGER_HEADERS[after]] = event
     return response
 
 

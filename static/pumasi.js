@@ -20,10 +20,32 @@
     box.innerHTML = "";
   }
 
+  // A whole 주민등록번호 pasted into the first box goes into both boxes (the first holds only 6).
+  document.addEventListener("paste", function (event) {
+    var front = event.target instanceof Element && event.target.closest('input[name="rrn_front"]');
+    var back = front && front.form && front.form.querySelector('input[name="rrn_back"]');
+    if (!back || !event.clipboardData) return;
+    var digits = event.clipboardData.getData("text").replace(/[\s-]/g, "");
+    if (!/^[0-9]{13}$/.test(digits)) return;
+    event.preventDefault();
+    front.value = digits.slice(0, 6);
+    back.value = digits.slice(6);
+    back.focus();
+  });
+
   document.addEventListener("htmx:afterSettle", openDialogs);
   document.addEventListener("modal-close", closeAll);
   document.addEventListener("click", function (event) {
     if (event.target.closest("[data-print]")) window.print();
+    var certificate = event.target.closest("[data-certificate]");
+    if (certificate) {
+      // 확인서 출력: open the certificate of the checked rows (the page says so when none is checked).
+      var query = new URLSearchParams();
+      document.querySelectorAll('input[name="participation_ids"]:checked').forEach(function (box) {
+        query.append("participation_ids", box.value);
+      });
+      window.location.href = certificate.getAttribute("data-certificate") + "?" + query.toString();
+    }
     var button = event.target.closest("[data-close]");
     if (button) {
       var dialog = button.closest("dialog");
