@@ -145,7 +145,8 @@ def test_add_a_volunteer_by_id_or_by_name_and_phone(app, client, auth, demo):
     assert again.status_code == 422 and "이미 이 활동에 등록된 봉사자입니다." in again.text
     site2 = q(app, lambda: Member.get(Member.username == "site2").id)
     assert client.post(url, data={"member_id": site2}, headers=HX).status_code == 422
-    assert client.post(url, data={"member_id": "x"}, headers=HX).status_code == 422
+    for hostile in ("x", "99999999999999999999", "-1"):
+        assert client.post(url, data={"member_id": hostile}, headers=HX).status_code == 422
     page = client.get(f"/site/activities/{activity.id}").text
     assert re.search(r'<td class="title" data-label="이름">이서연</td>', page)
 
