@@ -71,6 +71,9 @@ def _security_headers(response):
 
 def _error_pages(app):
     def page(status, title, message):
+        from .htmx import is_fragment_request, modal
+        if is_fragment_request():  # a notice in the modal, not a whole page inside a fragment
+            return modal("_notice_modal.html", status=status, title=title, message=message)
         return render_template("error.html", status=status, title=title, message=message), status
 
     @app.errorhandler(CSRFError)
@@ -103,11 +106,7 @@ def _error_pages(app):
 
     @app.errorhandler(429)
     def too_many(exc):
-        from .htmx import is_fragment_request, modal
-        title, message = "요청이 너무 많습니다", "잠시 후 다시 시도해 주세요."
-        if is_fragment_request():
-            return modal("mypage/_notice_modal.html", status=429, title=title, message=message)
-        return page(429, title, message)
+        return page(429, "요청이 너무 많습니다", "잠시 후 다시 시도해 주세요.")
 
     @app.errorhandler(500)
     def server_error(exc):

@@ -101,7 +101,7 @@ def link_selected():
     """연계신청 for every checked row at once."""
     ids = request.form.getlist("participation_ids", type=db_int)[:200]
     if not ids:
-        return htmx.modal("mypage/_notice_modal.html", status=422, title="선택된 활동이 없습니다",
+        return htmx.modal("_notice_modal.html", status=422, title="선택된 활동이 없습니다",
                           message="연계신청할 활동을 선택해 주세요.")
     participations = [_own(participation_id) for participation_id in dict.fromkeys(ids)]
     if not Identity.select().where(Identity.member == current_user.id).exists():
