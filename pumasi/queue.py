@@ -113,14 +113,16 @@ def release_dead_scheduler(app, stale_after=10.0):
     return bool(conn.eval(_RELEASE_IF_HELD_BY, 1, lock_key, holder))
 
 
-PORTAL_KEY = "pumasi:portal:last"
+def portal_key(app):
+    """Where 1365's last answer is kept (per queue, so deployments sharing a Redis do not meet)."""
+    return f"pumasi:{app.config['QUEUE_NAME']}:portal:last"
 
 
 def record_portal_answer(app, ok, detail):
     """Remember 1365's last answer (for the operators' monitor); never fails the caller."""
     from datetime import datetime, timezone
     try:
-        connection(app).hset(PORTAL_KEY, mapping={
+        connection(app).hset(portal_key(app), mapping={
             "at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "ok": "1" if ok else "0",
             "detail": str(detail)[:200]})
     except (redis.RedisError, OSError):
@@ -148,7 +150,7 @@ def health(app):
                                       "seconds": int((now - beat).total_seconds()) if beat else None})
         report.update(redis=True, queued=q.count, scheduled=ScheduledJobRegistry(queue=q).count,
                       started=StartedJobRegistry(queue=q).count, failed=FailedJobRegistry(queue=q).count,
-                      portal={k.decode(): v.decode() for k, v in conn.hgetall(PORTAL_KEY).items()})
+                      portal={k.decode(): v.decode() for k, v in conn.hgetall(portal_key(app)).items()})
     except (redis.RedisError, OSError, RuntimeError) as exc:
         report["error"] = type(exc).__name__
     return report
