@@ -17,3 +17,12 @@ def record(action, actor=None, target=None, detail="", ip=""):
         detail=_DIGIT_RUN.sub("[masked]", detail),
         ip=ip or "",
     )
+
+
+def record_many(action, target_type, entries):
+    """Write many system entries at once: entries are (target id, detail) pairs."""
+    rows = [{"action": action, "actor": None, "actor_name": "system", "target_type": target_type,
+             "target_id": target_id, "detail": _DIGIT_RUN.sub("[masked]", detail), "ip": ""}
+            for target_id, detail in entries]
+    for start in range(0, len(rows), 500):
+        AuditLog.insert_many(rows[start:start + 500]).execute()

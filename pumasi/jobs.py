@@ -45,58 +45,71 @@ def probe_portal(app):
     return _portal(app).health()
 
 
-def _enqueue(app, func_name, request_id, delay):
+# Requests one job takes up at once: their dates go to 1365 in shared batches of LINK_BATCH_SIZE.
+CHUNK = 100
+JOB_OPTIONS = {"job_timeout": 600, "result_ttl": 0, "failure_ttl": 86400}
+
+
+def _enqueue(app, func_name, argument, delay):
     queue = get_queue(app)
-    options = {"job_timeout": 600, "result_ttl": 0, "failure_ttl": 86400}
     if delay and delay > 0:
-        queue.enqueue_in(timedelta(seconds=delay), func_name, request_id, **options)
+        queue.enqueue_in(timedelta(seconds=delay), func_name, argument, **JOB_OPTIONS)
     else:
-        queue.enqueue(func_name, request_id, **options)
+        queue.enqueue(func_name, argument, **JOB_OPTIONS)
 
 
-def _schedule(app, request_id, step):
-    """Put the next step on the queue; if Redis is down the sweeper will pick the request up."""
-    try:
+def _schedule(app, steps):
+    """Queue the next steps, one job per CHUNK requests that wait the same time; if Redis is down,
+    the sweeper takes the requests up later."""
+    groups = {}
+    for request_id, step in steps.items():
         if step.submit_in is not None:
-            _enqueue(app, "pumasi.jobs.submit_request", request_id, step.submit_in)
+            groups.setdefault(("pumasi.jobs.submit_requests", step.submit_in), []).append(request_id)
         if step.poll_in is not None:
-            _enqueue(app, "pumasi.jobs.poll_request", request_id, step.poll_in)
+            groups.setdefault(("pumasi.jobs.poll_requests", step.poll_in), []).append(request_id)
+    try:
+        for (func_name, delay), ids in groups.items():
+            for start in range(0, len(ids), CHUNK):
+                _enqueue(app, func_name, ids[start:start + CHUNK], delay)
     except (RedisError, OSError) as exc:
-        log.warning("could not schedule link request %s (%s); the sweeper will", request_id, exc)
+        log.warning("could not schedule %d link requests (%s); the sweeper will", len(steps), exc)
 
 
-def _continue(app, request_id, step):
-    """Schedule the next step, or, when the request has ended, tell the volunteer."""
-    if step.submit_in is None and step.poll_in is None:
+def _continue(app, steps):
+    """Schedule what goes on; tell the volunteers whose requests have ended."""
+    ended = [request_id for request_id, step in steps.items() if step.submit_in is None and step.poll_in is None]
+    _schedule(app, {request_id: step for request_id, step in steps.items() if request_id not in ended})
+    for request_id in ended:
         try:
             notify.linkage_ended(request_id, config_store.effective(app))
         except Exception:  # a notification must never undo or block the linkage itself
             log.exception("notification for link request %s failed", request_id)
-    else:
-        _schedule(app, request_id, step)
 
 
-def submit_request(request_id):
-    """Send a request's queued dates to 1365."""
+def _ids(request_ids):
+    return [request_ids] if isinstance(request_ids, int) else list(request_ids)
+
+
+def submit_requests(request_ids):
+    """Send the queued dates of these requests to 1365 (in shared batches)."""
     app = _application()
     with app.app_context(), db.connection_context():
-        step = linkage.submit_batch(request_id, _portal(app), app.extensions["rrn_vault"], app.config)
-        _continue(app, request_id, step)
+        _continue(app, linkage.submit_batch(_ids(request_ids), _portal(app), app.extensions["rrn_vault"],
+                                            app.config))
 
 
-def poll_request(request_id):
-    """Fetch and apply 1365's answers for a request's submitted dates."""
+def poll_requests(request_ids):
+    """Fetch and apply 1365's answers for these requests' submitted dates."""
     app = _application()
     with app.app_context(), db.connection_context():
-        step = linkage.poll_answers(request_id, _portal(app), app.config)
-        _continue(app, request_id, step)
+        _continue(app, linkage.poll_answers(_ids(request_ids), _portal(app), app.config))
 
 
-def resume_request(request_id):
-    """Take up a request the sweeper found stalled: apply the answers 1365 has for what was sent,
+def resume_requests(request_ids):
+    """Take up requests the sweeper found stalled: apply the answers 1365 has for what was sent,
     then send what is queued, both now.
 
-    The sweeper does not rely on the delayed jobs of the request: they may have been lost with a
+    The sweeper does not rely on the delayed jobs of the requests: they may have been lost with a
     killed worker, or sit in RQ's scheduled registry while no scheduler runs (the one that held the
     queue's scheduler lock was killed). So each sweep moves a stalled request a real step on. A
     stalled request has waited past any retry backoff (next_check_at includes it).
@@ -104,37 +117,82 @@ def resume_request(request_id):
     app = _application()
     with app.app_context(), db.connection_context():
         portal = _portal(app)
-        step = linkage.poll_answers(request_id, portal, app.config)
-        if step.submit_in is not None:
-            step = linkage.submit_batch(request_id, portal, app.extensions["rrn_vault"], app.config)
-        _continue(app, request_id, step)
+        steps = linkage.poll_answers(_ids(request_ids), portal, app.config)
+        again = [request_id for request_id, step in steps.items() if step.submit_in is not None]
+        if again:
+            steps.update(linkage.submit_batch(again, portal, app.extensions["rrn_vault"], app.config))
+        _continue(app, steps)
 
 
-def _queue_now(app, request_id, func_name):
+# Jobs queued by earlier versions, by name, for one request each.
+submit_request = submit_requests
+poll_request = poll_requests
+resume_request = resume_requests
+
+
+def _keys(app):
+    queue = app.config["QUEUE_NAME"]
+    return f"pumasi:{queue}:to-send", f"pumasi:{queue}:drain-queued"
+
+
+def drain(_=None):
+    """Take up to CHUNK newly requested ids from the hand-over list and send their dates.
+
+    Requests are handed over through a Redis list so that one job sends the dates of many
+    requests in shared batches; a second drain is queued first when more wait, so every worker
+    takes part. Ids lost with a killed worker are found again by the sweeper (the database knows).
+    """
+    app = _application()
+    to_send, flag = _keys(app)
+    conn = connection(app)
+    conn.delete(flag)
+    ids = [int(value) for value in (conn.lpop(to_send, CHUNK) or [])]
+    if conn.llen(to_send):
+        _ensure_drain(app)
+    if ids:
+        submit_requests(ids)
+
+
+def _ensure_drain(app):
+    to_send, flag = _keys(app)
+    if connection(app).set(flag, "1", nx=True, ex=60):
+        _enqueue(app, "pumasi.jobs.drain", None, 0)
+
+
+def _hand_over(app, request_ids):
+    to_send, _ = _keys(app)
+    connection(app).rpush(to_send, *request_ids)
+    _ensure_drain(app)
+
+
+def _queue_now(app, request_ids, func_name):
     try:
-        _enqueue(app, func_name, request_id, 0)
+        if func_name == "drain":
+            _hand_over(app, request_ids)
+        else:
+            for start in range(0, len(request_ids), CHUNK):
+                _enqueue(app, func_name, request_ids[start:start + CHUNK], 0)
     except (RedisError, OSError) as exc:
-        log.warning("queue unreachable for link request %s (%s); the sweeper will send it", request_id, exc)
+        log.warning("queue unreachable for %d link requests (%s); the sweeper will send them",
+                    len(request_ids), exc)
         return False
-    linkage.mark_enqueued(request_id, app.config["LINK_STALL_AFTER"])
+    linkage.mark_enqueued(request_ids, app.config["LINK_STALL_AFTER"])
     return True
 
 
 def enqueue_request(app, request_id):
-    """After the request is committed, queue its first step; False if Redis is unreachable."""
-    return _queue_now(app, request_id, "pumasi.jobs.submit_request")
+    """After the request is committed, hand it to the workers; False if Redis is unreachable."""
+    return _queue_now(app, [request_id], "drain")
 
 
 def sweep(app):
     """Re-queue every stalled request (lost job, killed worker, Redis down at request time);
     returns how many were queued."""
-    queued = 0
     with app.app_context(), db.connection_context():
-        for request in linkage.stalled_requests():
-            if not _queue_now(app, request.id, "pumasi.jobs.resume_request"):
-                break
-            queued += 1
-    return queued
+        ids = [request.id for request in linkage.stalled_requests()]
+        if ids and _queue_now(app, ids, "pumasi.jobs.resume_requests"):
+            return len(ids)
+    return 0
 
 
 def sweep_forever(app, stop):

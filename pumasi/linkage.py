@@ -162,11 +162,13 @@ def request_linkage(participation, actor, kind="request", require_identity=True,
     return request
 
 
-def mark_enqueued(request_id, stall_after):
-    """Note that a job for the request was put on the queue; the sweeper waits stall_after."""
+def mark_enqueued(request_ids, stall_after):
+    """Note that the requests were handed to the workers; the sweeper waits stall_after seconds."""
     now = utcnow()
-    LinkRequest.update(enqueued_at=now, next_check_at=now + timedelta(seconds=stall_after)) \
-        .where(LinkRequest.id == request_id).execute()
+    ids = _request_ids(request_ids)
+    for start in range(0, len(ids), 500):
+        LinkRequest.update(enqueued_at=now, next_check_at=now + timedelta(seconds=stall_after)) \
+            .where(LinkRequest.id.in_(ids[start:start + 500])).execute()
 
 
 @dataclass
@@ -177,11 +179,20 @@ class Next:
     poll_in: float = None
 
 
-def _attempts(request_id, state):
+def _request_ids(request_ids):
+    return [request_ids] if isinstance(request_ids, int) else list(dict.fromkeys(request_ids))
+
+
+def _one_or_all(request_ids, steps):
+    """A single request gets its Next; a list of requests gets {request id: Next}."""
+    return steps.get(request_ids, Next()) if isinstance(request_ids, int) else steps
+
+
+def _attempts(request_ids, state):
     return list(LinkAttempt
                 .select(LinkAttempt, DailyLog, Participation, Activity, Site)
                 .join(DailyLog).join(Participation).join(Activity).join(Site)
-                .where(LinkAttempt.request == request_id, LinkAttempt.state == state)
+                .where(LinkAttempt.request.in_(request_ids), LinkAttempt.state == state)
                 .order_by(LinkAttempt.id))
 
 
@@ -201,165 +212,232 @@ def _backoff(base, tries):
 def _settle(attempt_ids, log_ids, code, message, final_state):
     """Record an answer on attempts still submitted/queued and on their dates."""
     now = utcnow()
-    changed = (LinkAttempt.update(state="answered", code=code, message=message[:300], answered_at=now)
-               .where(LinkAttempt.id.in_(attempt_ids), LinkAttempt.state.in_(["queued", "submitted"]))
-               .execute())
-    DailyLog.update(link_state=final_state, result_code=code, updated_at=now) \
-        .where(DailyLog.id.in_(log_ids), DailyLog.link_state == PENDING).execute()
+    changed = 0
+    for start in range(0, len(attempt_ids), 500):
+        changed += (LinkAttempt.update(state="answered", code=code, message=message[:300], answered_at=now)
+                    .where(LinkAttempt.id.in_(attempt_ids[start:start + 500]),
+                           LinkAttempt.state.in_(["queued", "submitted"]))
+                    .execute())
+    for start in range(0, len(log_ids), 500):
+        DailyLog.update(link_state=final_state, result_code=code, updated_at=now) \
+            .where(DailyLog.id.in_(log_ids[start:start + 500]), DailyLog.link_state == PENDING).execute()
     return changed
 
 
-def _retry_or_fail(attempts, request_id, config, message):
-    """Code 99 (or too many network errors): a fresh try of each date, or failure at the last try."""
+def _retry_or_fail(attempts, config, message):
+    """Code 99 (or a rejection): a fresh try of each date under a new ref, or failure at the last try.
+
+    Returns {request id: tries so far} of the dates tried again (for the backoff).
+    """
     now = utcnow()
-    # Tries are counted within this request: a 재연계 (a new request) gets the system's retries
+    # Tries are counted within each request: a 재연계 (a new request) gets the system's retries
     # again, however many tries the date had before.
-    tries = dict(LinkAttempt.select(LinkAttempt.daily_log, fn.COUNT(LinkAttempt.id))
-                 .where(LinkAttempt.request == request_id,
-                        LinkAttempt.daily_log.in_([a.daily_log_id for a in attempts]))
-                 .group_by(LinkAttempt.daily_log).tuples())
-    again, final = [], []
+    tries = {(request_id, log_id): count for request_id, log_id, count in
+             LinkAttempt.select(LinkAttempt.request, LinkAttempt.daily_log, fn.COUNT(LinkAttempt.id))
+             .where(LinkAttempt.request.in_({a.request_id for a in attempts}),
+                    LinkAttempt.daily_log.in_([a.daily_log_id for a in attempts]))
+             .group_by(LinkAttempt.request, LinkAttempt.daily_log).tuples()}
+    again, final, retried = [], [], {}
     for attempt in attempts:
-        (again if tries.get(attempt.daily_log_id, 1) < config["LINK_MAX_TRIES"] else final).append(attempt)
+        count = tries.get((attempt.request_id, attempt.daily_log_id), 1)
+        (again if count < config["LINK_MAX_TRIES"] else final).append(attempt)
+        if count < config["LINK_MAX_TRIES"]:
+            retried[attempt.request_id] = max(retried.get(attempt.request_id, 0), count)
     for attempt in again:
         moved = (LinkAttempt.update(state="answered", code=RETRY_CODE, message=message[:300], answered_at=now)
                  .where(LinkAttempt.id == attempt.id, LinkAttempt.state.in_(["queued", "submitted"]))
                  .execute())
         if moved:
-            LinkAttempt.create(daily_log=attempt.daily_log_id, request=request_id, ref=uuid.uuid4().hex,
+            LinkAttempt.create(daily_log=attempt.daily_log_id, request=attempt.request_id, ref=uuid.uuid4().hex,
                                try_no=attempt.try_no + 1, created_at=now)
     if final:
         _settle([a.id for a in final], [a.daily_log_id for a in final], RETRY_CODE, message, FAILED)
-    return max((tries.get(a.daily_log_id, 1) for a in again), default=0)
+    return retried
 
 
-def _volunteer_rrn(request, vault, config):
-    """Decrypt the volunteer's RRN for sending (the one place it is decrypted), audited."""
-    volunteer = request.participation.volunteer
-    identity = Identity.get_or_none(Identity.member == volunteer)
-    if identity is None:
-        return volunteer, None
-    rrn = vault.decrypt(identity.rrn_token)
-    audit.record("rrn.decrypt", target=volunteer, detail=f"link request {request.id}")
-    return volunteer, rrn
+def _volunteer_rrns(attempts, vault):
+    """Decrypt each volunteer's RRN once for sending (the one place it is decrypted), audited.
+
+    Returns {volunteer id: (name, rrn)}: rrn is None after 본인인증 초기화, and "" when no key opens it.
+    """
+    requests_of = {}
+    for attempt in attempts:
+        requests_of.setdefault(attempt.daily_log.participation.volunteer_id, set()).add(attempt.request_id)
+    names = dict(Member.select(Member.id, Member.name).where(Member.id.in_(list(requests_of))).tuples())
+    tokens = dict(Identity.select(Identity.member, Identity.rrn_token)
+                  .where(Identity.member.in_(list(requests_of))).tuples())
+    found, opened = {}, []
+    for volunteer_id in requests_of:
+        token = tokens.get(volunteer_id)
+        if token is None:
+            found[volunteer_id] = (names.get(volunteer_id, ""), None)
+            continue
+        try:
+            found[volunteer_id] = (names.get(volunteer_id, ""), vault.decrypt(token))
+            opened.append(volunteer_id)
+        except Exception:  # VaultError: the key that encrypted it is gone from RRN_KEYS
+            found[volunteer_id] = (names.get(volunteer_id, ""), "")
+    audit.record_many("rrn.decrypt", "Member", [
+        (volunteer_id, "link request " + ", ".join(str(r) for r in sorted(requests_of[volunteer_id])))
+        for volunteer_id in opened])
+    undecryptable = [v for v, (_, rrn) in found.items() if rrn == ""]
+    if undecryptable:
+        audit.record_many("rrn.undecryptable", "Member",
+                          [(volunteer_id, "no key in RRN_KEYS opens the stored RRN") for volunteer_id in undecryptable])
+    return found
 
 
-def submit_batch(request_id, portal, vault, config):
-    """Send the request's queued dates to 1365 in batches; returns what to do next."""
-    request = LinkRequest.get_or_none(LinkRequest.id == request_id)
-    if request is None or request.finished_at is not None:
-        return Next()
-    queued = _attempts(request_id, "queued")
+def submit_batch(request_ids, portal, vault, config):
+    """Send the queued dates of one request (an id) or many (a list) to 1365, in batches of up to
+    LINK_BATCH_SIZE records across requests; returns what to do next (a Next, or {id: Next})."""
+    ids = _request_ids(request_ids)
+    live = [r.id for r in LinkRequest.select(LinkRequest.id)
+            .where(LinkRequest.id.in_(ids), LinkRequest.finished_at.is_null())]
+    queued = _attempts(live, "queued") if live else []
     if not queued:
-        return _after_step(request_id, config)
-    LinkRequest.update(next_check_at=utcnow() + timedelta(seconds=config["LINK_STALL_AFTER"])) \
-        .where(LinkRequest.id == request_id).execute()
-    volunteer, rrn = _volunteer_rrn(request, vault, config)
-    if rrn is None:
+        return _one_or_all(request_ids, _after_steps(live, config))
+    _touch(live, config["LINK_STALL_AFTER"])
+    rrns = _volunteer_rrns(queued, vault)
+
+    def rrn_of(attempt):
+        return rrns[attempt.daily_log.participation.volunteer_id][1]
+
+    reset = [a for a in queued if rrn_of(a) is None]
+    if reset:
         # 본인인증 was reset after the request: the dates go back to waiting for a new 연계신청.
         with db.atomic():
-            LinkAttempt.update(state="cancelled").where(LinkAttempt.id.in_([a.id for a in queued])).execute()
+            LinkAttempt.update(state="cancelled").where(LinkAttempt.id.in_([a.id for a in reset])).execute()
             DailyLog.update(link_state=UNSENT, updated_at=utcnow()) \
-                .where(DailyLog.id.in_([a.daily_log_id for a in queued]), DailyLog.link_state == PENDING).execute()
-        return _after_step(request_id, config)
+                .where(DailyLog.id.in_([a.daily_log_id for a in reset]), DailyLog.link_state == PENDING).execute()
+    unreadable = [a for a in queued if rrn_of(a) == ""]
+    if unreadable:
+        _settle([a.id for a in unreadable], [a.daily_log_id for a in unreadable], RETRY_CODE,
+                "stored RRN cannot be decrypted (RRN_KEYS)", FAILED)
+    sendable = [a for a in queued if rrn_of(a)]
     # The contract takes at most 500 records a call: a larger setting must not fail every date.
     size = max(1, min(int(config["LINK_BATCH_SIZE"]), MAX_BATCH))
-    for start in range(0, len(queued), size):
-        batch = queued[start:start + size]
+    retry_in = None
+    for start in range(0, len(sendable), size):
+        batch = sendable[start:start + size]
         try:
-            accepted, rejected = portal.submit([_record(a, volunteer.name, rrn) for a in batch])
-        except Exception as exc:  # PortalError and anything the network throws
-            return _network_failure(request_id, batch, config, exc)
+            accepted, rejected = portal.submit(
+                [_record(a, rrns[a.daily_log.participation.volunteer_id][0], rrn_of(a)) for a in batch])
+        except Exception as exc:  # PortalError and anything the network throws: the rest waits too
+            retry_in = _network_failure(batch, config, exc)
+            break
         with db.atomic():
-            now = utcnow()
             ok = [a.id for a in batch if a.ref in accepted]
             if ok:
-                LinkAttempt.update(state="submitted", submitted_at=now) \
+                LinkAttempt.update(state="submitted", submitted_at=utcnow()) \
                     .where(LinkAttempt.id.in_(ok), LinkAttempt.state == "queued").execute()
             bad = [a for a in batch if a.ref in rejected]
             if bad:
-                _retry_or_fail(bad, request_id, config, "rejected: " + rejected[bad[0].ref])
-    del rrn
-    return _after_step(request_id, config)
+                _retry_or_fail(bad, config, "rejected: " + rejected[bad[0].ref])
+    rrns.clear()
+    return _one_or_all(request_ids, _after_steps(live, config, submit_in=retry_in))
 
 
-def _network_failure(request_id, batch, config, exc):
-    """Count a failed send; retry later with backoff, or fail the dates with 99 at the last try."""
+def _network_failure(batch, config, exc):
+    """Count a failed send: seconds before the retry, or None when the dates failed (last try, 99)."""
     with db.atomic():
         LinkAttempt.update(errors=LinkAttempt.errors + 1) \
             .where(LinkAttempt.id.in_([a.id for a in batch])).execute()
         worst = max(a.errors + 1 for a in batch)
         if worst >= config["LINK_MAX_TRIES"]:
             _settle([a.id for a in batch], [a.daily_log_id for a in batch], RETRY_CODE, str(exc), FAILED)
-            return _after_step(request_id, config)
-        delay = _backoff(config["LINK_RETRY_BASE"], worst)
-        LinkRequest.update(next_check_at=utcnow() + timedelta(seconds=delay + config["LINK_STALL_AFTER"])) \
-            .where(LinkRequest.id == request_id).execute()
-    return Next(submit_in=delay)
+            return None
+    return _backoff(config["LINK_RETRY_BASE"], worst)
 
 
-def apply_answers(request_id, answers, config):
-    """Apply 1365's per-date answers {ref: (status, code, message)} to the request's attempts."""
-    submitted = {a.ref: a for a in LinkAttempt.select().where(LinkAttempt.request == request_id,
-                                                               LinkAttempt.state == "submitted")}
-    retry_delay = None
+def apply_answers(request_ids, answers, config):
+    """Apply 1365's per-date answers {ref: (status, code, message)} to the requests' attempts.
+
+    Returns {request id: seconds before its dates answered 99 are sent again}.
+    """
+    submitted = {a.ref: a for a in LinkAttempt.select()
+                 .where(LinkAttempt.request.in_(_request_ids(request_ids)), LinkAttempt.state == "submitted")}
+    settled, unknown, retry = {}, [], []
+    for ref, (status, code, message) in answers.items():
+        attempt = submitted.get(ref)
+        if attempt is None:
+            continue
+        if status == "unknown":
+            unknown.append(attempt)
+        elif status == "done" and code == RETRY_CODE:
+            retry.append((attempt, message or ""))
+        elif status == "done":
+            settled.setdefault((code, message or ""), []).append(attempt)
+    delays = {}
     with db.atomic():
-        for ref, (status, code, message) in answers.items():
-            attempt = submitted.get(ref)
-            if attempt is None:
-                continue
-            if status == "unknown":
-                # 1365 has no record of it: send the same ref again (idempotent on 1365's side).
-                LinkAttempt.update(state="queued").where(LinkAttempt.id == attempt.id).execute()
-                retry_delay = 0.0
-            elif status == "done" and code == RETRY_CODE:
-                tries = _retry_or_fail([attempt], request_id, config, message or "")
-                if tries:
-                    delay = _backoff(config["LINK_RETRY_BASE"], tries)
-                    retry_delay = delay if retry_delay is None else min(retry_delay, delay)
-            elif status == "done":
-                _settle([attempt.id], [attempt.daily_log_id], code, message or "",
-                        SUCCEEDED if code in SUCCESS_CODES else FAILED)
-    return retry_delay
+        for (code, message), attempts in settled.items():
+            _settle([a.id for a in attempts], [a.daily_log_id for a in attempts], code, message,
+                    SUCCEEDED if code in SUCCESS_CODES else FAILED)
+        if unknown:
+            # 1365 has no record of these: send the same refs again (idempotent on 1365's side).
+            LinkAttempt.update(state="queued").where(LinkAttempt.id.in_([a.id for a in unknown])).execute()
+            delays.update({a.request_id: 0.0 for a in unknown})
+        for attempt, message in retry:
+            for request_id, tries in _retry_or_fail([attempt], config, message).items():
+                delay = _backoff(config["LINK_RETRY_BASE"], tries)
+                delays[request_id] = min(delays.get(request_id, delay), delay)
+    return delays if not isinstance(request_ids, int) else delays.get(request_ids)
 
 
-def poll_answers(request_id, portal, config):
-    """Fetch 1365's answers for the request's submitted dates and apply them; returns what next."""
-    refs = [a.ref for a in LinkAttempt.select(LinkAttempt.ref)
-            .where(LinkAttempt.request == request_id, LinkAttempt.state == "submitted")]
-    retry_delay = None
+def poll_answers(request_ids, portal, config):
+    """Fetch 1365's answers for the submitted dates of one request or many and apply them."""
+    ids = _request_ids(request_ids)
+    refs = [ref for (ref,) in LinkAttempt.select(LinkAttempt.ref)
+            .where(LinkAttempt.request.in_(ids), LinkAttempt.state == "submitted").tuples()]
+    delays = {}
     for start in range(0, len(refs), 1000):
         try:
             answers = portal.results(refs[start:start + 1000])
         except Exception:  # 1365 unreachable: ask again later
-            return Next(poll_in=config["LINK_POLL_INTERVAL"] * 2)
-        delay = apply_answers(request_id, answers, config)
-        if delay is not None:
-            retry_delay = delay if retry_delay is None else min(retry_delay, delay)
-    step = _after_step(request_id, config)
-    if retry_delay is not None and step.submit_in is not None:
-        step.submit_in = max(step.submit_in, retry_delay)
-    return step
+            return _one_or_all(request_ids, {i: Next(poll_in=config["LINK_POLL_INTERVAL"] * 2) for i in ids})
+        for request_id, delay in apply_answers(ids, answers, config).items():
+            delays[request_id] = min(delays.get(request_id, delay), delay)
+    steps = _after_steps(ids, config)
+    for request_id, delay in delays.items():
+        step = steps.get(request_id)
+        if step is not None and step.submit_in is not None:
+            step.submit_in = max(step.submit_in, delay)
+    return _one_or_all(request_ids, steps)
 
 
-def _after_step(request_id, config):
-    """Decide the next step from what is left: submit queued dates, poll submitted ones, or finish."""
-    states = dict(LinkAttempt.select(LinkAttempt.state, fn.COUNT(LinkAttempt.id))
-                  .where(LinkAttempt.request == request_id).group_by(LinkAttempt.state).tuples())
-    step = Next()
-    if states.get("queued"):
-        step.submit_in = 0.0
-    if states.get("submitted"):
-        step.poll_in = config["LINK_POLL_INTERVAL"]
+def _touch(request_ids, seconds):
+    """Put off the sweeper for these requests: someone works on them for the next seconds."""
+    LinkRequest.update(next_check_at=utcnow() + timedelta(seconds=seconds)) \
+        .where(LinkRequest.id.in_(request_ids)).execute()
+
+
+def _after_steps(request_ids, config, submit_in=None):
+    """Decide each request's next step from what is left: submit queued dates (now, or after
+    submit_in seconds), poll submitted ones, or finish. Returns {request id: Next}."""
+    counts = {}
+    if request_ids:
+        for request_id, state, count in (LinkAttempt.select(LinkAttempt.request, LinkAttempt.state,
+                                                            fn.COUNT(LinkAttempt.id))
+                                         .where(LinkAttempt.request.in_(request_ids))
+                                         .group_by(LinkAttempt.request, LinkAttempt.state).tuples()):
+            counts.setdefault(request_id, {})[state] = count
+    steps, finished, waits = {}, [], {}
+    for request_id in request_ids:
+        states = counts.get(request_id, {})
+        step = Next(submit_in=(submit_in or 0.0) if states.get("queued") else None,
+                    poll_in=config["LINK_POLL_INTERVAL"] if states.get("submitted") else None)
+        steps[request_id] = step
+        if step.submit_in is None and step.poll_in is None:
+            finished.append(request_id)
+        else:
+            wait = min(x for x in (step.submit_in, step.poll_in) if x is not None)
+            waits.setdefault(wait, []).append(request_id)
     now = utcnow()
-    if step.submit_in is None and step.poll_in is None:
-        LinkRequest.update(finished_at=now).where(LinkRequest.id == request_id,
+    if finished:
+        LinkRequest.update(finished_at=now).where(LinkRequest.id.in_(finished),
                                                   LinkRequest.finished_at.is_null()).execute()
-    else:
-        wait = min(x for x in (step.submit_in, step.poll_in) if x is not None)
-        LinkRequest.update(next_check_at=now + timedelta(seconds=wait + config["LINK_STALL_AFTER"])) \
-            .where(LinkRequest.id == request_id).execute()
-    return step
+    for wait, ids in waits.items():
+        _touch(ids, wait + config["LINK_STALL_AFTER"])
+    return steps
 
 
 def stalled_requests(limit=500):

@@ -128,6 +128,7 @@ def test_killed_worker_neither_loses_nor_doubles_a_date(app, pipeline, processes
     worker delivers everything, and 1365 records each date once."""
     # 1365 records each batch at once, then holds its answer for a while.
     pipeline.sim("faults", "--set", "timeout_rate=1", "--set", "timeout_s=3")
+    app.config["LINK_BATCH_SIZE"] = 5  # several batches, so that the worker dies between them
     worker = pipeline.start_worker()
     usernames = ["vol1", "vol2", "vol3"]
     request_everything(app, usernames)
