@@ -7,6 +7,7 @@ log in, open 마이페이지 > 활동내역확인, press 연계신청, verify th
 """
 import os
 import re
+import time
 
 import pytest
 
@@ -82,10 +83,9 @@ def world(live):
     assert not dead, f"a process of the service died during the test: {dead}"
 
 
-@pytest.fixture
-def page(browser, world):
-    """A fresh phone-sized browser context per test; no page may throw or get a 5xx."""
-    context = browser.new_context(viewport=PHONE, locale="ko-KR", base_url=world.web_url)
+def _phone(browser, world, **options):
+    """A fresh phone-sized browser context; no page may throw or get a 5xx."""
+    context = browser.new_context(viewport=PHONE, locale="ko-KR", base_url=world.web_url, **options)
     context.set_default_timeout(WAIT)
     page = context.new_page()
     problems = []
@@ -94,6 +94,18 @@ def page(browser, world):
     yield page
     context.close()
     assert not problems, problems
+
+
+@pytest.fixture
+def page(browser, world):
+    """A phone, one per test."""
+    yield from _phone(browser, world)
+
+
+@pytest.fixture
+def page_without_js(browser, world):
+    """A phone with JavaScript off (or a tap made before the page's scripts have loaded)."""
+    yield from _phone(browser, world, java_script_enabled=False)
 
 
 def query(world, fn):
@@ -119,6 +131,9 @@ def open_activities(page):
     page.get_by_role("navigation", name="마이페이지 메뉴").get_by_role("link", name="활동내역확인").click()
     expect(page).to_have_url(re.compile(r"/mypage/activities"))
     expect(page.locator(".total")).to_contain_text("Total")
+    # The page is in place once its scripts have run (a tap before that is a plain form post:
+    # test_without_javascript covers it).
+    page.wait_for_load_state("load")
 
 
 def row(page, title):
@@ -484,3 +499,40 @@ def test_double_click_makes_one_request(page, world):
     assert query(world, lambda: LinkAttempt.select().join(DailyLog)
                  .where(DailyLog.participation == p).count()) == 3
     expect_no_dialog(page)
+
+
+def test_without_javascript(page_without_js, world):
+    """The same words as whole pages when the scripts are off or not loaded yet (a quick tap)."""
+    page = page_without_js
+    log_in(page, "vol1")
+    open_activities(page)
+
+    press_link_request(page, MUSEUM)
+    for line in NO_DETAIL:
+        expect(page.locator("main")).to_contain_text(line)
+    page.get_by_role("link", name="확인", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/mypage/activities"))
+
+    press_link_request(page, TWO_DATES)
+    expect(page.get_by_role("heading", level=2)).to_have_text("본인인증 (주민등록번호 인증)")
+    expect(page.locator("main")).to_contain_text("자원봉사활동 기본법 시행령 제16조 제1항")
+    page.get_by_label("주민등록번호 앞 6자리").fill(support.RRN_VOL1[:6])
+    page.get_by_label("주민등록번호 뒤 7자리").fill(support.RRN_VOL1[6:])
+    page.get_by_role("button", name="인증").click()
+    expect(page).to_have_url(re.compile(r"/mypage/activities"))
+
+    press_link_request(page, TWO_DATES)
+    expect(link_cell(page, TWO_DATES).get_by_role("button", name="연계중")).to_be_disabled()
+    expect(link_cell(page, TWO_DATES)).to_contain_text(NOTE)
+
+    p = participation(world, "vol1", TWO_DATES)
+    settled = lambda: not DailyLog.select().where(DailyLog.participation == p,  # noqa: E731
+                                                  DailyLog.link_state == "pending").exists()
+    deadline = time.monotonic() + WAIT / 1000
+    while not query(world, settled):
+        assert time.monotonic() < deadline, "the worker did not settle the request"
+        time.sleep(0.2)
+    page.reload()
+    link_cell(page, TWO_DATES).get_by_role("link", name="연계완료").click()
+    expect(page).to_have_url(re.compile(r"/result$"))
+    expect(page.locator("table.dates tbody tr")).to_have_text([re.compile(r"연계성공\s*300")] * 2)

@@ -39,6 +39,25 @@ def _identity_modal(form=None, status=200, participation_id=None):
                       participation_id=participation_id)
 
 
+def _modal_or_page(modal_template, title, body=None, status=200, **context):
+    """A modal for htmx; else the same words as a page (a tap before the scripts loaded, or no JavaScript)."""
+    if htmx.is_fragment_request():
+        return htmx.modal(modal_template, status=status, title=title, **context)
+    return render_template("mypage/notice.html", title=title, body=body, **context), status
+
+
+def _no_detail():
+    """상세봉사내역이 존재하지 않습니다."""
+    return _modal_or_page("mypage/_nodetail_modal.html", "상세봉사내역 없음", "mypage/_nodetail_body.html")
+
+
+def _identity_required(participation_id=None):
+    """The 본인인증 modal, or without htmx the 본인인증 page (never a bare modal fragment as a page)."""
+    if htmx.is_fragment_request():
+        return _identity_modal(participation_id=participation_id)
+    return redirect(url_for(".verify", participation_id=participation_id), 303)
+
+
 def _send(participation, kind):
     """Make the request and queue it; returns the request or None when nothing was left to send."""
     link_request = linkage.request_linkage(participation, current_user._get_current_object(), kind=kind)
@@ -88,9 +107,9 @@ def link(participation_id):
     try:
         _send(participation, "request")
     except linkage.NoDailyLogs:
-        return htmx.modal("mypage/_nodetail_modal.html")
+        return _no_detail()
     except linkage.IdentityRequired:
-        return _identity_modal(participation_id=participation.id)
+        return _identity_required(participation.id)
     if not htmx.is_fragment_request():
         return redirect(url_for(".activities"), 303)
     return _row_response(participation)
@@ -101,17 +120,20 @@ def link_selected():
     """연계신청 for every checked row at once."""
     ids = request.form.getlist("participation_ids", type=db_int)[:200]
     if not ids:
-        return htmx.modal("_notice_modal.html", status=422, title="선택된 활동이 없습니다",
-                          message="연계신청할 활동을 선택해 주세요.")
+        return _modal_or_page("_notice_modal.html", "선택된 활동이 없습니다", status=422,
+                              message="연계신청할 활동을 선택해 주세요.")
     participations = [_own(participation_id) for participation_id in dict.fromkeys(ids)]
     if not Identity.select().where(Identity.member == current_user.id).exists():
-        return _identity_modal()
+        return _identity_required()
     sent, nothing, no_detail = [], [], []
     for participation in participations:
         try:
             (sent if _send(participation, "request") else nothing).append(participation)
         except linkage.NoDailyLogs:
             no_detail.append(participation)
+    if not htmx.is_fragment_request():
+        return _modal_or_page("mypage/_bulk_modal.html", "연계신청 결과", "mypage/_bulk_body.html",
+                              sent=sent, nothing=nothing, no_detail=no_detail)
     response = htmx.modal("mypage/_bulk_modal.html", sent=sent, nothing=nothing, no_detail=no_detail)
     return htmx.trigger(response, "rows-changed")
 
@@ -135,9 +157,9 @@ def relink(participation_id):
     try:
         _send(participation, "relink")
     except linkage.NoDailyLogs:
-        return htmx.modal("mypage/_nodetail_modal.html")
+        return _no_detail()
     except linkage.IdentityRequired:
-        return _identity_modal(participation_id=participation.id)
+        return _identity_required(participation.id)
     if not htmx.is_fragment_request():
         return redirect(url_for(".activities"), 303)
     response = _row_response(participation)
