@@ -8,7 +8,7 @@ from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from . import db as database
-from . import logmask, ratelimit, settings
+from . import compress, logmask, ratelimit, settings
 from .identity import Vault
 
 log = logging.getLogger(__name__)
@@ -152,5 +152,6 @@ def create_app(test_config=None):
     from .templating import init_app as init_templating
     init_templating(app)
     app.after_request(_security_headers)
+    compress.init_app(app)
     _error_pages(app)
     return app

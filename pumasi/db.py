@@ -1,11 +1,13 @@
 """The peewee database: one deferred proxy, initialised from a URL by the app factory."""
 import os
+import re
 
 from peewee import DatabaseProxy, SqliteDatabase
 from playhouse.db_url import connect
 
 db = DatabaseProxy()
 
+POOL_SIZE = 20  # PostgreSQL connections per process at most (threads of a web worker, a worker's jobs)
 SQLITE_PRAGMAS = {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 10000, "synchronous": "normal"}
 
 
@@ -16,6 +18,11 @@ def open_database(url):
         if path != ":memory:":
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         database = SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, timeout=10)
+    elif re.match(r"postgres(ql)?://", url):
+        # Pooled: a new PostgreSQL connection per request costs more than the whole 활동내역 page
+        # (docs/BENCHMARKS.md). close() at teardown returns the connection to the pool.
+        database = connect(re.sub(r"^postgres(ql)?://", "postgresql+pool://", url),
+                           max_connections=POOL_SIZE, stale_timeout=300, timeout=10)
     else:
         database = connect(url)
     db.initialize(database)

@@ -1,0 +1,42 @@
+"""How pages and files are served: static files gzipped for browsers that accept it, pages not;
+PostgreSQL connections kept in a pool between requests (docs/BENCHMARKS.md)."""
+import gzip
+
+from playhouse.pool import PooledDatabase
+
+from pumasi.db import db
+
+HTMX = "/static/htmx-2.0.11.min.js"
+
+
+def test_static_files_gzipped_when_accepted(client):
+    plain = client.get(HTMX)
+    zipped = client.get(HTMX, headers={"Accept-Encoding": "gzip, deflate, br"})
+    assert "Content-Encoding" not in plain.headers and "Accept-Encoding" in plain.headers["Vary"]
+    assert zipped.headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in zipped.headers["Vary"]
+    assert gzip.decompress(zipped.data) == plain.data
+    assert int(zipped.headers["Content-Length"]) == len(zipped.data) < len(plain.data) / 2
+    again = client.get(HTMX, headers={"Accept-Encoding": "gzip", "If-None-Match": zipped.headers["ETag"]})
+    assert again.status_code == 304
+    refused = client.get("/static/pumasi.css", headers={"Accept-Encoding": "gzip;q=0, br"})
+    assert refused.status_code == 200 and "Content-Encoding" not in refused.headers
+
+
+def test_pages_are_not_compressed(client, auth, demo):
+    # A page carries CSRF tokens: compressing it beside reflected input would open BREACH.
+    auth.login("vol1")
+    page = client.get("/mypage/activities", headers={"Accept-Encoding": "gzip"})
+    assert page.status_code == 200 and "Content-Encoding" not in page.headers and "Total" in page.text
+
+
+def test_postgresql_connections_are_pooled(app):
+    with app.app_context():
+        pooled = isinstance(db.obj, PooledDatabase)
+        assert pooled == app.config["DATABASE_URL"].startswith("postgresql")
+        if not pooled:
+            return
+        backends = set()
+        for _ in range(3):
+            with db.connection_context():
+                backends.add(db.execute_sql("SELECT pg_backend_pid()").fetchone()[0])
+        assert len(backends) == 1
