@@ -19,6 +19,20 @@ import support
 _real_hash = security.generate_password_hash
 
 
+SLOW_ENABLED = support.IN_CI or os.environ.get("PUMASI_SLOW") == "1"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Long fault runs (@pytest.mark.slow) run on CI (CI=true) or with PUMASI_SLOW=1; elsewhere they
+    are skipped with the reason shown (-ra)."""
+    if SLOW_ENABLED:
+        return
+    skip = pytest.mark.skip(reason="slow fault run: set PUMASI_SLOW=1 (CI=true runs it) to include it")
+    for item in items:
+        if item.get_closest_marker("slow") is not None:
+            item.add_marker(skip)
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hash(monkeypatch):
     monkeypatch.setattr("pumasi.models.generate_password_hash",
@@ -250,3 +264,36 @@ def stack(app, processes):
 def live(sqlite_app, processes):
     """The whole service as real processes on SQLite: simulator, worker and web server."""
     return Stack(sqlite_app, processes)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless chromium (Debian's) per test module, driven by Playwright."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        support.missing("the playwright package is not installed (pip install -r requirements-test.txt)")
+    if not os.path.exists(support.CHROMIUM):
+        support.missing(f"chromium not found at {support.CHROMIUM} (apt install chromium)")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=support.CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def world(live):
+    """The whole service as real processes (simulator, worker, web) with the demo world seeded."""
+    from pumasi import demo as demo_world
+    live.start_sim()
+    live.start_worker()
+    live.start_web()
+    with live.app.app_context(), db.connection_context():
+        demo_world.seed(sim_db=live.app.config["SIM1365_DB"])
+    yield live
+    print(live.processes.logs()[-20000:])  # shown by pytest only when the test failed
+    dead = [f"{name} exited with {process.returncode}"
+            for name, process, _ in live.processes.running if process.poll() is not None]
+    assert not dead, f"a process of the service died during the test: {dead}"

@@ -5,7 +5,6 @@ server on SQLite), seeds the demo world and then does what the guide tells a vol
 log in, open 마이페이지 > 활동내역확인, press 연계신청, verify the 주민등록번호, watch the row turn
 연계중 and then 연계완료 or 연계실패, read the result codes, 재연계, 본인인증 초기화.
 """
-import os
 import re
 import time
 
@@ -17,9 +16,9 @@ from pumasi.db import db
 from pumasi.models import Activity, DailyLog, Identity, LinkAttempt, LinkRequest, Member, Participation
 
 try:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 except ImportError:  # the browser fixture says so (a skip locally, a failure on CI)
-    expect = sync_playwright = None
+    expect = None
 
 pytestmark = pytest.mark.browser
 
@@ -52,36 +51,6 @@ def vol1_row_count():
 
 
 # --------------------------------------------------------------------------- fixtures
-
-@pytest.fixture(scope="module")
-def browser():
-    """One chromium for the module."""
-    if sync_playwright is None:
-        support.missing("the playwright package is not installed (pip install -r requirements-test.txt)")
-    if not os.path.exists(support.CHROMIUM):
-        support.missing(f"chromium not found at {support.CHROMIUM} (apt install chromium)")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=support.CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def world(live):
-    """The service running as real processes, with the demo world and its 1365 accounts."""
-    live.start_sim()
-    live.start_worker()
-    live.start_web()
-    with live.app.app_context(), db.connection_context():
-        demo.seed(sim_db=live.app.config["SIM1365_DB"])
-    yield live
-    print(live.processes.logs()[-20000:])  # shown by pytest only when the test failed
-    dead = [f"{name} exited with {process.returncode}"
-            for name, process, _ in live.processes.running if process.poll() is not None]
-    assert not dead, f"a process of the service died during the test: {dead}"
-
 
 def _phone(browser, world, **options):
     """A fresh phone-sized browser context; no page may throw or get a 5xx."""

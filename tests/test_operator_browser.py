@@ -1,7 +1,6 @@
 """운영관리 and 확인서 출력 in a real browser: an operator fixes a 200 failure and runs per-date
 linkage for a whole-period participation; a volunteer prints a certificate of two activities."""
 import io
-import os
 import re
 import time
 
@@ -26,29 +25,6 @@ PHONE = {"width": 360, "height": 740}
 LEGACY = "1365 중간 연계 테스트 입니다. 신청하지 마세요"
 PICTURE_BOOKS = "어린이 그림책 읽어주기"
 CLEANUP = "청계천 환경 정화 활동"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not os.path.exists(support.CHROMIUM):
-        support.missing(f"chromium not found at {support.CHROMIUM} (apt install chromium)")
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=support.CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def world(live):
-    live.start_sim()
-    live.start_worker()
-    live.start_web()
-    with live.app.app_context(), db.connection_context():
-        demo.seed(sim_db=live.app.config["SIM1365_DB"])
-    yield live
-    print(live.processes.logs()[-20000:])
 
 
 def _context(browser, world, viewport):

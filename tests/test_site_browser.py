@@ -1,6 +1,5 @@
 """An activity site enters daily logs in a real browser (Debian chromium): on a desktop, then on a phone;
 then the volunteer sees the new hours and 연계신청, and only the new date goes to 1365."""
-import os
 import re
 
 import pytest
@@ -22,29 +21,13 @@ MENTORING = "청소년 문화예술 멘토링"  # site1, 2026-06-01~2026-11-30; 
 DAY = "2026-11-21"
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not os.path.exists(support.CHROMIUM):
-        support.missing(f"chromium not found at {support.CHROMIUM} (apt install chromium)")
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=support.CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        yield browser
-        browser.close()
-
-
 @pytest.fixture
-def world(live):
-    """The whole service as processes, the demo world, and vol1's dates of 멘토링 already linked."""
-    live.start_sim()
-    live.start_worker()
-    live.start_web()
-    with live.app.app_context(), db.connection_context():
-        demo.seed(sim_db=live.app.config["SIM1365_DB"])
+def world(world):
+    """The shared world, with vol1's dates of 멘토링 already linked."""
+    with world.app.app_context(), db.connection_context():
         DailyLog.update(link_state=SUCCEEDED, result_code=300).where(
             DailyLog.participation == _participation("vol1")).execute()
-    return live
+    return world
 
 
 def _participation(username):
