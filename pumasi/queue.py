@@ -120,10 +120,11 @@ def portal_key(app):
 
 def record_portal_answer(app, ok, detail):
     """Remember 1365's last answer (for the operators' monitor); never fails the caller."""
-    from datetime import datetime, timezone
+    from datetime import datetime, timedelta, timezone
+    korea = timezone(timedelta(hours=9))
     try:
         connection(app).hset(portal_key(app), mapping={
-            "at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "ok": "1" if ok else "0",
+            "at": datetime.now(korea).strftime("%Y-%m-%d %H:%M:%S"), "ok": "1" if ok else "0",
             "detail": str(detail)[:200]})
     except (redis.RedisError, OSError):
         pass
