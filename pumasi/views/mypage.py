@@ -100,19 +100,25 @@ def row(participation_id):
     return _row_response(_own(participation_id))
 
 
-@bp.route("/participations/<int:participation_id>/link", methods=["POST"])
-def link(participation_id):
-    """연계신청: no daily logs → the notice; no 본인인증 → its modal; else the request."""
-    participation = _own(participation_id)
+def _ask(participation, kind):
+    """Make the request; a response when the volunteer has something to do first (the no-detail
+    notice, 본인인증) or when the page asked without htmx; None when the row should be shown."""
     try:
-        _send(participation, "request")
+        _send(participation, kind)
     except linkage.NoDailyLogs:
         return _no_detail()
     except linkage.IdentityRequired:
         return _identity_required(participation.id)
     if not htmx.is_fragment_request():
         return redirect(url_for(".activities"), 303)
-    return _row_response(participation)
+    return None
+
+
+@bp.route("/participations/<int:participation_id>/link", methods=["POST"])
+def link(participation_id):
+    """연계신청: no daily logs → the notice; no 본인인증 → its modal; else the request."""
+    participation = _own(participation_id)
+    return _ask(participation, "request") or _row_response(participation)
 
 
 @bp.route("/link", methods=["POST"])
@@ -154,14 +160,9 @@ def result(participation_id):
 def relink(participation_id):
     """재연계: send again only the dates that did not succeed."""
     participation = _own(participation_id)
-    try:
-        _send(participation, "relink")
-    except linkage.NoDailyLogs:
-        return _no_detail()
-    except linkage.IdentityRequired:
-        return _identity_required(participation.id)
-    if not htmx.is_fragment_request():
-        return redirect(url_for(".activities"), 303)
+    early = _ask(participation, "relink")
+    if early is not None:
+        return early
     response = _row_response(participation)
     response.headers["HX-Retarget"] = f"#p-{participation.id}"
     response.headers["HX-Reswap"] = "outerHTML"
