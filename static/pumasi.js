@@ -34,6 +34,14 @@
   });
 
   document.addEventListener("htmx:afterSettle", openDialogs);
+  // A list that refreshes itself waits while the operator has something checked in it.
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var element = event.detail.elt;
+    if (element.hasAttribute("data-pause-when-checked") &&
+        element.querySelector("input[type=checkbox]:checked")) {
+      event.preventDefault();
+    }
+  });
   document.addEventListener("modal-close", closeAll);
   document.addEventListener("click", function (event) {
     if (event.target.closest("[data-print]")) window.print();
