@@ -89,6 +89,12 @@ def test_operator_retries_a_200_failure_after_consent(browser, world):
     expect(rows.first).to_contain_text("이서연")
     expect(rows.first.locator("td.code")).to_have_text("200")
 
+    # The list refreshes itself (no reload needed) while nothing is checked.
+    with page.expect_response(lambda r: "/admin/failures" in r.url and r.request.method == "GET",
+                              timeout=15_000):
+        pass
+    expect(rows).to_have_count(2)
+
     world.sim("set-consent", "seoyeon1365", "yes")  # the volunteer gave consent on 1365
     for checkbox in rows.get_by_role("checkbox").all():
         checkbox.check()
