@@ -3,7 +3,8 @@ import logging
 import os
 import secrets
 
-from flask import Flask, render_template
+import peewee
+from flask import Flask, g, make_response, render_template
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
@@ -107,6 +108,20 @@ def _error_pages(app):
     @app.errorhandler(429)
     def too_many(exc):
         return page(429, "요청이 너무 많습니다", "잠시 후 다시 시도해 주세요.")
+
+    @app.errorhandler(peewee.OperationalError)
+    @app.errorhandler(peewee.InterfaceError)
+    def database_unavailable(exc):
+        # Locked (SQLite) or unreachable for a moment: the transaction rolled back, nothing was
+        # saved half. The page must not need the database itself: loading the member would.
+        log.warning("database unavailable (%s): %s", type(exc).__name__, str(exc)[:200])
+        if "_login_user" not in g:
+            g._login_user = login_manager.anonymous_user()
+        response = make_response(page(503, "일시적으로 처리할 수 없습니다",
+                                       "지금은 요청을 처리하지 못했습니다. 잠시 후 다시 시도해 주세요."))
+        response.status_code = 503
+        response.headers["Retry-After"] = "5"
+        return response
 
     @app.errorhandler(500)
     def server_error(exc):
