@@ -2,16 +2,36 @@
 
 Run `python worker.py` (or `python worker.py --burst`). A plain `rq worker --url … pumasi` also
 runs the jobs; it only lacks the sweeper, which `flask --app app linkage sweep` then provides.
+When Redis goes away the worker waits for it and starts working again by itself.
 """
+import logging
 import math
+import signal
 import sys
 import threading
+import time
 
+from redis import RedisError
 from rq import SimpleWorker
 
 from pumasi import create_app
 from pumasi.jobs import sweep_forever
 from pumasi.queue import connection, get_queue
+
+log = logging.getLogger("pumasi.worker")
+
+
+def _wait_for_redis(app, stop):
+    """Block until Redis answers (or stop is set); True when it does."""
+    delay = 0.2
+    while not stop.is_set():
+        try:
+            connection(app).ping()
+            return True
+        except (RedisError, OSError):
+            stop.wait(delay)
+            delay = min(delay * 2, 5.0)
+    return False
 
 
 def main(argv):
@@ -19,15 +39,27 @@ def main(argv):
     app = create_app()
     stop = threading.Event()
     threading.Thread(target=sweep_forever, args=(app, stop), daemon=True, name="sweeper").start()
+    # RQ's maintenance (which also takes over the scheduler lock of a dead worker, see
+    # release_dead_scheduler) runs every sweep interval, not every 10 minutes; an idle worker
+    # wakes up for it (RQ blocks on the queue for worker_ttl - 15 seconds).
+    maintenance = max(int(math.ceil(app.config["LINK_SWEEP_INTERVAL"])), 1)
+    burst = "--burst" in argv
     with app.app_context():
-        # RQ's maintenance (which also takes over the scheduler lock of a dead worker, see
-        # release_dead_scheduler) runs every sweep interval, not every 10 minutes; an idle worker
-        # wakes up for it (RQ blocks on the queue for worker_ttl - 15 seconds).
-        maintenance = max(int(math.ceil(app.config["LINK_SWEEP_INTERVAL"])), 1)
-        worker = SimpleWorker([get_queue(app)], connection=connection(app),
-                              maintenance_interval=maintenance, worker_ttl=maintenance + 15)
         try:
-            worker.work(burst="--burst" in argv, with_scheduler=True, logging_level="INFO")
+            while _wait_for_redis(app, stop):
+                worker = SimpleWorker([get_queue(app)], connection=connection(app),
+                                      maintenance_interval=maintenance, worker_ttl=maintenance + 15)
+                try:
+                    worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
+                    break  # stopped by a signal, or --burst found the queue empty
+                except (RedisError, OSError) as exc:
+                    # Redis went away under the worker (its scheduler went with it): wait, start again.
+                    log.warning("Redis unreachable (%s): waiting for it, then working again", exc)
+                    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                    signal.signal(signal.SIGINT, signal.default_int_handler)
+                    time.sleep(0.5)
+        except KeyboardInterrupt:
+            pass
         finally:
             stop.set()
 

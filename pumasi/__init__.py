@@ -150,8 +150,14 @@ def create_app(test_config=None):
 
     @login_manager.user_loader
     def load_user(user_id):
-        member = Member.get_or_none(Member.id == int(user_id)) if user_id.isdigit() else None
-        return member if member is not None and member.is_active else None
+        """The member of a session cookie, if it is still theirs (same session version) and active."""
+        member_id, _, version = user_id.partition(":")
+        if not (member_id.isdigit() and version.isdigit()):
+            return None
+        member = Member.get_or_none(Member.id == int(member_id))
+        if member is None or not member.is_active or member.session_version != int(version):
+            return None
+        return member
 
     from .views import BoundedIntConverter, admin, auth, help, mypage, site
     app.url_map.converters["int"] = BoundedIntConverter

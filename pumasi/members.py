@@ -68,6 +68,7 @@ def set_active(member, active, actor):
     """Deactivate (no log-in) or reactivate a member."""
     with db.atomic():
         Member.update(active=active).where(Member.id == member.id).execute()
+        member.end_sessions()
         audit.record("member.activate" if active else "member.deactivate", actor=actor, target=member)
 
 
@@ -77,6 +78,7 @@ def remove_member(member, actor):
         Identity.delete().where(Identity.member == member).execute()
         Member.update(name=REMOVED_NAME, username=f"removed-{member.id}", phone="", email="", active=False,
                       removed_at=utcnow(), site=None, password_hash="!").where(Member.id == member.id).execute()
+        member.end_sessions()
         audit.record("member.remove", actor=actor, target=member)
 
 

@@ -11,7 +11,14 @@ def _operator_console(migrator):
     db.create_tables([Notification, ConfigValue], safe=True)
 
 
-MIGRATIONS = [(3, _operator_console)]
+def _session_version(migrator):
+    """4: a session version per member, so that log-out ends copied session cookies too."""
+    # Plain SQL that SQLite and PostgreSQL both run in place (playhouse would rebuild the SQLite
+    # table to make the column NOT NULL, which the foreign keys pointing at member refuse).
+    db.execute_sql("ALTER TABLE member ADD COLUMN session_version INTEGER NOT NULL DEFAULT 0")
+
+
+MIGRATIONS = [(3, _operator_console), (4, _session_version)]
 
 LATEST = max((number for number, _ in MIGRATIONS), default=1)
 

@@ -53,10 +53,19 @@ class Member(UserMixin, BaseModel):
     active = BooleanField(default=True)
     removed_at = DateTimeField(null=True)
     created_at = DateTimeField(default=utcnow)
+    # Part of the id kept in the session cookie: log-out bumps it, so a copied cookie stops working.
+    session_version = IntegerField(default=0)
 
     @property
     def is_active(self):
         return self.active and self.removed_at is None
+
+    def get_id(self):
+        return f"{self.id}:{self.session_version}"
+
+    def end_sessions(self):
+        """Make every session cookie issued to this member so far worthless."""
+        Member.update(session_version=Member.session_version + 1).where(Member.id == self.id).execute()
 
     def set_password(self, password):
         self.password_hash = generate_password_hash(password)

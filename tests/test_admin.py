@@ -229,10 +229,14 @@ def test_notification_once_and_shown_on_next_visit(app, client, auth, demo, capl
     assert first.title not in client.get("/mypage/").text  # seen once, then gone
 
 
-def test_migration_from_version_1_adds_the_console_tables(app):
+def test_migrations_from_version_1(app, demo):
+    """A database made by the first release gets the console tables (3) and session versions (4)."""
     with app.app_context(), db.connection_context():
         db.drop_tables([Notification, ConfigValue])
+        db.execute_sql("ALTER TABLE member DROP COLUMN session_version")
         SchemaVersion.update(version=1).execute()
-        assert migrations.upgrade() == (1, 3)
+        assert migrations.upgrade() == (1, 4)
         assert Notification.table_exists() and ConfigValue.table_exists()
-        assert migrations.upgrade() == (3, 3)
+        assert "session_version" in {c.name for c in db.get_columns("member")}
+        assert Member.get(Member.username == "vol1").session_version == 0  # the data is kept
+        assert migrations.upgrade() == (4, 4)

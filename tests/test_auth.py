@@ -96,3 +96,18 @@ def test_csrf_is_required_on_posts(sqlite_app):
     accepted = client.post(f"/mypage/participations/{pid}/link",
                            headers={"HX-Request": "true", "X-CSRFToken": header_token})
     assert accepted.status_code == 200
+
+
+def test_a_copied_session_cookie_stops_working_at_log_out(app, demo):
+    """Log-out ends the session everywhere: a copy of the cookie taken before is worthless."""
+    client = app.test_client()
+    client.post("/login", data={"username": "vol1", "password": "pumasi-demo"})
+    copied = client.get_cookie("session").value
+    thief = app.test_client()
+    thief.set_cookie("session", copied)
+    assert thief.get("/mypage/activities").status_code == 200
+    client.post("/logout")
+    assert thief.get("/mypage/activities").status_code == 302
+    # a fresh log-in works again
+    assert client.post("/login", data={"username": "vol1", "password": "pumasi-demo"}).status_code == 303
+    assert client.get("/mypage/activities").status_code == 200

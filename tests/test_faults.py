@@ -274,10 +274,6 @@ def test_redis_loses_the_queue_while_dates_are_in_flight(app, own_redis, world):
 
 
 @pytest.mark.parametrize("app", ["sqlite"], indirect=True)  # nothing here depends on the database
-@pytest.mark.xfail(strict=False, reason=(
-    "worker.py exits when Redis goes away while it works (RQ: 'found an unhandled exception, "
-    "quitting' from its bookkeeping after the job, or its maintenance), and its scheduler process "
-    "dies with the outage; after Redis is back nothing is delivered until a supervisor starts a worker"))
 def test_a_running_worker_rides_out_a_redis_outage(app, own_redis, world):
     """Redis restarts (empty) while the worker is in the middle of a job: that worker carries on by
     itself, without a supervisor, and delivers every date."""

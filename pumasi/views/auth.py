@@ -50,7 +50,9 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    """Log out."""
+    """Log out (every copy of this member's session cookie stops working)."""
+    if current_user.is_authenticated:
+        current_user.end_sessions()
     logout_user()
     session.clear()
     return redirect(url_for("auth.login"), 303)
