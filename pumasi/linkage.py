@@ -319,6 +319,9 @@ def submit_batch(request_ids, portal, vault, config):
     retry_in = None
     for start in range(0, len(sendable), size):
         batch = sendable[start:start + size]
+        # Still at work: the sweeper must not take these requests up beside this job (it would
+        # send the same dates at once and count their network errors twice).
+        _touch(live, config["LINK_STALL_AFTER"] + config["PORTAL_TIMEOUT"])
         try:
             accepted, rejected = portal.submit(
                 [_record(a, rrns[a.daily_log.participation.volunteer_id][0], rrn_of(a)) for a in batch])
@@ -390,6 +393,7 @@ def poll_answers(request_ids, portal, config):
             .where(LinkAttempt.request.in_(ids), LinkAttempt.state == "submitted").tuples()]
     delays = {}
     for start in range(0, len(refs), 1000):
+        _touch(ids, config["LINK_STALL_AFTER"] + config["PORTAL_TIMEOUT"])
         try:
             answers = portal.results(refs[start:start + 1000])
         except Exception:  # 1365 unreachable: ask again later
