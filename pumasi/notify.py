@@ -4,7 +4,7 @@ import smtplib
 from email.message import EmailMessage
 
 from . import linkage
-from .models import LinkRequest, Notification, utcnow
+from .models import Activity, LinkRequest, Member, Notification, Participation, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -13,25 +13,48 @@ TITLES = {linkage.DONE: "1365 연계완료", linkage.FAILURE: "1365 연계실패
 
 def linkage_ended(request_id, config):
     """If the request's participation now stands 연계완료 or 연계실패, notify its volunteer once."""
-    request = LinkRequest.get_or_none(LinkRequest.id == request_id)
-    if request is None or request.finished_at is None:
-        return None
-    participation = request.participation
-    summary = linkage.summary(participation)
-    if summary.state not in TITLES:
-        return None
-    title = f"[{TITLES[summary.state]}] {participation.activity.title}"
-    if summary.state == linkage.DONE:
-        body = "1365 봉사실적 연계가 완료되었습니다. 1365 자원봉사 포털(https://www.1365.go.kr)에서 확인할 수 있습니다."
-    else:
-        body = (f"1365 연계에 실패한 날짜가 {summary.failed}일 있습니다. 마이페이지 > 활동내역확인에서 "
-                "'연계실패'를 눌러 결과코드를 확인하고 재연계 또는 본인인증 초기화를 진행해 주세요.")
-    (Notification.insert(member=participation.volunteer_id, participation=participation.id, request=request.id,
-                         title=title, body=body, created_at=utcnow())
-     .on_conflict_ignore().execute())
-    notification = Notification.get(Notification.request == request.id)
-    send_email(notification, config)
-    return notification
+    return linkage_ended_many([request_id], config).get(request_id)
+
+
+def _message(state, participation, failed):
+    title = f"[{TITLES[state]}] {participation.activity.title}"
+    if state == linkage.DONE:
+        return title, "1365 봉사실적 연계가 완료되었습니다. 1365 자원봉사 포털(https://www.1365.go.kr)에서 확인할 수 있습니다."
+    return title, (f"1365 연계에 실패한 날짜가 {failed}일 있습니다. 마이페이지 > 활동내역확인에서 "
+                   "'연계실패'를 눌러 결과코드를 확인하고 재연계 또는 본인인증 초기화를 진행해 주세요.")
+
+
+def linkage_ended_many(request_ids, config):
+    """linkage_ended for many requests in a few queries: {request id: Notification} of those notified.
+
+    One query per request made notifications most of a linkage job's time (docs/BENCHMARKS.md).
+    """
+    ids = list(dict.fromkeys(request_ids))
+    requests = list(LinkRequest.select(LinkRequest, Participation, Activity).join(Participation).join(Activity)
+                    .where(LinkRequest.id.in_(ids), LinkRequest.finished_at.is_null(False))) if ids else []
+    found = linkage.summaries([request.participation for request in requests])
+    rows, now = [], utcnow()
+    for request in requests:
+        participation = request.participation
+        summary = found[participation.id]
+        if summary.state in TITLES:
+            title, body = _message(summary.state, participation, summary.failed)
+            rows.append({"member": participation.volunteer_id, "participation": participation.id,
+                         "request": request.id, "title": title, "body": body, "created_at": now})
+    if not rows:
+        return {}
+    Notification.insert_many(rows).on_conflict_ignore().execute()
+    notifications = {n.request_id: n for n in Notification.select(Notification, Member).join(Member)
+                     .where(Notification.request.in_([row["request"] for row in rows]))}
+    # Nothing to send to members without an address: their notifications are done with at once.
+    silent = [n.id for n in notifications.values() if not n.member.email and n.emailed_at is None]
+    if silent:
+        Notification.update(emailed_at=now).where(Notification.id.in_(silent), Notification.emailed_at.is_null()) \
+            .execute()
+    for notification in notifications.values():
+        if notification.member.email and notification.emailed_at is None:
+            send_email(notification, config)
+    return notifications
 
 
 def send_email(notification, config):
