@@ -79,11 +79,11 @@ def _continue(app, steps):
     """Schedule what goes on; tell the volunteers whose requests have ended."""
     ended = [request_id for request_id, step in steps.items() if step.submit_in is None and step.poll_in is None]
     _schedule(app, {request_id: step for request_id, step in steps.items() if request_id not in ended})
-    for request_id in ended:
+    if ended:
         try:
-            notify.linkage_ended(request_id, config_store.effective(app))
+            notify.linkage_ended_many(ended, config_store.effective(app))
         except Exception:  # a notification must never undo or block the linkage itself
-            log.exception("notification for link request %s failed", request_id)
+            log.exception("notifications for %d ended link requests failed", len(ended))
 
 
 def _ids(request_ids):
