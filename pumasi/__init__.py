@@ -70,6 +70,20 @@ def _security_headers(response):
     return response
 
 
+# Every error a person can meet, in Korean: (status, title, what to do).
+ERRORS = {
+    CSRFError: (400, "요청이 만료되었습니다", "페이지를 새로 고친 뒤 다시 시도해 주세요."),
+    400: (400, "잘못된 요청입니다", "입력한 내용을 확인해 주세요."),
+    403: (403, "접근 권한이 없습니다", "이 페이지를 볼 수 있는 권한이 없습니다."),
+    404: (404, "페이지를 찾을 수 없습니다", "주소를 확인해 주세요."),
+    405: (405, "허용되지 않는 요청입니다", "주소를 확인해 주세요."),
+    409: (409, "처리할 수 없는 요청입니다", "대상의 현재 상태에서는 할 수 없는 작업입니다."),
+    413: (413, "파일이 너무 큽니다", "5MB 이하의 파일만 올릴 수 있습니다."),
+    429: (429, "요청이 너무 많습니다", "잠시 후 다시 시도해 주세요."),
+    500: (500, "일시적인 오류가 발생했습니다", "잠시 후 다시 시도해 주세요. 계속되면 기술지원으로 문의해 주세요."),
+}
+
+
 def _error_pages(app):
     def page(status, title, message):
         from .htmx import is_fragment_request, modal
@@ -77,37 +91,8 @@ def _error_pages(app):
             return modal("_notice_modal.html", status=status, title=title, message=message)
         return render_template("error.html", status=status, title=title, message=message), status
 
-    @app.errorhandler(CSRFError)
-    def csrf_error(exc):
-        return page(400, "요청이 만료되었습니다", "페이지를 새로 고친 뒤 다시 시도해 주세요.")
-
-    @app.errorhandler(400)
-    def bad_request(exc):
-        return page(400, "잘못된 요청입니다", "입력한 내용을 확인해 주세요.")
-
-    @app.errorhandler(403)
-    def forbidden(exc):
-        return page(403, "접근 권한이 없습니다", "이 페이지를 볼 수 있는 권한이 없습니다.")
-
-    @app.errorhandler(404)
-    def not_found(exc):
-        return page(404, "페이지를 찾을 수 없습니다", "주소를 확인해 주세요.")
-
-    @app.errorhandler(405)
-    def not_allowed(exc):
-        return page(405, "허용되지 않는 요청입니다", "주소를 확인해 주세요.")
-
-    @app.errorhandler(409)
-    def conflict(exc):
-        return page(409, "처리할 수 없는 요청입니다", "대상의 현재 상태에서는 할 수 없는 작업입니다.")
-
-    @app.errorhandler(413)
-    def too_large(exc):
-        return page(413, "파일이 너무 큽니다", "5MB 이하의 파일만 올릴 수 있습니다.")
-
-    @app.errorhandler(429)
-    def too_many(exc):
-        return page(429, "요청이 너무 많습니다", "잠시 후 다시 시도해 주세요.")
+    for error, (status, title, message) in ERRORS.items():
+        app.register_error_handler(error, lambda exc, s=status, t=title, m=message: page(s, t, m))
 
     @app.errorhandler(peewee.OperationalError)
     @app.errorhandler(peewee.InterfaceError)
@@ -123,9 +108,6 @@ def _error_pages(app):
         response.headers["Retry-After"] = "5"
         return response
 
-    @app.errorhandler(500)
-    def server_error(exc):
-        return page(500, "일시적인 오류가 발생했습니다", "잠시 후 다시 시도해 주세요. 계속되면 기술지원으로 문의해 주세요.")
 
 
 def create_app(test_config=None):
