@@ -1,5 +1,6 @@
 # make run: the whole service (web, worker, 1365 simulator, demo data) on SQLite + embedded Redis.
 # make test: the whole test suite.
+# make bench: the benchmarks (bench/, docs/BENCHMARKS.md); BENCH_QUICK=1 for a small smoke run.
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -18,6 +19,10 @@ $(VENV)/.test-installed: requirements.txt requirements-test.txt | $(BIN)/python
 	$(BIN)/pip install --disable-pip-version-check -q -r requirements-test.txt
 	touch $@
 
+$(VENV)/.bench-installed: requirements.txt requirements-bench.txt | $(BIN)/python
+	$(BIN)/pip install --disable-pip-version-check -q -r requirements-bench.txt
+	touch $@
+
 run: $(VENV)/.run-installed
 	$(FLASK) init-db
 	$(FLASK) seed-demo --if-empty
@@ -25,6 +30,9 @@ run: $(VENV)/.run-installed
 
 test: $(VENV)/.test-installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: $(VENV)/.bench-installed
+	$(BIN)/python -m bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
