@@ -33,7 +33,7 @@ def test_every_state_changing_route_needs_a_csrf_token(sqlite_app):
                 assert "요청이 만료되었습니다" in response.text
 
 
-@pytest.mark.parametrize("name", ["requirements.txt", "requirements-test.txt"])
+@pytest.mark.parametrize("name", ["requirements.txt", "requirements-test.txt", "requirements-bench.txt"])
 def test_direct_dependencies_are_pinned_exactly(name):
     with open(os.path.join(support.ROOT, name)) as f:
         lines = [line.split("#")[0].strip() for line in f]
