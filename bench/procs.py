@@ -33,8 +33,8 @@ def wait_http(url, process, seconds=30.0):
     raise RuntimeError(f"{url} did not answer in {seconds:.0f}s")
 
 
-def children(pid):
-    """The ids of a process's direct children (from /proc)."""
+def _processes_where(field, value):
+    """The ids of the processes whose /proc stat field (after the name) equals value."""
     found = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -44,25 +44,19 @@ def children(pid):
                 fields = f.read().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        if int(fields[1]) == pid:
+        if int(fields[field]) == value:
             found.append(int(entry))
     return found
+
+
+def children(pid):
+    """The ids of a process's direct children (from /proc)."""
+    return _processes_where(1, pid)
 
 
 def group_members(group):
     """The ids of the processes in a process group (from /proc)."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == group:
-            found.append(int(entry))
-    return found
+    return _processes_where(2, group)
 
 
 def peak_rss_mb(pid):
