@@ -18,17 +18,13 @@ TOKEN = "I" * 91
 
 
 def load_rows(path):
-    """The page's context from the JSON file: total, page, pages and rows of (participation, summary)."""
+    """The page's context from the JSON file: total, page, pages and rows (what each row shows)."""
     with open(path) as f:
         data = json.load(f)
-    rows = []
-    for row in data["rows"]:
-        site = SimpleNamespace(name=row["site"])
-        activity = SimpleNamespace(category=row["category"], title=row["title"], location=row["location"],
-                                   site=site, start_date=date.fromisoformat(row["start_date"]),
-                                   end_date=date.fromisoformat(row["end_date"]))
-        rows.append((SimpleNamespace(id=row["id"], activity=activity),
-                     SimpleNamespace(state=row["state"], minutes=row["minutes"])))
+    rows = [SimpleNamespace(id=row["id"], category=row["category"], title=row["title"], location=row["location"],
+                            site_name=row["site"], start_date=date.fromisoformat(row["start_date"]),
+                            end_date=date.fromisoformat(row["end_date"]), state=row["state"],
+                            minutes=row["minutes"]) for row in data["rows"]]
     return {"total": data["total"], "page": data["page"], "pages": data["pages"], "rows": rows}
 
 

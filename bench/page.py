@@ -115,9 +115,9 @@ def rows_file(app, username, path):
         volunteer = Member.get(Member.username == username)
         total, rows = linkage.volunteer_page(volunteer.id, 1, size)
     data = {"total": total, "page": 1, "pages": max((total + size - 1) // size, 1), "rows": [
-        {"id": p.id, "category": p.activity.category, "title": p.activity.title, "location": p.activity.location,
-         "site": p.activity.site.name, "start_date": p.activity.start_date.isoformat(),
-         "end_date": p.activity.end_date.isoformat(), "state": s.state, "minutes": s.minutes} for p, s in rows]}
+        {"id": r.id, "category": r.category, "title": r.title, "location": r.location, "site": r.site_name,
+         "start_date": r.start_date.isoformat(), "end_date": r.end_date.isoformat(), "state": r.state,
+         "minutes": r.minutes} for r in rows]}
     with open(path, "w") as f:
         json.dump(data, f, ensure_ascii=False)
     return data

@@ -4,6 +4,7 @@ import smtplib
 from email.message import EmailMessage
 
 from . import linkage
+from .db import db
 from .models import Activity, LinkRequest, Member, Notification, Participation, utcnow
 
 log = logging.getLogger(__name__)
@@ -90,8 +91,9 @@ def send_email(notification, config):
 
 def unread(member_id):
     """The member's notifications not yet seen, newest first."""
-    return list(Notification.select().where(Notification.member == member_id, Notification.read_at.is_null())
-                .order_by(Notification.id.desc()).limit(20))
+    # By SQL: asked on every 활동내역 and 마이페이지 visit (see pumasi.load_user).
+    return list(Notification.raw(f"SELECT * FROM notification WHERE member_id = {db.param} AND read_at IS NULL "
+                                 "ORDER BY id DESC LIMIT 20", member_id))
 
 
 def mark_read(notifications):

@@ -67,3 +67,44 @@ def test_participation_unique_per_volunteer(app):
         p = _participation()
         with pytest.raises(IntegrityError), db.atomic():
             Participation.create(activity=p.activity, volunteer=p.volunteer)
+
+
+def test_volunteer_page_rows_match_their_summaries(app):
+    """The 활동내역 rows (one SQL statement for the page, one for its sums) agree with the ORM's
+    summaries, come newest first (ties: the later activity, then the later participation), page
+    correctly, and never include another volunteer's participation."""
+    with app.app_context(), db.connection_context():
+        site = Site.create(name="활동처")
+        me = Member.create(username="me", password_hash="x", name="나", role="volunteer")
+        other = Member.create(username="other", password_hash="x", name="남", role="volunteer")
+        mine = []
+        for n in range(25):
+            activity = Activity.create(site=site, category="문화", title=f"활동 {n}", location="종로" if n % 2 else "",
+                                       start_date=date(2024, 1, 1 + n % 5), end_date=date(2024, 6, 30))
+            mine.append(Participation.create(activity=activity, volunteer=me, legacy_linked=n == 3))
+            Participation.create(activity=activity, volunteer=other)
+            for day, state in enumerate([SUCCEEDED, FAILED, PENDING, UNSENT][: n % 5]):
+                DailyLog.create(participation=mine[-1], date=date(2024, 2, day + 1), start=time(9), end=time(10),
+                                minutes=60 + n, link_state=state)
+
+        total, first = linkage.volunteer_page(me.id, 1, 20)
+        _, second = linkage.volunteer_page(me.id, 2, 20)
+        assert total == 25 and len(first) == 20 and len(second) == 5
+        expected = sorted(mine, key=lambda p: (p.activity.start_date, p.activity.id, p.id), reverse=True)
+        assert [r.id for r in first + second] == [p.id for p in expected]
+        sums = linkage.summaries(mine)
+        by_id = {p.id: p for p in mine}
+        for row in first + second:
+            p = by_id[row.id]
+            assert row.summary == sums[row.id] and row.state == sums[row.id].state
+            assert (row.title, row.category, row.location, row.site_name, row.start_date, row.end_date,
+                    row.legacy_linked) == (p.activity.title, "문화", p.activity.location, "활동처",
+                                           p.activity.start_date, date(2024, 6, 30), p.legacy_linked)
+        assert {r.state for r in first + second} == {REQUEST, DONE, FAILURE, LINKING}
+
+        assert linkage.volunteer_page(me.id, 3, 20) == (25, [])  # past the last page: the count alone
+        assert linkage.volunteer_page(Member.create(username="new", password_hash="x", name="새",
+                                                    role="volunteer").id, 1, 20) == (0, [])
+        assert linkage.volunteer_row(me.id, mine[7].id) == next(r for r in first + second if r.id == mine[7].id)
+        theirs = Participation.get(Participation.volunteer == other)
+        assert linkage.volunteer_row(me.id, theirs.id) is None

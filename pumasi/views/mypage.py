@@ -25,10 +25,13 @@ def _own(participation_id):
     return participation
 
 
-def _row_response(participation, status=200):
+def _row_response(participation_id):
+    """One row of 활동내역, as the table shows it (404 when it is not the volunteer's)."""
+    row = linkage.volunteer_row(current_user.id, participation_id)
+    if row is None:
+        abort(404)
     response = make_response(render_template(
-        "mypage/_row.html", p=participation, s=linkage.summary(participation),
-        poll_seconds=current_app.config["ROW_POLL_SECONDS"]), status)
+        "mypage/_row.html", r=row, poll_seconds=current_app.config["ROW_POLL_SECONDS"]))
     response.vary.add("HX-Request")
     return response
 
@@ -97,7 +100,7 @@ def activities():
 @bp.route("/participations/<int:participation_id>/row")
 def row(participation_id):
     """One row of the table; a 연계중 row asks for it every few seconds until it settles."""
-    return _row_response(_own(participation_id))
+    return _row_response(participation_id)
 
 
 def _ask(participation, kind):
@@ -118,7 +121,7 @@ def _ask(participation, kind):
 def link(participation_id):
     """연계신청: no daily logs → the notice; no 본인인증 → its modal; else the request."""
     participation = _own(participation_id)
-    return _ask(participation, "request") or _row_response(participation)
+    return _ask(participation, "request") or _row_response(participation.id)
 
 
 @bp.route("/link", methods=["POST"])
@@ -163,7 +166,7 @@ def relink(participation_id):
     early = _ask(participation, "relink")
     if early is not None:
         return early
-    response = _row_response(participation)
+    response = _row_response(participation.id)
     response.headers["HX-Retarget"] = f"#p-{participation.id}"
     response.headers["HX-Reswap"] = "outerHTML"
     # After the swap: closing the modal first would detach this form and break the retarget.
