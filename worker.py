@@ -21,6 +21,20 @@ from pumasi.queue import connection, get_queue
 log = logging.getLogger("pumasi.worker")
 
 
+class Worker(SimpleWorker):
+    """RQ's SimpleWorker that remembers a stop signal even when Redis is gone as it comes (RQ's own
+    handler writes to Redis, fails, and the signal would be lost: the worker waited for Redis
+    until killed)."""
+
+    def __init__(self, *args, stop, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.stop = stop
+
+    def request_stop(self, signum, frame):
+        self.stop.set()
+        super().request_stop(signum, frame)
+
+
 def _wait_for_redis(app, stop):
     """Block until Redis answers (or stop is set); True when it does."""
     delay = 0.2
@@ -47,12 +61,14 @@ def main(argv):
     with app.app_context():
         try:
             while _wait_for_redis(app, stop):
-                worker = SimpleWorker([get_queue(app)], connection=connection(app),
-                                      maintenance_interval=maintenance, worker_ttl=maintenance + 15)
+                worker = Worker([get_queue(app)], connection=connection(app), stop=stop,
+                                maintenance_interval=maintenance, worker_ttl=maintenance + 15)
                 try:
                     worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
                     break  # stopped by a signal, or --burst found the queue empty
                 except (RedisError, OSError) as exc:
+                    if stop.is_set():  # asked to stop, and Redis went away meanwhile
+                        break
                     # Redis went away under the worker (its scheduler went with it): wait, start again.
                     log.warning("Redis unreachable (%s): waiting for it, then working again", exc)
                     signal.signal(signal.SIGTERM, signal.SIG_DFL)

@@ -18,8 +18,10 @@ import contextlib
 import os
 import random
 import shutil
+import signal
 import socket
 import sqlite3
+import subprocess
 import tempfile
 import threading
 import time as clock
@@ -292,6 +294,20 @@ def test_a_running_worker_rides_out_a_redis_outage(app, own_redis, world):
 
     found = wait_until_final(app, ["vol1"], 20, world, also=alive)
     assert_nothing_lost_nor_doubled(app, world, found)
+
+
+@pytest.mark.parametrize("app", ["sqlite"], indirect=True)
+def test_a_worker_stops_when_told_to_while_redis_is_gone(app, own_redis, world):
+    """Stopped (SIGTERM) just as Redis goes away: the worker exits at once instead of waiting for a
+    Redis that will not come back (RQ's own stop handler writes to Redis; its failure lost the signal)."""
+    worker = world.start_worker()
+    wait_for_workers(app, 1)
+    own_redis.kill()
+    os.killpg(worker.pid, signal.SIGTERM)
+    try:
+        worker.wait(5)
+    except subprocess.TimeoutExpired:
+        pytest.fail("the worker did not stop within 5 s of SIGTERM with Redis gone")
 
 
 # --- 1365 slow, failing, dropping, timing out, answering 99 -------------------------------------------
@@ -698,11 +714,14 @@ def test_workers_killed_mid_batch_over_1000_dates(app, world):
     """1,000 dates of five volunteers; the worker is SIGKILLed again and again — right after 1365
     received a batch whose answer it holds, or at a random moment — and a new one started: every
     date ends 300, and 1365 recorded each once, under one ref (no 300 counted twice, no 400)."""
-    app.config.update(LINK_BATCH_SIZE=100)
+    # A killed worker's requests go again once stalled: 1365's longest answer (1.15 s) is well within
+    # the timeout, and the stall time is short so that six kills do not take minutes.
+    app.config.update(LINK_BATCH_SIZE=100, PORTAL_TIMEOUT=2.5, LINK_STALL_AFTER=2.0)
     rrns = volunteers_with_dates(app, world, 5, 200)
     usernames = list(rrns)
-    # 1365 takes a moment per call and holds half of its answers for a second after recording.
-    world.sim("faults", "--set", "latency_ms=150", "--set", "timeout_rate=0.5", "--set", "timeout_s=1")
+    # 1365 takes a moment per call and holds every answer for a second after recording: a worker
+    # killed right after 1365 received its batch has never seen the answer (so the batch goes again).
+    world.sim("faults", "--set", "latency_ms=150", "--set", "timeout_rate=1", "--set", "timeout_s=1")
     worker = world.start_worker()
     request_all(app, usernames, rrns=rrns)
     total = len(outcomes(app, usernames))
