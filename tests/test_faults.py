@@ -335,7 +335,10 @@ def more_dates(app, username, count, site_name="CSV 총괄운영본부", start=d
 def test_1365_slow_failing_dropping_timing_out_and_99(app, world):
     """Every fault of the simulator at once, with two workers: each date ends as 1365's rules say
     (99 only if the system's tries ran out), and 1365 never holds a date twice."""
-    app.config.update(LINK_MAX_TRIES=6, PORTAL_TIMEOUT=1.0, LINK_BATCH_SIZE=10)
+    # Backoff from 0.05 s: the sixth try comes 1.6 s after the first, not 6 s (the growth itself is
+    # test_retries_wait_longer_each_time's).
+    app.config.update(LINK_MAX_TRIES=6, PORTAL_TIMEOUT=1.0, LINK_BATCH_SIZE=10, LINK_RETRY_BASE=0.05,
+                      LINK_STALL_AFTER=2.0)
     more_dates(app, "vol1", 30)
     world.sim("faults", "--set", "latency_ms=100", "--set", "error_rate=0.2", "--set", "drop_rate=0.1",
               "--set", "timeout_rate=0.1", "--set", "timeout_s=1.5", "--set", "code99_rate=0.25")
@@ -475,6 +478,12 @@ def test_a_locked_database_is_a_korean_503_and_saves_nothing(locked_app):
                                                            DailyLog.date == date(2025, 10, 18)).count() == 2
 
 
+# A worker's request whose job failed goes again once stalled: after LINK_STALL_AFTER, plus
+# PORTAL_TIMEOUT while a call to 1365 may still be under way (5 + 10 s by the test defaults). With
+# 1365 holding its answers 1 s, these keep every call within the timeout and the wait to seconds.
+QUICK_STALL = {"PORTAL_TIMEOUT": 3.0, "LINK_STALL_AFTER": 2.0}
+
+
 def start_impatient_worker(stack):
     """`python worker.py` whose SQLite connection waits 0.3 s for a lock instead of 10, so a lock
     held a few seconds makes its jobs fail (instead of only wait) and the retry path runs."""
@@ -513,6 +522,7 @@ def test_the_worker_retries_when_the_database_is_locked(app, world):
     writes fail (database is locked) and the request is taken up again; on PostgreSQL it waits.
     Either way every date ends as 1365 says, recorded once."""
     sqlite = app.config["DATABASE_URL"].startswith("sqlite")
+    app.config.update(QUICK_STALL)
     world.sim("faults", "--set", "timeout_rate=1", "--set", "timeout_s=1")  # answers held 1 s
     start_impatient_worker(world) if sqlite else world.start_worker()
     request_all(app, ["vol1"])
@@ -604,6 +614,7 @@ def test_postgres_unreachable_for_a_moment(app, world, client, auth):
                            if url.port else url.netloc + f":{proxy.port}").geturl()
     assert str(proxy.port) in through
     app.config["DATABASE_URL"] = through  # the web (this process) and the worker (child_env) alike
+    app.config.update(QUICK_STALL)
     pumasi.db.open_database(through)
     try:
         world.sim("faults", "--set", "timeout_rate=1", "--set", "timeout_s=1")
@@ -714,9 +725,7 @@ def test_workers_killed_mid_batch_over_1000_dates(app, world):
     """1,000 dates of five volunteers; the worker is SIGKILLed again and again — right after 1365
     received a batch whose answer it holds, or at a random moment — and a new one started: every
     date ends 300, and 1365 recorded each once, under one ref (no 300 counted twice, no 400)."""
-    # A killed worker's requests go again once stalled: 1365's longest answer (1.15 s) is well within
-    # the timeout, and the stall time is short so that six kills do not take minutes.
-    app.config.update(LINK_BATCH_SIZE=100, PORTAL_TIMEOUT=2.5, LINK_STALL_AFTER=2.0)
+    app.config.update(QUICK_STALL, LINK_BATCH_SIZE=100)  # six kills in seconds each, not minutes
     rrns = volunteers_with_dates(app, world, 5, 200)
     usernames = list(rrns)
     # 1365 takes a moment per call and holds every answer for a second after recording: a worker
@@ -752,7 +761,9 @@ def test_workers_killed_mid_batch_over_1000_dates(app, world):
 def test_1365_faults_at_once_over_many_dates_and_workers(app, world):
     """Harder and longer than the fast run: over 300 dates, three workers, 1365 slow and failing a third
     of its calls, 99 for a third of the dates; final states as 1365's rules give, none doubled."""
-    app.config.update(LINK_MAX_TRIES=8, PORTAL_TIMEOUT=1.5, LINK_BATCH_SIZE=50)
+    # Backoff from 0.05 s: the eighth try comes 6 s after the first, not 25 s.
+    app.config.update(LINK_MAX_TRIES=8, PORTAL_TIMEOUT=1.5, LINK_BATCH_SIZE=50, LINK_RETRY_BASE=0.05,
+                      LINK_STALL_AFTER=2.0)
     rrns = volunteers_with_dates(app, world, 2, 150)
     rrns.update(RRNS)
     world.sim("faults", "--set", "latency_ms=300", "--set", "error_rate=0.15", "--set", "drop_rate=0.1",

@@ -128,7 +128,9 @@ def test_killed_worker_neither_loses_nor_doubles_a_date(app, pipeline, processes
     worker delivers everything, and 1365 records each date once."""
     # 1365 records each batch at once, then holds its answer for a while.
     pipeline.sim("faults", "--set", "timeout_rate=1", "--set", "timeout_s=3")
-    app.config["LINK_BATCH_SIZE"] = 5  # several batches, so that the worker dies between them
+    # Several batches, so that the worker dies between them; a held answer (3 s) within the timeout,
+    # and a short stall time, so that the dead worker's requests go again in seconds, not 15.
+    app.config.update(LINK_BATCH_SIZE=5, PORTAL_TIMEOUT=4.0, LINK_STALL_AFTER=2.0)
     worker = pipeline.start_worker()
     usernames = ["vol1", "vol2", "vol3"]
     request_everything(app, usernames)
