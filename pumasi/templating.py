@@ -16,6 +16,21 @@ def _local(moment, fmt="%Y-%m-%d %H:%M"):
     return moment.replace(tzinfo=timezone.utc).astimezone(KST).strftime(fmt)
 
 
+def page_window(page, pages, around=2):
+    """The page numbers a pager shows, in order: the first, the last, and `around` either side of
+    `page`; None where numbers are left out (never for a single number: that one is shown)."""
+    wanted = {1, pages, *range(max(page - around, 1), min(page + around, pages) + 1)}
+    shown, last = [], 0
+    for n in sorted(wanted):
+        if n - last == 2:
+            shown.append(n - 1)
+        elif n - last > 2:
+            shown.append(None)
+        shown.append(n)
+        last = n
+    return shown
+
+
 def init_app(app):
     """Register filters and globals."""
     app.jinja_env.filters.update(
@@ -25,7 +40,7 @@ def init_app(app):
         local=_local,
         without=lambda mapping, *keys: {k: v for k, v in mapping.items() if k not in keys},
     )
-    app.jinja_env.globals.update(STATE_LABELS=STATE_LABELS, HTMX_VERSION=HTMX_VERSION)
+    app.jinja_env.globals.update(STATE_LABELS=STATE_LABELS, HTMX_VERSION=HTMX_VERSION, page_window=page_window)
 
     @app.context_processor
     def _globals():

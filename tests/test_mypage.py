@@ -6,6 +6,7 @@ import pytest
 
 from pumasi.db import db
 from pumasi.models import Activity, DailyLog, Member, Participation, Site
+from pumasi.templating import page_window
 
 
 def _rows(html):
@@ -69,6 +70,24 @@ def test_pagination_20_a_page(app, client, auth, demo):
     assert not set(_rows(first)) & set(_rows(second))
     assert client.get("/mypage/activities?page=99").status_code == 302
     assert client.get("/mypage/activities?page=abc").status_code == 200
+    pager = re.search(r'<nav class="pages".*?</nav>', first, re.S).group(0)
+    assert re.findall(r">([^<>]+)</(?:a|span)>", pager) == ["1", "2", "다음"]
+    assert 'href="/mypage/activities?page=2" rel="next"' in pager
+    pager = re.search(r'<nav class="pages".*?</nav>', second, re.S).group(0)
+    assert re.findall(r">([^<>]+)</(?:a|span)>", pager) == ["이전", "1", "2"]
+
+
+@pytest.mark.parametrize("page, pages, shown", [
+    (1, 1, [1]),
+    (1, 2, [1, 2]),
+    (1, 50, [1, 2, 3, None, 50]),
+    (4, 50, [1, 2, 3, 4, 5, 6, None, 50]),      # 1 … 2: the single number is shown, not "…"
+    (25, 50, [1, None, 23, 24, 25, 26, 27, None, 50]),
+    (50, 50, [1, None, 48, 49, 50]),
+    (3, 5, [1, 2, 3, 4, 5]),
+])
+def test_pager_shows_a_window_of_pages(page, pages, shown):
+    assert page_window(page, pages) == shown
 
 
 def test_htmx_gets_the_fragment(client, auth, demo):
