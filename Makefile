@@ -28,8 +28,11 @@ run: $(VENV)/.run-installed
 	$(FLASK) seed-demo --if-empty
 	$(FLASK) up
 
+# Two pytest-xdist workers: the suite mostly waits on real processes (workers, 1365, a browser),
+# so two halve its time on two cores. TEST_WORKERS=0 runs it in one process.
+TEST_WORKERS ?= 2
 test: $(VENV)/.test-installed
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 bench: $(VENV)/.bench-installed
 	$(BIN)/python -m bench

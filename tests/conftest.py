@@ -33,6 +33,17 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+def pytest_configure(config):
+    """On CI (a fresh machine) start from an empty Redis database, once per run: in the main
+    process, before pytest-xdist's workers start (one of them emptying it later would take the
+    others' jobs away). Elsewhere other runs may share the database."""
+    if support.IN_CI and not hasattr(config, "workerinput"):
+        try:
+            redis.Redis.from_url(support.SYSTEM_REDIS, socket_connect_timeout=1).flushdb()
+        except redis.RedisError:
+            pass  # no Redis on this machine: the embedded one starts empty
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hash(monkeypatch):
     monkeypatch.setattr("pumasi.models.generate_password_hash",
@@ -73,10 +84,7 @@ def pg_database(pg_admin):
 def redis_url(tmp_path_factory):
     """A real Redis: the machine's on 127.0.0.1:6379 (database 13), else an embedded one."""
     try:
-        conn = redis.Redis.from_url(support.SYSTEM_REDIS, socket_connect_timeout=1)
-        conn.ping()
-        if support.IN_CI:  # a fresh machine: start clean (elsewhere other runs may share the database)
-            conn.flushdb()
+        redis.Redis.from_url(support.SYSTEM_REDIS, socket_connect_timeout=1).ping()
         yield support.SYSTEM_REDIS  # each app has its own queue name, so runs do not meet
         return
     except redis.RedisError:
