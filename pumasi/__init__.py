@@ -137,8 +137,11 @@ def create_app(test_config=None):
         if not (member_id.isdigit() and version.isdigit()):
             return None
         # By SQL: this runs on every request, and building the statement through the ORM cost
-        # twice what the query does (docs/BENCHMARKS.md).
-        found = list(Member.raw(f"SELECT * FROM member WHERE id = {database.db.param}", int(member_id)))
+        # twice what the query does (docs/BENCHMARKS.md). Whether notifications wait to be shown
+        # comes along (an index probe), so that pages need not ask for them when none do.
+        found = list(Member.raw(
+            "SELECT m.*, EXISTS (SELECT 1 FROM notification n WHERE n.member_id = m.id AND n.read_at IS NULL) "
+            f"AS has_unread_notices FROM member m WHERE m.id = {database.db.param}", int(member_id)))
         if not found or not found[0].is_active or found[0].session_version != int(version):
             return None
         return found[0]

@@ -2,7 +2,7 @@
 import re
 import time
 
-from peewee import DatabaseError
+from peewee import DatabaseError, InterfaceError
 
 from .models import ConfigValue, utcnow
 
@@ -26,7 +26,8 @@ def effective(app):
     values = dict(app.config)
     try:
         values.update({row.key: row.value for row in ConfigValue.select() if row.key in EDITABLE})
-    except DatabaseError:  # no schema yet, or the database is away: the environment alone, uncached
+    except (DatabaseError, InterfaceError):  # no schema yet, or the database is away (its connection
+        # may have closed under this request): the environment alone, uncached
         return values
     app.extensions["config_cache"] = (now + CACHE_SECONDS, values)
     return values

@@ -1,14 +1,46 @@
 """The peewee database: one deferred proxy, initialised from a URL by the app factory."""
 import os
 import re
+import time
 
 from peewee import DatabaseProxy, SqliteDatabase
-from playhouse.db_url import connect
+from playhouse.db_url import connect, parse
+from playhouse.pool import PooledPostgresqlDatabase
 
 db = DatabaseProxy()
 
 POOL_SIZE = 20  # PostgreSQL connections per process at most (threads of a web worker, a worker's jobs)
 SQLITE_PRAGMAS = {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 10000, "synchronous": "normal"}
+
+
+class PooledPostgres(PooledPostgresqlDatabase):
+    """playhouse's pool, which checks every connection it hands out with a round trip (SELECT 1):
+    here only one that has been idle for more than ALIVE_BYPASS seconds, as HikariCP does (its
+    aliveBypassWindow). That round trip was one of the 활동내역 page's five statements. A connection
+    used a moment ago is alive unless the server went away in that moment; then its first statement
+    fails, the request gets the Korean 503 page, and the pool drops the connection (psycopg2 marks
+    it closed)."""
+
+    ALIVE_BYPASS = 1.0
+
+    def __init__(self, *args, **kwargs):
+        self._returned = {}  # connection key -> when it came back to the pool
+        super().__init__(*args, **kwargs)
+
+    def _close(self, conn, close_conn=False):
+        self._returned[self.conn_key(conn)] = time.monotonic()
+        super()._close(conn, close_conn)
+
+    def _close_raw(self, conn):
+        self._returned.pop(self.conn_key(conn), None)
+        super()._close_raw(conn)
+
+    def _is_closed(self, conn):
+        returned = self._returned.get(self.conn_key(conn))
+        if (returned is not None and time.monotonic() - returned < self.ALIVE_BYPASS and not conn.closed
+                and self._adapter.txn_status(conn) == self._adapter.txn_idle):
+            return False
+        return super()._is_closed(conn)
 
 
 def open_database(url):
@@ -21,8 +53,8 @@ def open_database(url):
     elif re.match(r"postgres(ql)?://", url):
         # Pooled: a new PostgreSQL connection per request costs more than the whole 활동내역 page
         # (docs/BENCHMARKS.md). close() at teardown returns the connection to the pool.
-        database = connect(re.sub(r"^postgres(ql)?://", "postgresql+pool://", url),
-                           max_connections=POOL_SIZE, stale_timeout=300, timeout=10)
+        database = PooledPostgres(**parse(re.sub(r"^postgres(ql)?://", "postgresql://", url)),
+                                  max_connections=POOL_SIZE, stale_timeout=300, timeout=10)
     else:
         database = connect(url)
     db.initialize(database)

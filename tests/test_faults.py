@@ -337,8 +337,7 @@ def test_1365_slow_failing_dropping_timing_out_and_99(app, world):
     (99 only if the system's tries ran out), and 1365 never holds a date twice."""
     # Backoff from 0.05 s: the sixth try comes 1.6 s after the first, not 6 s (the growth itself is
     # test_retries_wait_longer_each_time's).
-    app.config.update(LINK_MAX_TRIES=6, PORTAL_TIMEOUT=1.0, LINK_BATCH_SIZE=10, LINK_RETRY_BASE=0.05,
-                      LINK_STALL_AFTER=2.0)
+    app.config.update(LINK_MAX_TRIES=6, PORTAL_TIMEOUT=1.0, LINK_BATCH_SIZE=10, LINK_RETRY_BASE=0.05)
     more_dates(app, "vol1", 30)
     world.sim("faults", "--set", "latency_ms=100", "--set", "error_rate=0.2", "--set", "drop_rate=0.1",
               "--set", "timeout_rate=0.1", "--set", "timeout_s=1.5", "--set", "code99_rate=0.25")
@@ -762,8 +761,7 @@ def test_1365_faults_at_once_over_many_dates_and_workers(app, world):
     """Harder and longer than the fast run: over 300 dates, three workers, 1365 slow and failing a third
     of its calls, 99 for a third of the dates; final states as 1365's rules give, none doubled."""
     # Backoff from 0.05 s: the eighth try comes 6 s after the first, not 25 s.
-    app.config.update(LINK_MAX_TRIES=8, PORTAL_TIMEOUT=1.5, LINK_BATCH_SIZE=50, LINK_RETRY_BASE=0.05,
-                      LINK_STALL_AFTER=2.0)
+    app.config.update(LINK_MAX_TRIES=8, PORTAL_TIMEOUT=1.5, LINK_BATCH_SIZE=50, LINK_RETRY_BASE=0.05)
     rrns = volunteers_with_dates(app, world, 2, 150)
     rrns.update(RRNS)
     world.sim("faults", "--set", "latency_ms=300", "--set", "error_rate=0.15", "--set", "drop_rate=0.1",

@@ -1,6 +1,7 @@
 """The data model, the schema commands and the derived link state."""
 from datetime import date, time
 
+import psycopg2
 import pytest
 
 from pumasi import linkage, migrations
@@ -8,6 +9,8 @@ from pumasi.db import db
 from pumasi.linkage import DONE, FAILURE, LINKING, REQUEST, derive_state
 from pumasi.models import (FAILED, PENDING, SUCCEEDED, UNSENT, Activity, DailyLog, Member, Participation,
                            SchemaVersion, Site)
+
+import support
 
 
 @pytest.mark.parametrize("counts, legacy, expected", [
@@ -108,3 +111,35 @@ def test_volunteer_page_rows_match_their_summaries(app):
         assert linkage.volunteer_row(me.id, mine[7].id) == next(r for r in first + second if r.id == mine[7].id)
         theirs = Participation.get(Participation.volunteer == other)
         assert linkage.volunteer_row(me.id, theirs.id) is None
+
+
+def test_pool_checks_only_connections_idle_for_a_while(pg_database, monkeypatch):
+    """A PostgreSQL connection back in the pool a moment ago is handed out again without a round trip;
+    one idle longer is checked first, and one whose server side died is replaced, not handed out."""
+    if pg_database is None:
+        support.missing("PostgreSQL is not reachable at 127.0.0.1:5432 (set PUMASI_TEST_PG)")
+    from playhouse.db_url import parse
+    from pumasi.db import PooledPostgres
+    pool = PooledPostgres(**parse(pg_database), max_connections=2)
+    checks = []
+    real = pool._adapter.is_connection_closed
+    monkeypatch.setattr(pool._adapter, "is_connection_closed", lambda conn: checks.append(1) or real(conn))
+    try:
+        pool.connect()
+        pid = pool.execute_sql("SELECT pg_backend_pid()").fetchone()[0]
+        pool.close()
+        pool.connect()  # just returned: no check
+        assert checks == [] and pool.execute_sql("SELECT pg_backend_pid()").fetchone()[0] == pid
+        pool.close()
+        monkeypatch.setattr(PooledPostgres, "ALIVE_BYPASS", 0.0)
+        pool.connect()  # idle "too long": checked, and alive
+        assert checks == [1] and pool.execute_sql("SELECT pg_backend_pid()").fetchone()[0] == pid
+        pool.close()
+        with psycopg2.connect(pg_database) as admin, admin.cursor() as cur:
+            cur.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        admin.close()
+        pool.connect()  # its server side is gone: checked, dropped, a new one
+        assert pool.execute_sql("SELECT pg_backend_pid()").fetchone()[0] != pid
+        pool.close()
+    finally:
+        pool.close_all()

@@ -71,6 +71,8 @@ def _send(participation, kind):
 
 def _notices():
     """Linkage results the volunteer has not seen yet; shown once."""
+    if not getattr(current_user, "has_unread_notices", True):  # known at log-in time (load_user)
+        return []
     notices = notify.unread(current_user.id)
     notify.mark_read(notices)
     return notices
