@@ -5,7 +5,7 @@ import time
 
 from peewee import DatabaseProxy, SqliteDatabase
 from playhouse.db_url import connect, parse
-from playhouse.pool import PooledPostgresqlDatabase
+from playhouse.pool import PooledPostgresqlDatabase, PooledSqliteDatabase
 
 db = DatabaseProxy()
 
@@ -49,7 +49,13 @@ def open_database(url):
         path = url[len("sqlite:///"):]
         if path != ":memory:":
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-        database = SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, timeout=10)
+            # Pooled too: opening a connection and setting its pragmas took 0.26 ms of every request
+            # (docs/BENCHMARKS.md). The pool hands a connection to one thread at a time, hence
+            # check_same_thread=False; `timeout` is the pool's wait, busy_timeout the lock wait.
+            database = PooledSqliteDatabase(path, pragmas=SQLITE_PRAGMAS, max_connections=POOL_SIZE,
+                                            stale_timeout=300, timeout=10, check_same_thread=False)
+        else:
+            database = SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, timeout=10)
     elif re.match(r"postgres(ql)?://", url):
         # Pooled: a new PostgreSQL connection per request costs more than the whole 활동내역 page
         # (docs/BENCHMARKS.md). close() at teardown returns the connection to the pool.

@@ -29,14 +29,18 @@ def test_pages_are_not_compressed(client, auth, demo):
     assert page.status_code == 200 and "Content-Encoding" not in page.headers and "Total" in page.text
 
 
-def test_postgresql_connections_are_pooled(app):
+def test_connections_are_pooled(app):
+    """Each request takes a connection from the pool and gives it back: the same one again (one
+    PostgreSQL backend; one SQLite connection, its pragmas set once)."""
     with app.app_context():
-        pooled = isinstance(db.obj, PooledDatabase)
-        assert pooled == app.config["DATABASE_URL"].startswith("postgresql")
-        if not pooled:
-            return
-        backends = set()
+        assert isinstance(db.obj, PooledDatabase)
+        seen = set()
         for _ in range(3):
             with db.connection_context():
-                backends.add(db.execute_sql("SELECT pg_backend_pid()").fetchone()[0])
-        assert len(backends) == 1
+                if app.config["DATABASE_URL"].startswith("postgresql"):
+                    seen.add(db.execute_sql("SELECT pg_backend_pid()").fetchone()[0])
+                else:
+                    assert db.execute_sql("PRAGMA journal_mode").fetchone()[0] == "wal"
+                    assert db.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1
+                    seen.add(id(db.connection()))
+        assert len(seen) == 1
