@@ -16,7 +16,7 @@ def _local(moment, fmt="%Y-%m-%d %H:%M"):
     return moment.replace(tzinfo=timezone.utc).astimezone(KST).strftime(fmt)
 
 
-def page_window(page, pages, around=2):
+def page_window(page, pages, around=1):
     """The page numbers a pager shows, in order: the first, the last, and `around` either side of
     `page`; None where numbers are left out (never for a single number: that one is shown)."""
     wanted = {1, pages, *range(max(page - around, 1), min(page + around, pages) + 1)}

@@ -71,19 +71,21 @@ def test_pagination_20_a_page(app, client, auth, demo):
     assert client.get("/mypage/activities?page=99").status_code == 302
     assert client.get("/mypage/activities?page=abc").status_code == 200
     pager = re.search(r'<nav class="pages".*?</nav>', first, re.S).group(0)
-    assert re.findall(r">([^<>]+)</(?:a|span)>", pager) == ["1", "2", "다음"]
-    assert 'href="/mypage/activities?page=2" rel="next"' in pager
+    assert re.findall(r">([^<>]+)</(?:a|span)>", pager) == ["1", "2", "›"]
+    assert 'href="/mypage/activities?page=2" rel="next" aria-label="다음 페이지"' in pager
     pager = re.search(r'<nav class="pages".*?</nav>', second, re.S).group(0)
-    assert re.findall(r">([^<>]+)</(?:a|span)>", pager) == ["이전", "1", "2"]
+    assert re.findall(r">([^<>]+)</(?:a|span)>", pager) == ["‹", "1", "2"]
+    assert 'rel="prev" aria-label="이전 페이지"' in pager
 
 
 @pytest.mark.parametrize("page, pages, shown", [
     (1, 1, [1]),
     (1, 2, [1, 2]),
-    (1, 50, [1, 2, 3, None, 50]),
-    (4, 50, [1, 2, 3, 4, 5, 6, None, 50]),      # 1 … 2: the single number is shown, not "…"
-    (25, 50, [1, None, 23, 24, 25, 26, 27, None, 50]),
-    (50, 50, [1, None, 48, 49, 50]),
+    (1, 50, [1, 2, None, 50]),
+    (3, 50, [1, 2, 3, 4, None, 50]),
+    (4, 50, [1, 2, 3, 4, 5, None, 50]),      # 1 … 3: the single number is shown, not "…"
+    (25, 50, [1, None, 24, 25, 26, None, 50]),
+    (50, 50, [1, None, 49, 50]),
     (3, 5, [1, 2, 3, 4, 5]),
 ])
 def test_pager_shows_a_window_of_pages(page, pages, shown):
