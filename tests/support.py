@@ -1,4 +1,6 @@
-"""Test helpers: free ports, real processes started and stopped, services found or skipped."""
+"""Test helpers: free ports, real processes started and stopped, services found or skipped, and the
+few that the linkage tests (test_linkage, test_worker, test_faults) share."""
+import contextlib
 import os
 import shutil
 import signal
@@ -9,6 +11,9 @@ import time
 
 import pytest
 import requests
+
+from pumasi.db import db
+from pumasi.models import Member
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -98,3 +103,19 @@ class Processes:
 
 def python():
     return sys.executable
+
+
+@contextlib.contextmanager
+def ctx(app):
+    """The app context and a database connection of this thread."""
+    with app.app_context(), db.connection_context():
+        yield
+
+
+def member(username):
+    return Member.get(Member.username == username)
+
+
+def sim_stats(stack):
+    """The 1365 simulator's counts (submissions, recorded, received twice, by code)."""
+    return requests.get(stack.sim_url + "/sim/stats", timeout=10).json()

@@ -1,12 +1,11 @@
 """운영관리: access, members, sites, settings, corrections, per-date linkage, monitor, audit, notifications."""
 import re
-from datetime import date, time
 
 import pytest
 
 from pumasi import linkage, migrations, monitor, notify, support
 from pumasi.db import db
-from pumasi.models import (FAILED, PENDING, SUCCEEDED, UNSENT, Activity, AuditLog, ConfigValue, DailyLog,
+from pumasi.models import (FAILED, PENDING, SUCCEEDED, UNSENT, AuditLog, ConfigValue, DailyLog,
                            Identity, LinkRequest, Member, Notification, Participation, SchemaVersion, Site)
 
 

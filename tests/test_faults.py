@@ -28,7 +28,6 @@ import time as clock
 from datetime import date, time, timedelta
 
 import pytest
-import requests
 
 from pumasi import identity, jobs, linkage
 from pumasi.db import db
@@ -37,6 +36,7 @@ from pumasi.models import (FAILED, PENDING, SUCCEEDED, UNSENT, Activity, DailyLo
 from pumasi.queue import embedded_command, embedded_paths, wait_for
 
 import support
+from support import ctx, member, sim_stats
 from conftest import build_app, child_env
 
 HX = {"HX-Request": "true"}
@@ -51,16 +51,6 @@ SQLITE_FAST_POSTGRES_SLOW = pytest.mark.parametrize(
 
 
 # --- helpers ----------------------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def ctx(app):
-    with app.app_context(), db.connection_context():
-        yield
-
-
-def member(username):
-    return Member.get(Member.username == username)
 
 
 def verify(app, username, rrn=None):
@@ -118,10 +108,6 @@ def wait_until_final(app, usernames, timeout, stack, also=None):
             pytest.fail(f"{pending} of {len(found)} dates not final after {timeout}s\n"
                         f"{stack.processes.logs()[-6000:]}")
         clock.sleep(0.25)
-
-
-def sim_stats(stack):
-    return requests.get(stack.sim_url + "/sim/stats", timeout=10).json()
 
 
 def sim_store(app, sql, *args):

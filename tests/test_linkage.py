@@ -12,15 +12,14 @@ import time as clock
 from datetime import date, time
 
 import pytest
-import requests
 
 from pumasi import identity, linkage
-from pumasi.db import db
 from pumasi.models import (FAILED, PENDING, SUCCEEDED, UNSENT, Activity, AuditLog, DailyLog, Identity,
-                           LinkAttempt, LinkRequest, Member, Participation)
+                           LinkAttempt, LinkRequest, Participation)
 from pumasi.portal1365 import Portal1365
 
 import support
+from support import ctx, member, sim_stats
 
 RRNS = {"vol1": support.RRN_VOL1, "vol2": support.RRN_VOL2, "vol3": support.RRN_VOL3}
 
@@ -31,17 +30,6 @@ TWO_DAYS = "중간활동 제거 테스트"                                # vol1
 PICTURE_BOOKS = "어린이 그림책 읽어주기"                          # vol1: 3 dates, vol2: 2 dates
 SMARTPHONE = "어르신 스마트폰 교실 보조"                          # vol1, vol3: 2023-04-08
 MUSEUM = "박물관 전시 해설 도우미"                                # no daily logs
-
-
-@contextlib.contextmanager
-def ctx(app):
-    """The app context and a database connection of this thread."""
-    with app.app_context(), db.connection_context():
-        yield
-
-
-def member(username):
-    return Member.get(Member.username == username)
 
 
 def participation(username, title):
@@ -85,10 +73,6 @@ def states(p):
     """{date: (link_state, result_code)} of a participation's daily logs."""
     return {log.date: (log.link_state, log.result_code)
             for log in DailyLog.select().where(DailyLog.participation == p)}
-
-
-def sim_stats(stack):
-    return requests.get(stack.sim_url + "/sim/stats", timeout=5).json()
 
 
 def sim_posts(stack, expected, path="/api/v1/records"):

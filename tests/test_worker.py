@@ -10,30 +10,19 @@ from datetime import timedelta
 
 import pytest
 import redis
-import requests
 
 from pumasi import create_app, identity, jobs, linkage, settings
-from pumasi.db import db
 from pumasi.models import (FAILED, PENDING, SUCCEEDED, DailyLog, LinkAttempt, LinkRequest, Member, Participation,
                            utcnow)
 from pumasi.portal1365 import Portal1365
 
 import support
+from support import ctx, member, sim_stats
 from conftest import child_env
 
 RRNS = {"vol1": support.RRN_VOL1, "vol2": support.RRN_VOL2, "vol3": support.RRN_VOL3}
 # What 1365 (the simulator's demo accounts) answers each demo volunteer.
 EXPECTED = {"vol1": (SUCCEEDED, 300), "vol2": (FAILED, 200), "vol3": (FAILED, 100)}
-
-
-@contextlib.contextmanager
-def ctx(app):
-    with app.app_context(), db.connection_context():
-        yield
-
-
-def member(username):
-    return Member.get(Member.username == username)
 
 
 def request_everything(app, usernames, enqueue=True):
@@ -80,10 +69,6 @@ def wait_until_final(app, usernames, timeout, stack=None):
             logs = stack.processes.logs()[-4000:] if stack else ""
             pytest.fail(f"dates still pending after {timeout}s: {found}\n{logs}")
         clock.sleep(0.2)
-
-
-def sim_stats(stack):
-    return requests.get(stack.sim_url + "/sim/stats", timeout=5).json()
 
 
 def assert_linked_once(app, stack, found):
