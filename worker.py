@@ -13,6 +13,8 @@ import time
 
 from redis import RedisError
 from rq import SimpleWorker
+from rq.exceptions import StopRequested
+from rq.worker import WorkerStatus
 
 from pumasi import create_app
 from pumasi.jobs import sweep_forever
@@ -33,6 +35,15 @@ class Worker(SimpleWorker):
     def request_stop(self, signum, frame):
         self.stop.set()
         super().request_stop(signum, frame)
+
+    def heartbeat(self, *args, **kwargs):
+        # RQ's dequeue loop retries a lost Redis forever (a heartbeat first, each round), and the
+        # StopRequested its signal handler raises can be swallowed on the way (seen: raised inside
+        # one of its log calls, which logging catches). So each round looks at the flag too; a job
+        # under way is left to finish (warm shutdown).
+        if self.stop.is_set() and self.get_state() != WorkerStatus.BUSY:
+            raise StopRequested()
+        return super().heartbeat(*args, **kwargs)
 
 
 def _wait_for_redis(app, stop):
