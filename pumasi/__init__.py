@@ -146,9 +146,10 @@ def create_app(test_config=None):
             return None
         return found[0]
 
-    from .views import BoundedIntConverter, admin, auth, help, mypage, site
+    from .views import BoundedIntConverter, account, admin, auth, help, mypage, site
     app.url_map.converters["int"] = BoundedIntConverter
     app.register_blueprint(auth.bp)
+    app.register_blueprint(account.bp)
     app.register_blueprint(mypage.bp)
     app.register_blueprint(help.bp)
     app.register_blueprint(admin.bp)

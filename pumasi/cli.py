@@ -1,4 +1,4 @@
-"""Command line: init-db, seed-demo, create-user, rrn rotate-key, linkage sweep, sim1365, up."""
+"""Command line: init-db, seed-demo, create-user, set-password, rrn rotate-key, linkage sweep, sim1365, up."""
 import os
 import signal
 import subprocess
@@ -9,7 +9,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
-from . import audit, demo, migrations, sim1365
+from . import audit, demo, migrations, passwords, sim1365
 from .db import db
 from .models import ROLES, Identity, Member, Site
 from .queue import embedded_command, embedded_paths, wait_for
@@ -37,6 +37,18 @@ def seed_demo(if_empty):
     click.echo("demo world ready: admin, site1, site2, vol1, vol2, vol3 (password pumasi-demo)")
 
 
+def _read_password(from_stdin):
+    """A new password from standard input (one line) or asked twice; the rules checked."""
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("password", hide_input=True, confirmation_prompt=True)
+    if passwords.rule_error(password):
+        raise click.ClickException(f"the password must have {passwords.MIN_LENGTH} to {passwords.MAX_LENGTH} "
+                                   "characters")
+    return password
+
+
 @click.command("create-user")
 @click.option("--role", type=click.Choice(ROLES), required=True)
 @click.option("--username", required=True)
@@ -46,12 +58,7 @@ def seed_demo(if_empty):
 @with_appcontext
 def create_user(role, username, name, site_name, password_stdin):
     """Create a member (the first operator of a real deployment, for instance)."""
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = click.prompt("password", hide_input=True, confirmation_prompt=True)
-    if len(password) < 8:
-        raise click.ClickException("the password must have at least 8 characters")
+    password = _read_password(password_stdin)
     if role == "site" and not site_name:
         raise click.ClickException("--site is required for a site manager")
     with db.connection_context(), db.atomic():
@@ -63,6 +70,22 @@ def create_user(role, username, name, site_name, password_stdin):
         member.save()
         audit.record("member.create", target=member, detail=f"role {role} (command line)")
     click.echo(f"created {role} {username}")
+
+
+@click.command("set-password")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, help="read the password from standard input")
+@click.option("--temporary", is_flag=True, help="the member must change it at the next log-in")
+@with_appcontext
+def set_password(username, password_stdin, temporary):
+    """Set a member's password (ends every session of theirs; audited)."""
+    with db.connection_context():
+        member = Member.get_or_none(Member.username == username, Member.removed_at.is_null())
+        if member is None:
+            raise click.ClickException(f"no member with username {username!r}")
+        password = _read_password(password_stdin)
+        passwords.set_from_command_line(member, password, temporary=temporary)
+    click.echo(f"password of {username} set" + (" (to be changed at the next log-in)" if temporary else ""))
 
 
 rrn_cli = AppGroup("rrn", help="The RRN vault.")
@@ -173,5 +196,5 @@ for _command in sim1365.cli.commands.values():
 
 def init_app(app):
     """Register the commands."""
-    for command in (init_db, seed_demo, create_user, rrn_cli, linkage_cli, up, sim_cli):
+    for command in (init_db, seed_demo, create_user, set_password, rrn_cli, linkage_cli, up, sim_cli):
         app.cli.add_command(command)

@@ -1,7 +1,7 @@
 """Members and sites as operators manage them: create, deactivate, remove, assign managers."""
 import re
 
-from . import audit
+from . import audit, passwords
 from .db import db
 from .models import ROLES, Identity, Member, Site, utcnow
 
@@ -22,8 +22,8 @@ def check_member(form, creating):
             errors["username"] = "아이디는 영문, 숫자, _ . - 로 3~40자입니다."
         elif Member.select().where(Member.username == values["username"]).exists():
             errors["username"] = "이미 사용 중인 아이디입니다."
-        if len(values["password"]) < 8 or len(values["password"]) > 200:
-            errors["password"] = "비밀번호는 8자 이상 200자 이하입니다."
+        if problem := passwords.rule_error(values["password"]):
+            errors["password"] = problem
     if not values["name"] or len(values["name"]) > 50:
         errors["name"] = "이름을 50자 이하로 입력해 주세요."
     if values["role"] not in ROLES:

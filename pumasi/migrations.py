@@ -2,7 +2,7 @@
 from playhouse.migrate import SchemaMigrator
 
 from .db import db
-from .models import MODELS, ConfigValue, Notification, SchemaVersion
+from .models import MODELS, ConfigValue, Notification, PasswordReset, SchemaVersion
 
 # Each later schema change is appended as (number, function(migrator)) using playhouse.migrate,
 # and the models are changed to match. Never "delete your database".
@@ -18,7 +18,13 @@ def _session_version(migrator):
     db.execute_sql("ALTER TABLE member ADD COLUMN session_version INTEGER NOT NULL DEFAULT 0")
 
 
-MIGRATIONS = [(3, _operator_console), (4, _session_version)]
+def _passwords(migrator):
+    """5: passwords an operator reset: one-time links, and temporary passwords to be changed."""
+    db.execute_sql("ALTER TABLE member ADD COLUMN must_change_password BOOLEAN NOT NULL DEFAULT FALSE")
+    db.create_tables([PasswordReset], safe=True)
+
+
+MIGRATIONS = [(3, _operator_console), (4, _session_version), (5, _passwords)]
 
 LATEST = max((number for number, _ in MIGRATIONS), default=1)
 

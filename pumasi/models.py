@@ -55,6 +55,8 @@ class Member(UserMixin, BaseModel):
     created_at = DateTimeField(default=utcnow)
     # Part of the id kept in the session cookie: log-out bumps it, so a copied cookie stops working.
     session_version = IntegerField(default=0)
+    # Set by an operator's temporary password: every page leads to 비밀번호 변경 until it is changed.
+    must_change_password = BooleanField(default=False)
 
     @property
     def is_active(self):
@@ -182,6 +184,17 @@ class Notification(BaseModel):
     emailed_at = DateTimeField(null=True)
 
 
+class PasswordReset(BaseModel):
+    """A one-time link an operator issued to set a member's password; only the token's hash is kept."""
+
+    member = ForeignKeyField(Member, backref="password_resets", on_delete="CASCADE")
+    token_hash = CharField(max_length=64, unique=True)
+    created_at = DateTimeField(default=utcnow)
+    expires_at = DateTimeField()
+    used_at = DateTimeField(null=True)
+    created_by = ForeignKeyField(Member, null=True, on_delete="SET NULL", backref="+")
+
+
 class ConfigValue(BaseModel):
     """A setting changed by an operator in the console; it overrides the environment."""
 
@@ -198,4 +211,4 @@ class SchemaVersion(BaseModel):
 
 
 MODELS = [Site, Member, Activity, Participation, DailyLog, Identity, LinkRequest, LinkAttempt,
-          AuditLog, Notification, ConfigValue, SchemaVersion]
+          AuditLog, Notification, PasswordReset, ConfigValue, SchemaVersion]

@@ -1,9 +1,7 @@
 """Notifications: when a participation's linkage ends, its volunteer is told (e-mail and next visit)."""
 import logging
-import smtplib
-from email.message import EmailMessage
 
-from . import linkage
+from . import linkage, mail
 from .db import db
 from .models import Activity, LinkRequest, Member, Notification, Participation, utcnow
 
@@ -66,27 +64,11 @@ def send_email(notification, config):
                .where(Notification.id == notification.id, Notification.emailed_at.is_null()).execute())
     if not claimed or not member.email:
         return False
-    message = EmailMessage()
-    message["Subject"] = f"[{config['ORG_NAME']}] {notification.title}"
-    message["From"] = config["SMTP_FROM"]
-    message["To"] = member.email
-    message.set_content(f"{member.name}님,\n\n{notification.body}\n\n{config['ORG_NAME']} "
-                        f"기술지원 {config['SUPPORT_PHONE']}\n")
-    if not config.get("SMTP_HOST"):
-        log.info("e-mail (no SMTP_HOST set) to %s: %s", member.email, notification.title)
-    else:
-        try:
-            with smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=10) as smtp:
-                if config["SMTP_STARTTLS"]:
-                    smtp.starttls()
-                if config.get("SMTP_USER"):
-                    smtp.login(config["SMTP_USER"], config["SMTP_PASSWORD"] or "")
-                smtp.send_message(message)
-        except (OSError, smtplib.SMTPException) as exc:
-            log.warning("could not e-mail notification %s: %s", notification.id, exc)
-            Notification.update(emailed_at=None).where(Notification.id == notification.id).execute()
-            return False
-    return True
+    if mail.send(config, member.email, notification.title, mail.signature(member, config, notification.body),
+                 log_as=notification.title):
+        return True
+    Notification.update(emailed_at=None).where(Notification.id == notification.id).execute()
+    return False
 
 
 def unread(member_id):

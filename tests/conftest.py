@@ -305,3 +305,36 @@ def world(live):
     dead = [f"{name} exited with {process.returncode}"
             for name, process, _ in live.processes.running if process.poll() is not None]
     assert not dead, f"a process of the service died during the test: {dead}"
+
+
+class Mailbox:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 that keeps what it receives."""
+
+    def __init__(self, port):
+        self.port = port
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        import email
+        from email import policy
+        self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
+        return "250 OK"
+
+    def wait_for(self, count, seconds=10.0):
+        """The messages once at least count have arrived."""
+        import time
+        deadline = time.monotonic() + seconds
+        while len(self.messages) < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(self.messages) >= count, self.messages
+        return self.messages
+
+
+@pytest.fixture
+def smtp_server():
+    from aiosmtpd.controller import Controller
+    mailbox = Mailbox(support.free_port())
+    controller = Controller(mailbox, hostname="127.0.0.1", port=mailbox.port)
+    controller.start()
+    yield mailbox
+    controller.stop()

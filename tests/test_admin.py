@@ -6,7 +6,8 @@ import pytest
 from pumasi import linkage, migrations, monitor, notify, support
 from pumasi.db import db
 from pumasi.models import (FAILED, PENDING, SUCCEEDED, UNSENT, AuditLog, ConfigValue, DailyLog,
-                           Identity, LinkRequest, Member, Notification, Participation, SchemaVersion, Site)
+                           Identity, LinkRequest, Member, Notification, Participation, PasswordReset,
+                           SchemaVersion, Site)
 
 
 def _admin_urls(app):
@@ -217,7 +218,7 @@ def test_notification_once_and_shown_on_next_visit(app, client, auth, demo, capl
         participation = Participation.select().where(Participation.volunteer == vol).first()
         request = LinkRequest.create(participation=participation, finished_at=participation.created_at)
         DailyLog.update(link_state=SUCCEEDED, result_code=300).where(DailyLog.participation == participation).execute()
-        with caplog.at_level("INFO", logger="pumasi.notify"):
+        with caplog.at_level("INFO", logger="pumasi.mail"):
             first = notify.linkage_ended(request.id, app.config)
             again = notify.linkage_ended(request.id, app.config)
         assert first.id == again.id and Notification.select().count() == 1
@@ -229,16 +230,20 @@ def test_notification_once_and_shown_on_next_visit(app, client, auth, demo, capl
 
 
 def test_migrations_from_version_1(app, demo):
-    """A database made by the first release gets the console tables (3) and session versions (4)."""
+    """A database made by the first release gets the console tables (3), session versions (4) and
+    password resets (5)."""
     with app.app_context(), db.connection_context():
-        db.drop_tables([Notification, ConfigValue])
+        db.drop_tables([Notification, ConfigValue, PasswordReset])
         db.execute_sql("ALTER TABLE member DROP COLUMN session_version")
+        db.execute_sql("ALTER TABLE member DROP COLUMN must_change_password")
         SchemaVersion.update(version=1).execute()
-        assert migrations.upgrade() == (1, 4)
-        assert Notification.table_exists() and ConfigValue.table_exists()
-        assert "session_version" in {c.name for c in db.get_columns("member")}
-        assert Member.get(Member.username == "vol1").session_version == 0  # the data is kept
-        assert migrations.upgrade() == (4, 4)
+        assert migrations.upgrade() == (1, migrations.LATEST)
+        assert Notification.table_exists() and ConfigValue.table_exists() and PasswordReset.table_exists()
+        columns = {c.name for c in db.get_columns("member")}
+        assert {"session_version", "must_change_password"} <= columns
+        vol1 = Member.get(Member.username == "vol1")  # the data is kept
+        assert vol1.session_version == 0 and vol1.must_change_password is False
+        assert migrations.upgrade() == (migrations.LATEST, migrations.LATEST)
 
 
 def test_audit_pages_keep_the_filter_and_show_a_window(app, client, auth, demo):

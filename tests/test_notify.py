@@ -44,7 +44,7 @@ def test_many_ends_told_once_each_in_a_few_queries(app, demo, caplog):
             finished = None if n == 0 else participation.created_at
             requests.append(LinkRequest.create(participation=participation, finished_at=finished))
             states[requests[-1].id] = (state, finished, participation)
-        with caplog.at_level("INFO", logger="pumasi.notify"):
+        with caplog.at_level("INFO", logger="pumasi.mail"):
             told, statements = _statements(notify.linkage_ended_many, [r.id for r in requests], app.config)
             again = notify.linkage_ended_many([r.id for r in requests], app.config)
         expected = {request_id for request_id, (state, finished, p) in states.items()

@@ -1,10 +1,10 @@
 """운영관리 for operators: linkage monitor, failures, 기술지원, members, sites, audit log, settings."""
 from datetime import datetime
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from .. import config_store, htmx, linkage, members, monitor, queue, support
+from .. import config_store, htmx, linkage, mail, members, monitor, passwords, queue, support
 from ..hours import LogError, parse_date
 from ..jobs import enqueue_request, probe_portal
 from ..models import AuditLog, DailyLog, Identity, LinkRequest, Member, Participation, Site, today_kst
@@ -242,6 +242,32 @@ def identity_reset(member_id):
     linkage.reset_identity(m, _me(), request.remote_addr)
     flash("본인인증을 초기화했습니다.", "info")
     return redirect(url_for(".member", member_id=m.id), 303)
+
+
+@bp.route("/members/<int:member_id>/password-reset", methods=["POST"])
+def password_reset(member_id):
+    """Reset a member's password: a one-time link (e-mailed when they have an address) or a
+    temporary password to be changed at the next log-in; shown once, here."""
+    m = _get(Member, member_id)
+    kind = request.form.get("kind")
+    if m.removed_at or not m.active or m.id == current_user.id or kind not in ("link", "temporary"):
+        abort(409)
+    link = temporary = None
+    mailed = False
+    if kind == "link":
+        link = url_for("account.reset", token=passwords.issue_link(m, _me(), request.remote_addr), _external=True)
+        if m.email:
+            config = config_store.effective(current_app)
+            mailed = mail.send(config, m.email, "비밀번호 재설정 안내", mail.signature(m, config, (
+                "운영자가 비밀번호 재설정 링크를 발급했습니다. 아래 링크에서 1시간 안에 새 비밀번호를 정해 주세요. "
+                f"링크는 한 번만 쓸 수 있습니다.\n\n{link}\n\n요청하지 않았다면 기술지원으로 연락해 주세요.")),
+                log_as=f"password reset link for member {m.id}")
+    else:
+        temporary = passwords.issue_temporary(m, _me(), request.remote_addr)
+    response = make_response(render_template("admin/password_reset.html", m=m, link=link, temporary=temporary,
+                                             mailed=mailed))
+    response.headers["Cache-Control"] = "no-store"  # shown once: not kept by the browser either
+    return response
 
 
 @bp.route("/sites")

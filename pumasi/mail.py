@@ -1,0 +1,38 @@
+"""E-mail: one message through the SMTP settings, or a line in the log when no server is set."""
+import logging
+import smtplib
+from email.message import EmailMessage
+
+log = logging.getLogger(__name__)
+
+
+def send(config, to, subject, body, log_as):
+    """Send one plain-text e-mail; True when it was handed to the server (or logged, with no server).
+
+    log_as is what the log may say about the message (the body can hold a secret, such as a
+    password reset link, so it is never written to the log).
+    """
+    message = EmailMessage()
+    message["Subject"] = f"[{config['ORG_NAME']}] {subject}"
+    message["From"] = config["SMTP_FROM"]
+    message["To"] = to
+    message.set_content(body)
+    if not config.get("SMTP_HOST"):
+        log.info("e-mail (no SMTP_HOST set) to %s: %s", to, log_as)
+        return True
+    try:
+        with smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=10) as smtp:
+            if config["SMTP_STARTTLS"]:
+                smtp.starttls()
+            if config.get("SMTP_USER"):
+                smtp.login(config["SMTP_USER"], config["SMTP_PASSWORD"] or "")
+            smtp.send_message(message)
+    except (OSError, smtplib.SMTPException) as exc:
+        log.warning("could not e-mail %s to %s: %s", log_as, to, exc)
+        return False
+    return True
+
+
+def signature(member, config, text):
+    """The body of a message to a member: greeting, text, and who to call."""
+    return f"{member.name}님,\n\n{text}\n\n{config['ORG_NAME']} 기술지원 {config['SUPPORT_PHONE']}\n"
