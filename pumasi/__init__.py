@@ -9,7 +9,7 @@ from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from . import db as database
-from . import compress, logmask, ratelimit, settings
+from . import compress, logmask, proxies, ratelimit, settings
 from .identity import Vault
 
 log = logging.getLogger(__name__)
@@ -163,4 +163,5 @@ def create_app(test_config=None):
     app.after_request(_security_headers)
     compress.init_app(app)
     _error_pages(app)
+    proxies.init_app(app)  # last: the outermost layer of the WSGI app
     return app

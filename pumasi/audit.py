@@ -2,12 +2,14 @@
 import re
 
 from .models import AuditLog
+from .proxies import client_address
 
 _DIGIT_RUN = re.compile(r"\d{6}-?\d{7}")
 
 
-def record(action, actor=None, target=None, detail="", ip=""):
-    """Write one audit entry. target is a model instance (its table and id are kept)."""
+def record(action, actor=None, target=None, detail=""):
+    """Write one audit entry. target is a model instance (its table and id are kept); the address is
+    the client's of the current request ('' in the worker and the command line)."""
     return AuditLog.create(
         action=action,
         actor=actor,
@@ -15,7 +17,7 @@ def record(action, actor=None, target=None, detail="", ip=""):
         target_type=type(target).__name__ if target is not None else "",
         target_id=target.id if target is not None else None,
         detail=_DIGIT_RUN.sub("[masked]", detail),
-        ip=ip or "",
+        ip=client_address(),
     )
 
 

@@ -513,20 +513,20 @@ def stalled_requests(limit=500):
                 .order_by(LinkRequest.next_check_at).limit(limit))
 
 
-def reset_identity(volunteer, actor, ip=""):
+def reset_identity(volunteer, actor):
     """본인인증 초기화: delete the stored RRN, so the next request asks for it again."""
     with db.atomic():
         deleted = Identity.delete().where(Identity.member == volunteer).execute()
-        audit.record("identity.reset", actor=actor, target=volunteer, ip=ip)
+        audit.record("identity.reset", actor=actor, target=volunteer)
     return deleted
 
 
-def save_identity(volunteer, token, masked, actor, ip=""):
+def save_identity(volunteer, token, masked, actor):
     """Store a verified RRN (already encrypted) for the volunteer, replacing any earlier one."""
     with db.atomic():
         Identity.delete().where(Identity.member == volunteer).execute()
         identity = Identity.create(member=volunteer, rrn_token=token, rrn_masked=masked)
-        audit.record("identity.verify", actor=actor, target=volunteer, ip=ip)
+        audit.record("identity.verify", actor=actor, target=volunteer)
     return identity
 
 

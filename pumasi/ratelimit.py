@@ -1,10 +1,13 @@
-"""Rate limits (Flask-Limiter) on log-in and 본인인증: per address, and per account."""
+"""Rate limits (Flask-Limiter) on log-in and 본인인증, keyed so that nobody can use them up for another
+member: failed log-ins per client address and per (address, account), never per account alone (a
+stranger's wrong passwords would lock the owner out); 본인인증 per account and per address."""
 from flask import request
 from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
-limiter = Limiter(key_func=get_remote_address)
+from .proxies import client_address
+
+limiter = Limiter(key_func=client_address)
 
 
 def _storage_uri(config):
@@ -27,9 +30,14 @@ def init_app(app):
     limiter.init_app(app)
 
 
-def login_account():
-    """The account a log-in names (failed attempts are counted per account)."""
-    return "login:" + (request.form.get("username") or "").strip().lower()[:40]
+def failed_login(response):
+    """Only failed log-ins count (a member who knows their password is never held up)."""
+    return response.status_code == 401
+
+
+def address_and_account():
+    """The client's address and the account a log-in names."""
+    return f"login:{client_address()}:" + (request.form.get("username") or "").strip().lower()[:40]
 
 
 def member_key():

@@ -57,12 +57,18 @@ SETTINGS = [
     Setting("ROW_POLL_SECONDS", "PUMASI_ROW_POLL_SECONDS", 3, int,
             "how often a 연계중 row asks the server for its state"),
     Setting("PAGE_SIZE", "PUMASI_PAGE_SIZE", 20, int, "rows per page of 활동내역"),
+    Setting("PROXIES", "PUMASI_PROXIES", 0, int,
+            "how many proxies in front of the app set `X-Forwarded-For`/`X-Forwarded-Proto` (nginx of "
+            "`deploy/nginx/pumasi.conf`: 1); the client's address is taken from them. 0 (`make run`): the "
+            "connecting address is the client's and those headers are ignored"),
     Setting("LOGIN_LIMIT", "PUMASI_LOGIN_LIMIT", "30 per minute;300 per hour", str,
-            "log-in attempts per address"),
+            "failed log-ins per client address, whatever accounts they name; then that address gets 429 "
+            "(successful log-ins are not counted)"),
     Setting("LOGIN_FAIL_LIMIT", "PUMASI_LOGIN_FAIL_LIMIT", "5 per minute;30 per hour", str,
-            "failed log-ins per account"),
+            "failed log-ins per client address and account; never per account alone, so a stranger's "
+            "wrong passwords do not lock the owner out at their own address"),
     Setting("IDENTITY_LIMIT", "PUMASI_IDENTITY_LIMIT", "5 per minute;20 per day", str,
-            "본인인증 attempts per account (and as many per address)"),
+            "본인인증 attempts per account, and as many per client address"),
     Setting("RATELIMIT_STORAGE_URI", "PUMASI_RATELIMIT_STORAGE", None, str,
             "where rate-limit counters live; default the Redis of REDIS_URL, else this process's memory"),
     Setting("SMTP_HOST", "PUMASI_SMTP_HOST", None, str,

@@ -1,5 +1,8 @@
-"""Jinja filters and globals shared by every template."""
+"""Jinja filters and globals shared by every template, and versioned static URLs."""
+import hashlib
+
 from flask_login import current_user
+from werkzeug.security import safe_join
 
 from . import config_store, hours, linkage
 from .models import KST
@@ -31,8 +34,30 @@ def page_window(page, pages, around=1):
     return shown
 
 
+def _static_versions(app):
+    """url_for('static', …) adds ?v=<hash of the file>: a changed file gets a new URL, so a proxy
+    may let browsers keep static files for a year (deploy/nginx/pumasi.conf)."""
+    versions = {}
+
+    @app.url_defaults
+    def _version(endpoint, values):
+        if endpoint != "static" or "v" in values or "filename" not in values:
+            return
+        filename = values["filename"]
+        if filename not in versions:
+            path = safe_join(app.static_folder, filename)
+            try:
+                with open(path or "", "rb") as f:
+                    versions[filename] = hashlib.sha256(f.read()).hexdigest()[:10]
+            except OSError:
+                versions[filename] = None
+        if versions[filename]:
+            values["v"] = versions[filename]
+
+
 def init_app(app):
     """Register filters and globals."""
+    _static_versions(app)
     app.jinja_env.filters.update(
         hours=hours.format_minutes,
         clock=hours.format_clock,

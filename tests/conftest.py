@@ -235,14 +235,14 @@ class Stack:
         self.workers.append(process)
         return process
 
-    def start_web(self):
+    def start_web(self, **env):
         port = support.free_port()
         self.web_url = f"http://127.0.0.1:{port}"
         process = self.processes.start(
             "web", [support.python(), "-m", "gunicorn", "--workers", "1", "--threads", "4",
                     "--bind", f"127.0.0.1:{port}", "--control-socket",
                     os.path.join(self.app.instance_path, "gunicorn.ctl"), "app:app"],
-            child_env(self.app))
+            child_env(self.app, **env))
         support.wait_http(self.web_url + "/login", process=process)
         return self
 

@@ -62,10 +62,10 @@ class Processes:
         self.log_dir = log_dir
         self.running = []
 
-    def start(self, name, argv, env, cwd=ROOT):
+    def start(self, name, argv, env, cwd=ROOT, **popen):
         log = open(os.path.join(self.log_dir, f"{name}.log"), "ab")
         process = subprocess.Popen(argv, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
+                                   start_new_session=True, **popen)
         self.running.append((name, process, log))
         return process
 

@@ -22,8 +22,15 @@ def limited(request, tmp_path, redis_url):
     return app
 
 
-def test_failed_log_ins_are_limited_per_account(limited):
-    client = limited.test_client()
+def client_at(app, address):
+    """A test client whose requests come from address."""
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def test_failed_log_ins_are_limited_per_address_and_account(limited):
+    client = client_at(limited, "10.0.0.2")
     for _ in range(3):
         assert client.post("/login", data={"username": "vol1", "password": "wrong"}).status_code == 401
     blocked = client.post("/login", data={"username": "vol1", "password": "pumasi-demo"})
@@ -32,14 +39,35 @@ def test_failed_log_ins_are_limited_per_account(limited):
     assert client.post("/login", data={"username": "vol2", "password": "pumasi-demo"}).status_code == 303
 
 
-def test_log_ins_are_limited_per_address(limited):
-    client = limited.test_client()
+def test_a_strangers_failures_do_not_lock_the_owner_out(limited):
+    """The account's owner, at their own address, logs in after a stranger's failures on their name
+    (the limit was per account alone: five wrong tries by anyone locked the owner out)."""
+    stranger = client_at(limited, "10.0.0.66")
+    codes = [stranger.post("/login", data={"username": "vol1", "password": "wrong"}).status_code
+             for _ in range(6)]
+    assert codes == [401] * 3 + [429] * 3
+    owner = client_at(limited, "10.0.0.1")
+    assert owner.post("/login", data={"username": "vol1", "password": "pumasi-demo"}).status_code == 303
+
+
+def test_failed_log_ins_are_limited_per_address(limited):
+    client = client_at(limited, "10.0.0.3")
     codes = [client.post("/login", data={"username": f"user{n}", "password": "x"}).status_code for n in range(9)]
     assert codes[:8] == [401] * 8 and codes[8] == 429
+    assert client.post("/login", data={"username": "vol2", "password": "pumasi-demo"}).status_code == 429
+    assert client_at(limited, "10.0.0.4").post(
+        "/login", data={"username": "vol2", "password": "pumasi-demo"}).status_code == 303
+
+
+def test_successful_log_ins_are_not_counted(limited):
+    """Many members behind one address (a community centre's network) all log in."""
+    client = client_at(limited, "10.0.0.5")
+    for _ in range(12):
+        assert client.post("/login", data={"username": "vol2", "password": "pumasi-demo"}).status_code == 303
 
 
 def test_identity_attempts_are_limited(limited):
-    client = limited.test_client()
+    client = client_at(limited, "10.0.0.6")
     client.post("/login", data={"username": "vol3", "password": "pumasi-demo"})
     bad = {"rrn_front": "990230", "rrn_back": "1234567"}
     headers = {"HX-Request": "true"}

@@ -239,7 +239,7 @@ def member_remove(member_id):
 def identity_reset(member_id):
     """기술지원: reset a volunteer's 본인인증."""
     m = _get(Member, member_id)
-    linkage.reset_identity(m, _me(), request.remote_addr)
+    linkage.reset_identity(m, _me())
     flash("본인인증을 초기화했습니다.", "info")
     return redirect(url_for(".member", member_id=m.id), 303)
 

@@ -3,7 +3,7 @@ from flask import Blueprint, redirect, render_template, request, session, url_fo
 from flask_login import current_user, login_user, logout_user
 
 from ..forms import LoginForm
-from ..ratelimit import limit_from, limiter, login_account
+from ..ratelimit import address_and_account, failed_login, limit_from, limiter
 from ..models import Member
 
 bp = Blueprint("auth", __name__)
@@ -25,9 +25,9 @@ def index():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(limit_from("LOGIN_LIMIT"), methods=["POST"])
-@limiter.limit(limit_from("LOGIN_FAIL_LIMIT"), methods=["POST"], key_func=login_account,
-               deduct_when=lambda response: response.status_code == 401)
+@limiter.limit(limit_from("LOGIN_LIMIT"), methods=["POST"], deduct_when=failed_login)
+@limiter.limit(limit_from("LOGIN_FAIL_LIMIT"), methods=["POST"], key_func=address_and_account,
+               deduct_when=failed_login)
 def login():
     """Log in with 아이디 and 비밀번호."""
     form = LoginForm()

@@ -189,7 +189,7 @@ def verify():
             return render_template("mypage/identity.html", form=form), 422
         vault = current_app.extensions["rrn_vault"]
         linkage.save_identity(current_user._get_current_object(), vault.encrypt(form.rrn),
-                              identity.mask(form.rrn), current_user._get_current_object(), request.remote_addr)
+                              identity.mask(form.rrn), current_user._get_current_object())
         form.rrn = None
         if htmx.is_fragment_request():
             return htmx.modal("mypage/_identity_done_modal.html")
@@ -204,8 +204,7 @@ def reset():
     """본인인증 초기화: confirm, then delete the stored RRN."""
     if request.method == "GET":
         return htmx.render("mypage/reset.html", "mypage/_reset_modal.html")
-    linkage.reset_identity(current_user._get_current_object(), current_user._get_current_object(),
-                           request.remote_addr)
+    linkage.reset_identity(current_user._get_current_object(), current_user._get_current_object())
     if htmx.is_fragment_request():
         return htmx.modal("mypage/_reset_done_modal.html")
     return redirect(url_for(".index"), 303)
