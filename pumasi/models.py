@@ -1,4 +1,5 @@
 """The data: members, sites, activities, participations, daily logs, identity, linkage and audit."""
+import secrets
 from datetime import datetime, timedelta, timezone
 
 from flask_login import UserMixin
@@ -74,6 +75,25 @@ class Member(UserMixin, BaseModel):
 
     def check_password(self, password):
         return check_password_hash(self.password_hash, password)
+
+    @staticmethod
+    def logs_in(member, password):
+        """True when member (or None) is an active member with this password. One password-hash
+        check whatever member is: an unknown name, an inactive or removed member (whose hash is
+        "!") cost the same as a wrong password, so log-in timing does not tell which names exist."""
+        usable = member is not None and member.is_active and "$" in member.password_hash
+        matches = check_password_hash(member.password_hash if usable else _dummy_hash(), password)
+        return usable and matches
+
+
+_dummy = []
+
+
+def _dummy_hash():
+    """A hash of a random password made as set_password makes them (same method and cost)."""
+    if not _dummy:
+        _dummy.append(generate_password_hash(secrets.token_urlsafe(16)))
+    return _dummy[0]
 
 
 class Activity(BaseModel):

@@ -1,4 +1,6 @@
 """Log-in and log-out."""
+from urllib.parse import unquote, urlsplit
+
 from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
@@ -9,6 +11,24 @@ from ..models import Member
 bp = Blueprint("auth", __name__)
 
 HOME = {"volunteer": "mypage.index", "site": "site.index", "operator": "admin.index"}
+
+
+def same_site_path(target):
+    """target when it is a path of this site, else None.
+
+    Browsers drop tabs and newlines from a URL and read a backslash as a slash, so "/\t/evil" and
+    "/\\evil" lead to //evil, another host; and a newline would break the Location header. So no
+    control, format or whitespace character and no backslash, in the value or once percent-decoded;
+    then it must be a path: one leading slash, no scheme, no host.
+    """
+    decoded = unquote(target)
+    if any(not ch.isprintable() or ch.isspace() or ch == "\\" for ch in target + decoded):
+        return None
+    parts = urlsplit(target)
+    if (not target.startswith("/") or target.startswith("//") or decoded.startswith("//")
+            or parts.scheme or parts.netloc):
+        return None
+    return target
 
 
 def home_url(member):
@@ -34,13 +54,10 @@ def login():
     status = 200
     if form.validate_on_submit():
         member = Member.get_or_none(Member.username == form.username.data.strip())
-        if member is not None and member.is_active and member.check_password(form.password.data):
+        if Member.logs_in(member, form.password.data):
             session.clear()  # a fresh session at log-in (no fixation)
             login_user(member)
-            target = request.args.get("next", "")
-            if not target.startswith("/") or target.startswith("//") or "\\" in target:
-                target = home_url(member)
-            return redirect(target, 303)
+            return redirect(same_site_path(request.args.get("next", "")) or home_url(member), 303)
         form.password.errors.append("아이디 또는 비밀번호가 올바르지 않습니다.")
         status = 401
     elif request.method == "POST":
