@@ -57,7 +57,7 @@ def _set(member, password, must_change=False):
     member.session_version = Member.get_by_id(member.id).session_version
 
 
-def change_own(member, current, new, confirm, ip=""):
+def change_own(member, current, new, confirm):
     """A member changes their own password (current one asked). Raises PasswordError.
 
     The caller logs the member in again: their other sessions have ended with the change.
@@ -74,14 +74,14 @@ def change_own(member, current, new, confirm, ip=""):
         was_temporary = member.must_change_password
         _set(member, new)
         audit.record("password.change", actor=member, target=member,
-                     detail="temporary password replaced" if was_temporary else "", ip=ip)
+                     detail="temporary password replaced" if was_temporary else "")
 
 
 def _token_hash(token):
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def issue_link(member, actor, ip=""):
+def issue_link(member, actor):
     """An operator's one-time reset link for the member: returns the token (kept only hashed),
     valid for LINK_VALID and once. Earlier open links of the member die."""
     token = secrets.token_urlsafe(32)
@@ -91,16 +91,16 @@ def issue_link(member, actor, ip=""):
                                                 PasswordReset.used_at.is_null()).execute()
         PasswordReset.create(member=member, token_hash=_token_hash(token), created_at=now,
                              expires_at=now + LINK_VALID, created_by=actor)
-        audit.record("password.reset-link", actor=actor, target=member, detail="valid for 1 hour", ip=ip)
+        audit.record("password.reset-link", actor=actor, target=member, detail="valid for 1 hour")
     return token
 
 
-def issue_temporary(member, actor, ip=""):
+def issue_temporary(member, actor):
     """An operator's temporary password for the member, to be changed at the next log-in; returns it."""
     password = "".join(secrets.choice(_TEMPORARY_ALPHABET) for _ in range(TEMPORARY_LENGTH))
     with db.atomic():
         _set(member, password, must_change=True)
-        audit.record("password.reset-temporary", actor=actor, target=member, ip=ip)
+        audit.record("password.reset-temporary", actor=actor, target=member)
     return password
 
 
@@ -115,7 +115,7 @@ def open_link(token):
     return reset.member
 
 
-def use_link(token, new, confirm, ip=""):
+def use_link(token, new, confirm):
     """Set the password through a reset link, once: returns the member, or None when the link is
     unknown, used or expired. Raises PasswordError for a password that breaks the rules."""
     errors = {}
@@ -130,7 +130,7 @@ def use_link(token, new, confirm, ip=""):
         if not member.is_active:
             return None
         _set(member, new)  # marks this link used too
-        audit.record("password.reset-used", actor=member, target=member, ip=ip)
+        audit.record("password.reset-used", actor=member, target=member)
     return member
 
 

@@ -34,8 +34,7 @@ def password():
         member = current_user._get_current_object()
         try:
             passwords.change_own(member, request.form.get("current_password", ""),
-                                 request.form.get("new_password", ""), request.form.get("confirm", ""),
-                                 ip=request.remote_addr)
+                                 request.form.get("new_password", ""), request.form.get("confirm", ""))
         except passwords.PasswordError as exc:
             errors = exc.errors
             # A wrong current password counts like a failed log-in (a borrowed session cannot guess it).
@@ -66,7 +65,7 @@ def reset(token):
     if request.method == "POST":
         try:
             member = passwords.use_link(token, request.form.get("new_password", ""),
-                                        request.form.get("confirm", ""), ip=request.remote_addr)
+                                        request.form.get("confirm", ""))
         except passwords.PasswordError as exc:
             errors = exc.errors
         else:

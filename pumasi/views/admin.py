@@ -255,7 +255,7 @@ def password_reset(member_id):
     link = temporary = None
     mailed = False
     if kind == "link":
-        link = url_for("account.reset", token=passwords.issue_link(m, _me(), request.remote_addr), _external=True)
+        link = url_for("account.reset", token=passwords.issue_link(m, _me()), _external=True)
         if m.email:
             config = config_store.effective(current_app)
             mailed = mail.send(config, m.email, "비밀번호 재설정 안내", mail.signature(m, config, (
@@ -263,7 +263,7 @@ def password_reset(member_id):
                 f"링크는 한 번만 쓸 수 있습니다.\n\n{link}\n\n요청하지 않았다면 기술지원으로 연락해 주세요.")),
                 log_as=f"password reset link for member {m.id}")
     else:
-        temporary = passwords.issue_temporary(m, _me(), request.remote_addr)
+        temporary = passwords.issue_temporary(m, _me())
     response = make_response(render_template("admin/password_reset.html", m=m, link=link, temporary=temporary,
                                              mailed=mailed))
     response.headers["Cache-Control"] = "no-store"  # shown once: not kept by the browser either
