@@ -9,6 +9,7 @@ from playhouse.pool import PooledPostgresqlDatabase, PooledSqliteDatabase
 
 db = DatabaseProxy()
 
+DB_INT_MAX = 2**31 - 1  # the largest id or number an INTEGER column holds (both databases)
 POOL_SIZE = 20  # PostgreSQL connections per process at most (threads of a web worker, a worker's jobs)
 SQLITE_PRAGMAS = {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 10000, "synchronous": "normal"}
 
@@ -41,6 +42,14 @@ class PooledPostgres(PooledPostgresqlDatabase):
                 and self._adapter.txn_status(conn) == self._adapter.txn_idle):
             return False
         return super()._is_closed(conn)
+
+
+def db_int(value):
+    """A request value as an id or number the database can hold (1..2**31-1); ValueError otherwise."""
+    number = int(value)
+    if not 0 < number <= DB_INT_MAX:
+        raise ValueError(value)
+    return number
 
 
 def open_database(url):

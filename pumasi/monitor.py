@@ -4,6 +4,7 @@ from datetime import datetime, timezone
 
 from peewee import fn
 
+from .listargs import date_args, int_arg, known_args
 from .models import (FAILED, KST, PENDING, Activity, DailyLog, LinkAttempt, LinkRequest, Member,
                      Participation, Site, utcnow)
 
@@ -38,6 +39,9 @@ def oldest_pending_age():
     return utcnow() - oldest
 
 
+FAILURE_CODES = (99, 100, 200)
+
+
 @dataclass
 class FailureFilter:
     """Filters of the failing-dates list (all optional)."""
@@ -48,6 +52,20 @@ class FailureFilter:
     volunteer: str = ""
     date_from: object = None
     date_to: object = None
+
+    @classmethod
+    def from_args(cls, args):
+        """The filter a query string asks for, and {parameter: Korean error} for what could not be read."""
+        code = int_arg(args, "code")
+        dates, errors = date_args(args, "date_from", "date_to")
+        return cls(code=code if code in FAILURE_CODES else None, site_id=int_arg(args, "site"),
+                   activity=(args.get("activity") or "").strip()[:100],
+                   volunteer=(args.get("volunteer") or "").strip()[:50], **dates), errors
+
+    def query_args(self):
+        """The filter as query parameters (see known_args)."""
+        return known_args({"code": self.code, "site": self.site_id, "activity": self.activity,
+                           "volunteer": self.volunteer, "date_from": self.date_from, "date_to": self.date_to})
 
 
 def failing_dates(filters, page, size):

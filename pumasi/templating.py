@@ -63,7 +63,6 @@ def init_app(app):
         clock=hours.format_clock,
         period=hours.format_period,
         local=_local,
-        without=lambda mapping, *keys: {k: v for k, v in mapping.items() if k not in keys},
     )
     app.jinja_env.globals.update(STATE_LABELS=STATE_LABELS, HTMX_VERSION=HTMX_VERSION, page_window=page_window)
 

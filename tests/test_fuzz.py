@@ -107,3 +107,67 @@ def test_huge_ids_in_urls_are_not_found(fuzz_app):
         assert client.get(url).status_code == 404, url
     assert client.get("/mypage/activities?page=99999999999999999999").status_code == 200  # page 1
     assert client.get("/mypage/certificate?participation_ids=99999999999999999999").status_code == 422
+
+
+# Query parameter names that url_for would take as its own arguments, and values that would show
+# if a page built a link from them.
+URL_FOR_NAMES = {"endpoint": "evil-endpoint", "_method": "POST", "_external": "1", "_anchor": "evil-anchor",
+                 "_scheme": "javascript", "values": "evil-values", "page": "2"}
+
+
+def _many_rows():
+    """Enough members, audit entries, failed dates and participations that every list has pages."""
+    from datetime import date, time
+
+    from pumasi import audit
+    from pumasi.models import FAILED, Site
+    vol1 = Member.get(Member.username == "vol1")
+    site = Site.select().first()
+    activity = Activity.create(site=site, category="문화", title="페이지 시험", start_date=date(2020, 1, 1),
+                               end_date=date(2020, 12, 31))
+    for n in range(35):
+        member = Member(username=f"pager{n}", name=f"페이지{n}", role="volunteer")
+        member.set_password("pumasi-demo")
+        member.save()
+        audit.record("test.pager", actor=member)
+        p = Participation.create(activity=activity, volunteer=member)
+        DailyLog.create(participation=p, date=date(2020, 1, 1), start=time(10), end=time(11), minutes=60,
+                        link_state=FAILED, result_code=100)
+        other = Activity.create(site=site, category="문화", title=f"페이지 활동 {n}", start_date=date(2020, 1, 1),
+                                end_date=date(2020, 12, 31))
+        Participation.create(activity=other, volunteer=vol1)
+
+
+@pytest.mark.parametrize("username", ["vol1", "site1", "admin"])
+def test_query_parameter_names_never_reach_url_for(fuzz_app, username):
+    """Every page, with parameter names url_for knows (endpoint, _method, _external, _anchor,
+    _scheme): never a 500, and no link of the page carries them (refresh, pager, form targets)."""
+    with fuzz_app.app_context(), db.connection_context():
+        _many_rows()
+        ids = _ids(username)
+    client = fuzz_app.test_client()
+    assert client.post("/login", data={"username": username, "password": "pumasi-demo"}).status_code == 303
+    rules = [r for r in fuzz_app.url_map.iter_rules() if "GET" in r.methods and r.endpoint != "static"]
+    pagers = 0
+    for rule in rules:
+        for headers in ({}, {"HX-Request": "true"}):
+            for names in (URL_FOR_NAMES, {name: value for name, value in URL_FOR_NAMES.items() if name != "page"}):
+                response = client.get(_url(rule, ids), query_string=names, headers=headers)
+                body = response.get_data(as_text=True)
+                label = (username, rule.rule, bool(headers), response.status_code)
+                assert response.status_code < 500, label
+                assert "evil" not in body and "evil" not in response.headers.get("Location", ""), label
+                assert "javascript:" not in body and "http://localhost" not in body, label
+                pagers += 'rel="next"' in body or 'rel="prev"' in body
+    assert pagers or username == "site1", "no list had pages: the pager links were not tried"  # sites have no pager
+
+
+def test_no_link_is_built_from_the_requests_own_parameters():
+    """The mechanism, not only today's pages: nothing hands request.args (or .values/.form) to
+    url_for or to the pager as keyword arguments; filters pass their own query_args()."""
+    import pathlib
+    root = pathlib.Path(__file__).resolve().parent.parent
+    wholesale = re.compile(r"\*\*\s*request\.|request\.(args|values|form)\.to_dict\(|pager\([^)]*request\.")
+    for path in [*root.glob("templates/**/*.html"), *root.glob("pumasi/**/*.py")]:
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            assert not wholesale.search(line), f"{path.relative_to(root)}:{number}: {line.strip()}"

@@ -5,6 +5,8 @@ from flask import abort
 from flask_login import current_user, login_required
 from werkzeug.routing import IntegerConverter
 
+from ..db import DB_INT_MAX, db_int  # noqa: F401 (views read ids from requests with db_int)
+
 
 def role_required(*roles):
     """Only logged-in members of these roles may enter; others get 403."""
@@ -17,17 +19,6 @@ def role_required(*roles):
             return view(*args, **kwargs)
         return wrapped
     return decorate
-
-
-DB_INT_MAX = 2**31 - 1
-
-
-def db_int(value):
-    """A request value as an id or number the database can hold (1..2**31-1); ValueError otherwise."""
-    number = int(value)
-    if not 0 < number <= DB_INT_MAX:
-        raise ValueError(value)
-    return number
 
 
 class BoundedIntConverter(IntegerConverter):

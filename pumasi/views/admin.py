@@ -1,11 +1,8 @@
 """운영관리 for operators: linkage monitor, failures, 기술지원, members, sites, audit log, settings."""
-from datetime import datetime
-
 from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from .. import config_store, htmx, linkage, mail, members, monitor, passwords, queue, support
-from ..hours import LogError, parse_date
+from .. import audit, config_store, htmx, linkage, mail, members, monitor, passwords, queue, support
 from ..jobs import enqueue_request, probe_portal
 from ..models import AuditLog, DailyLog, Identity, LinkRequest, Member, Participation, Site, today_kst
 from . import db_int, role_required
@@ -13,7 +10,6 @@ from . import db_int, role_required
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 PAGE = 30
-FAILURE_CODES = (99, 100, 200)
 
 
 @bp.before_request
@@ -28,16 +24,6 @@ def _me():
 
 def _page():
     return max(request.args.get("page", 1, type=db_int) or 1, 1)
-
-
-def _date_arg(name):
-    text = (request.args.get(name) or "").strip()
-    if not text:
-        return None, None
-    try:
-        return parse_date(text), None
-    except LogError as exc:
-        return None, exc.message
 
 
 def _get(model, object_id):
@@ -75,18 +61,12 @@ def health():
 
 
 def _failures_context():
-    errors = {}
-    code = request.args.get("code", type=db_int)
-    date_from, errors["date_from"] = _date_arg("date_from")
-    date_to, errors["date_to"] = _date_arg("date_to")
-    filters = monitor.FailureFilter(
-        code=code if code in FAILURE_CODES else None, site_id=request.args.get("site", type=db_int),
-        activity=(request.args.get("activity") or "").strip()[:100],
-        volunteer=(request.args.get("volunteer") or "").strip()[:50], date_from=date_from, date_to=date_to)
+    filters, errors = monitor.FailureFilter.from_args(request.args)
     total, rows = monitor.failing_dates(filters, _page(), PAGE)
     return {"filters": filters, "failures": rows, "failures_total": total, "page": _page(),
             "pages": max((total + PAGE - 1) // PAGE, 1), "sites": list(Site.select().order_by(Site.name)),
-            "filter_errors": {k: v for k, v in errors.items() if v}, "codes": FAILURE_CODES}
+            "filter_errors": errors, "codes": monitor.FAILURE_CODES,
+            "date_text": {name: (request.args.get(name) or "")[:10] for name in ("date_from", "date_to")}}
 
 
 @bp.route("/failures")
@@ -101,15 +81,16 @@ def failures():
 def retry():
     """Send the selected failed dates again."""
     ids = request.form.getlist("log_ids", type=db_int)[:1000]
+    back = url_for(".failures", **monitor.FailureFilter.from_args(request.args)[0].query_args())
     if not ids:
         flash("재연계할 날짜를 선택해 주세요.", "error")
-        return redirect(url_for(".failures", **request.args), 303)
+        return redirect(back, 303)
     outcome = support.retry_dates(ids, _me())
     for link_request in outcome.requests:
         enqueue_request(current_app, link_request.id)
     flash(f"{len(outcome.requests)}건의 재연계를 요청했습니다."
           + "".join(f" {p.activity.title}: {why}." for p, why in outcome.skipped), "info")
-    return redirect(url_for(".failures"), 303)
+    return redirect(back, 303)
 
 
 @bp.route("/participations/<int:participation_id>")
@@ -316,32 +297,15 @@ def site_manager(site_id):
 @bp.route("/audit")
 def audit_log():
     """The audit log, filtered by action, member, target and period."""
-    query = AuditLog.select()
-    action = (request.args.get("action") or "").strip()[:40]
-    actor = (request.args.get("actor") or "").strip()[:40]
-    target_type = (request.args.get("target_type") or "").strip()[:30]
-    target_id = request.args.get("target_id", type=db_int)
-    date_from, error_from = _date_arg("date_from")
-    date_to, error_to = _date_arg("date_to")
-    if action:
-        query = query.where(AuditLog.action.startswith(action))
-    if actor:
-        query = query.where(AuditLog.actor_name == actor)
-    if target_type:
-        query = query.where(AuditLog.target_type == target_type)
-    if target_id is not None:
-        query = query.where(AuditLog.target_id == target_id)
-    if date_from:
-        query = query.where(AuditLog.at >= datetime.combine(date_from, datetime.min.time()))
-    if date_to:
-        query = query.where(AuditLog.at < datetime.combine(date_to, datetime.max.time()))
+    filters, errors = audit.AuditFilter.from_args(request.args)
+    query = filters.select()
     total = query.count()
     rows = list(query.order_by(AuditLog.id.desc()).paginate(_page(), PAGE))
-    errors = {k: v for k, v in (("date_from", error_from), ("date_to", error_to)) if v}
     actions = [a for (a,) in AuditLog.select(AuditLog.action).distinct().order_by(AuditLog.action).tuples()]
     return htmx.render("admin/audit.html", "admin/_audit.html", status=422 if errors else 200, rows=rows,
                        total=total, page=_page(), pages=max((total + PAGE - 1) // PAGE, 1), errors=errors,
-                       actions=actions, args=request.args)
+                       actions=actions, filters=filters,
+                       date_text={name: (request.args.get(name) or "")[:10] for name in ("date_from", "date_to")})
 
 
 @bp.route("/settings", methods=["GET", "POST"])
