@@ -2,9 +2,10 @@
 import logging
 import os
 import secrets
+import sys
 
 import peewee
-from flask import Flask, g, make_response, render_template
+from flask import Flask, current_app, g, make_response, render_template, request
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
@@ -15,6 +16,8 @@ from .identity import Vault
 log = logging.getLogger(__name__)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+MAX_BODY = 5 * 1024 * 1024  # bytes of one request: the largest CSV a site uploads
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -55,11 +58,24 @@ def _configure(app, test_config):
         REMEMBER_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_SECURE=app.config["SESSION_COOKIE_SECURE"],
         WTF_CSRF_TIME_LIMIT=None,
-        MAX_CONTENT_LENGTH=5 * 1024 * 1024,
+        MAX_CONTENT_LENGTH=MAX_BODY,
+        # A text field of a multipart form may be as long as the whole body (werkzeug's default is
+        # 500 kB): an overlong field then reaches its form, which says which field is too long,
+        # instead of a 413 that cannot. A urlencoded body is read whole anyway, up to MAX_BODY.
+        MAX_FORM_MEMORY_SIZE=MAX_BODY,
     )
 
 
+HSTS = "max-age=31536000"
+
+
 def _security_headers(response):
+    if request.endpoint != "static":
+        # Pages and fragments carry personal data, and every page a CSRF token tied to the session
+        # (the log-in page too): no browser or proxy keeps a copy. Static files keep their caching.
+        response.headers["Cache-Control"] = "no-store"
+    if current_app.config["SESSION_COOKIE_SECURE"]:  # served over TLS: browsers keep to HTTPS
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
     response.headers.setdefault(
         "Content-Security-Policy",
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -78,7 +94,6 @@ ERRORS = {
     404: (404, "페이지를 찾을 수 없습니다", "주소를 확인해 주세요."),
     405: (405, "허용되지 않는 요청입니다", "주소를 확인해 주세요."),
     409: (409, "처리할 수 없는 요청입니다", "대상의 현재 상태에서는 할 수 없는 작업입니다."),
-    413: (413, "파일이 너무 큽니다", "5MB 이하의 파일만 올릴 수 있습니다."),
     429: (429, "요청이 너무 많습니다", "잠시 후 다시 시도해 주세요."),
     500: (500, "일시적인 오류가 발생했습니다", "잠시 후 다시 시도해 주세요. 계속되면 기술지원으로 문의해 주세요."),
 }
@@ -94,6 +109,18 @@ def _error_pages(app):
     for error, (status, title, message) in ERRORS.items():
         app.register_error_handler(error, lambda exc, s=status, t=title, m=message: page(s, t, m))
 
+    @app.errorhandler(413)
+    def too_large(exc):
+        # Only a body over MAX_BODY, or a multipart form of more parts than werkzeug allows, gets
+        # here (a long text field reaches its form, see MAX_FORM_MEMORY_SIZE). Browsers send files
+        # as multipart and text forms urlencoded: which one it was tells a file from a text.
+        if request.content_length is not None and request.content_length <= MAX_BODY:
+            return page(413, "입력 항목이 너무 많습니다", "한 번에 보낼 수 있는 항목 수를 넘었습니다. 나누어 다시 시도해 주세요.")
+        if request.mimetype == "multipart/form-data":
+            return page(413, "파일이 너무 큽니다", "5MB 이하의 파일만 올릴 수 있습니다.")
+        return page(413, "입력한 내용이 너무 깁니다",
+                    "입력한 글이 너무 길어 받을 수 없습니다 (모두 합쳐 5MB까지). 내용을 줄여 다시 시도해 주세요.")
+
     @app.errorhandler(peewee.OperationalError)
     @app.errorhandler(peewee.InterfaceError)
     def database_unavailable(exc):
@@ -108,6 +135,23 @@ def _error_pages(app):
         response.headers["Retry-After"] = "5"
         return response
 
+
+
+def _without_server_header():
+    """Under gunicorn, stop its `Server: gunicorn` header (it has no setting for it; its maintainers
+    declined one, benoitc/gunicorn#825): every response class it makes writes its default headers
+    through this subclass. Nothing happens outside gunicorn (the CLI, the worker, the tests)."""
+    wsgi = sys.modules.get("gunicorn.http.wsgi")
+    if wsgi is None or getattr(wsgi.Response, "without_server_header", False):
+        return
+
+    class Response(wsgi.Response):
+        without_server_header = True
+
+        def default_headers(self):
+            return [line for line in super().default_headers() if not line.lower().startswith("server:")]
+
+    wsgi.Response = Response
 
 
 def create_app(test_config=None):
@@ -161,6 +205,7 @@ def create_app(test_config=None):
     from .templating import init_app as init_templating
     init_templating(app)
     app.after_request(_security_headers)
+    _without_server_header()
     compress.init_app(app)
     _error_pages(app)
     proxies.init_app(app)  # last: the outermost layer of the WSGI app

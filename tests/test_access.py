@@ -254,3 +254,62 @@ def test_cookies_without_tls_are_httponly_and_samesite(csrf_app):
     for header in _walk(csrf_app.test_client()):
         assert "HttpOnly" in header and "SameSite=Lax" in header, header
         assert "Secure" not in header, header
+
+
+# --- caching and response headers -----------------------------------------------------------------
+
+
+def _get_routes(app, ids):
+    for rule in app.url_map.iter_rules():
+        if "GET" in rule.methods and rule.endpoint != "static":
+            yield rule, re.sub(r"<(?:int:)?(\w+)>", lambda m: str(ids.get(m.group(1), 1)), rule.rule)
+
+
+@pytest.mark.parametrize("username", [None, "vol1", "site1", "admin"])
+def test_no_page_or_fragment_is_kept_by_a_cache(csrf_app, username):
+    """Cache-Control: no-store on every page and fragment of every route (each role, anonymous too:
+    the log-in page carries a CSRF token of the session), on redirects and error pages; static
+    files keep their caching."""
+    client = csrf_app.test_client()
+    if username:
+        assert _login(client, username).status_code == 303
+    with csrf_app.app_context(), db.connection_context():
+        ids = {"participation_id": Participation.select().first().id, "activity_id": Activity.select().first().id,
+               "log_id": DailyLog.select().first().id, "member_id": Member.select().first().id,
+               "site_id": Site.select().first().id}
+    seen = 0
+    for rule, url in _get_routes(csrf_app, ids):
+        for headers in ({}, HX):
+            response = client.get(url, headers=headers)
+            assert response.headers.get("Cache-Control") == "no-store", (username, url, response.status_code)
+            seen += 1
+    for url in ("/no-such-page", "/login?next=/mypage/"):
+        assert client.get(url).headers.get("Cache-Control") == "no-store", url
+    assert seen > 40
+    static = client.get("/static/pumasi.css")
+    assert static.status_code == 200 and "no-store" not in static.headers.get("Cache-Control", "")
+
+
+def test_hsts_only_when_cookies_are_secure(csrf_app, tmp_path, redis_url, monkeypatch):
+    assert "Strict-Transport-Security" not in csrf_app.test_client().get("/login").headers
+    monkeypatch.setenv("PUMASI_COOKIE_SECURE", "1")
+    app = build_app(tmp_path / "tls", f"sqlite:///{tmp_path / 'tls.db'}", redis_url)
+    client = app.test_client()
+    client.environ_base["wsgi.url_scheme"] = "https"
+    for url in ("/login", "/static/pumasi.css", "/no-such-page"):
+        assert client.get(url).headers["Strict-Transport-Security"].startswith("max-age="), url
+    db.close()
+
+
+def test_gunicorn_sends_no_server_header(live):
+    """The production web server (gunicorn, as the README runs it) names no software."""
+    import requests
+    live.start_web()
+    with live.app.app_context(), db.connection_context():
+        from pumasi import demo
+        demo.seed()
+    session = requests.Session()
+    for url in ("/login", "/static/pumasi.css", "/no-such-page", "/mypage/"):
+        response = session.get(live.web_url + url, allow_redirects=False, timeout=10)
+        assert "Server" not in response.headers, (url, response.headers.get("Server"))
+    assert "Server" not in session.post(live.web_url + "/login", data={}, timeout=10).headers

@@ -171,3 +171,35 @@ def test_no_link_is_built_from_the_requests_own_parameters():
     for path in [*root.glob("templates/**/*.html"), *root.glob("pumasi/**/*.py")]:
         for number, line in enumerate(path.read_text().splitlines(), 1):
             assert not wholesale.search(line), f"{path.relative_to(root)}:{number}: {line.strip()}"
+
+
+def test_a_too_long_text_field_is_told_as_such_not_as_a_file(fuzz_app):
+    """A text field longer than werkzeug's 500 kB for multipart parts reaches its form and gets the
+    field's own message; a body over the 5 MB limit gets a message about text when it is a text
+    form, and the file message only when it is a file upload (multipart)."""
+    client = fuzz_app.test_client()
+    client.post("/login", data={"username": "site1", "password": "pumasi-demo"})
+    long_title = "가" * 300_000  # 900 kB of UTF-8
+    form = {"category": "문화", "title": long_title, "location": "", "start_date": "2024-01-01",
+            "end_date": "2024-01-31"}
+    for content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        response = client.post("/site/activities/new", data=form, content_type=content_type)
+        assert response.status_code == 422, content_type
+        assert "봉사제목은 200자 이하입니다." in response.text and "파일" not in response.text
+    huge = {"name": "x" * (6 * 1024 * 1024)}
+    client.post("/logout")
+    client.post("/login", data={"username": "admin", "password": "pumasi-demo"})
+    for url in ("/admin/members/new", "/admin/sites/new", "/login"):
+        response = client.post(url, data=huge)
+        assert response.status_code == 413, url
+        assert "입력한 내용이 너무 깁니다" in response.text and "파일" not in response.text, url
+    import io
+    client.post("/logout")
+    client.post("/login", data={"username": "site1", "password": "pumasi-demo"})
+    with fuzz_app.app_context(), db.connection_context():
+        activity = Activity.select().join(Member, on=(Activity.site == Member.site)).where(
+            Member.username == "site1").first()
+    upload = client.post(f"/site/activities/{activity.id}/import",
+                         data={"file": (io.BytesIO(b"x" * (6 * 1024 * 1024)), "big.csv")},
+                         content_type="multipart/form-data")
+    assert upload.status_code == 413 and "파일이 너무 큽니다" in upload.text
