@@ -10,7 +10,7 @@ from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from . import db as database
-from . import compress, logmask, proxies, ratelimit, settings
+from . import compress, inputs, logmask, proxies, ratelimit, settings
 from .identity import Vault
 
 log = logging.getLogger(__name__)
@@ -109,6 +109,12 @@ def _error_pages(app):
     for error, (status, title, message) in ERRORS.items():
         app.register_error_handler(error, lambda exc, s=status, t=title, m=message: page(s, t, m))
 
+    from .views import BadInput
+
+    @app.errorhandler(BadInput)
+    def bad_input(exc):
+        return page(422, "입력할 수 없는 문자가 있습니다", f"'{inputs.label(exc.field)}'에 {inputs.CONTROL_MESSAGE}")
+
     @app.errorhandler(413)
     def too_large(exc):
         # Only a body over MAX_BODY, or a multipart form of more parts than werkzeug allows, gets
@@ -190,7 +196,7 @@ def create_app(test_config=None):
             return None
         return found[0]
 
-    from .views import BoundedIntConverter, account, admin, auth, help, mypage, site
+    from .views import BoundedIntConverter, account, admin, auth, help, mypage, refuse_bad_input, site
     app.url_map.converters["int"] = BoundedIntConverter
     app.register_blueprint(auth.bp)
     app.register_blueprint(account.bp)
@@ -198,6 +204,7 @@ def create_app(test_config=None):
     app.register_blueprint(help.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(site.bp)
+    app.before_request(refuse_bad_input)
 
     from . import cli
     cli.init_app(app)

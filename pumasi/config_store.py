@@ -4,6 +4,7 @@ import time
 
 from peewee import DatabaseError, InterfaceError
 
+from . import inputs
 from .models import ConfigValue, utcnow
 
 # key: (label, maximum length, pattern or None, Korean message when the pattern fails)
@@ -38,7 +39,9 @@ def validate(form):
     values, errors = {}, {}
     for key, (label, length, pattern, message) in EDITABLE.items():
         value = (form.get(key) or "").strip()
-        if not value:
+        if inputs.problem(value):
+            errors[key] = inputs.problem(value)
+        elif not value:
             errors[key] = f"{label}을(를) 입력해 주세요."
         elif len(value) > length:
             errors[key] = f"{label}은(는) {length}자 이하로 입력해 주세요."

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from peewee import fn
 
-from . import audit, hours
+from . import audit, hours, inputs
 from .db import db, lock_rows, locked_transaction
 from .hours import Entry, LogError
 from .models import (FAILED, PENDING, SUCCEEDED, UNSENT, Activity, DailyLog, LinkAttempt, LinkRequest, Member,
@@ -580,6 +580,12 @@ def preview_csv(activity, data, today):
     lines = []
     for cells, number in raw_lines:
         line = CsvLine(number, cells)
+        refused = inputs.problems(cells)
+        if refused:  # the line is shown without the cells that hold them
+            line.cells = {key: "" if key in refused else cell for key, cell in cells.items()}
+            line.errors.append(LogError(next(iter(refused)), inputs.CONTROL_MESSAGE))
+            lines.append(line)
+            continue
         try:
             participation = _resolve(cells, by_username, by_name_phone)
         except LogError as exc:

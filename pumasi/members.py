@@ -1,7 +1,7 @@
 """Members and sites as operators manage them: create, deactivate, remove, assign managers."""
 import re
 
-from . import audit, passwords
+from . import audit, inputs, passwords
 from .db import db
 from .models import ROLES, Identity, Member, Site, utcnow
 
@@ -16,6 +16,10 @@ def check_member(form, creating):
     """Validate a member form: ({field: value}, {field: Korean error})."""
     values = {key: (form.get(key) or "").strip() for key in ("username", "name", "role", "phone", "email",
                                                               "site_id", "password")}
+    refused = inputs.problems(values)
+    if refused:  # said alone, before anything looks the values up
+        values.update({key: "" for key in refused}, site=None)
+        return values, refused
     errors = {}
     if creating:
         if not USERNAME.fullmatch(values["username"]):
@@ -95,7 +99,9 @@ def search(text="", role="", page=1, size=30):
 def save_site(site, name, phone, actor):
     """Create (site None) or edit a site; returns (site, {field: error})."""
     name, phone = (name or "").strip(), (phone or "").strip()
-    errors = {}
+    errors = inputs.problems({"name": name, "phone": phone})
+    if errors:
+        return site, errors
     if not name or len(name) > 100:
         errors["name"] = "활동처 이름을 100자 이하로 입력해 주세요."
     elif Site.select().where(Site.name == name, Site.id != (site.id if site else 0)).exists():

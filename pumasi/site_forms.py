@@ -1,10 +1,10 @@
 """Forms of the site managers' pages (Flask-WTF), with Korean messages next to each field."""
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from . import hours
+from .forms import Form
 
 CATEGORIES = ("문화", "교육", "환경", "복지", "보건의료", "안전", "행정", "기타")
 
@@ -19,7 +19,7 @@ def _date(field):
         return False
 
 
-class ActivityForm(FlaskForm):
+class ActivityForm(Form):
     """봉사활동: 구분, 봉사제목, 장소, 활동기간."""
 
     category = StringField("구분", validators=[DataRequired("구분을 입력해 주세요."),
@@ -42,7 +42,7 @@ class ActivityForm(FlaskForm):
                 "end_date": self.end_date.value}
 
 
-class VolunteerSearchForm(FlaskForm):
+class VolunteerSearchForm(Form):
     """Find a volunteer by 회원아이디, or by 이름 and 연락처 together (a GET form)."""
 
     class Meta:
@@ -63,7 +63,7 @@ class VolunteerSearchForm(FlaskForm):
         return False
 
 
-class LogForm(FlaskForm):
+class LogForm(Form):
     """One daily log: 활동일, 시작시간, 종료시간, 인정시간(분); the rules are checked in dailylogs."""
 
     date = StringField("활동일")
@@ -79,7 +79,7 @@ class LogForm(FlaskForm):
             field.errors = list(field.errors) + [error.message]
 
 
-class CsvForm(FlaskForm):
+class CsvForm(Form):
     """A spreadsheet of daily logs to preview."""
 
     file = FileField("CSV 파일", validators=[FileRequired("올릴 CSV 파일을 선택해 주세요.")])

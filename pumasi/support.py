@@ -2,7 +2,7 @@
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from . import audit, hours, linkage
+from . import audit, hours, inputs, linkage
 from .db import db
 from .models import UNSENT, Activity, DailyLog, Participation, utcnow
 
@@ -42,7 +42,9 @@ def link_per_date(participation, actor):
 
 def correct_date(log, values, reason, actor, resend, today):
     """Correct a date (even a succeeded one), with a reason; returns {field: Korean error}."""
-    errors = {}
+    errors = inputs.problems({**values, "reason": reason or ""})
+    if errors:
+        return errors
     reason = (reason or "").strip()
     if not reason or len(reason) > 300:
         errors["reason"] = "수정 사유를 300자 이하로 입력해 주세요."

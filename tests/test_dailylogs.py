@@ -283,6 +283,22 @@ def test_csv_in_utf8_with_bom_and_the_rules_across_lines(world):
     }
 
 
+def test_csv_cells_with_control_characters_are_refused_by_line(world):
+    """A cell with a NUL or another control character (pumasi.inputs) makes its line bad, with the
+    same message as a form field; the other lines are read as usual."""
+    from pumasi import inputs
+    text = ("활동일,회원아이디,이름,연락처,시작시간,종료시간\n"
+            "2026-11-21,vol1,,,10:00,12:00\n"
+            "2026-11-21,vol\x001,,,13:00,14:00\n"
+            "2026-11-21,,김\x1b민준,010-1111-2222,13:00,14:00\n"
+            "2026-11-2\x7f1,vol1,,,15:00,16:00\n")
+    preview = dailylogs.preview_csv(world.activity(MENTORING), text.encode("utf-8"), TODAY)
+    assert [line.number for line in preview.good] == [2]
+    assert {line.number: [str(e) for e in line.errors] for line in preview.bad} == {
+        3: [inputs.CONTROL_MESSAGE], 4: [inputs.CONTROL_MESSAGE], 5: [inputs.CONTROL_MESSAGE]}
+    assert all("\x00" not in cell for line in preview.lines for cell in line.cells.values())
+
+
 @pytest.mark.parametrize("data, problem", [
     (b"", "파일에 입력된 줄이 없습니다."),
     ("활동일,이름,시작시간\n2026-11-21,김민준,10:00\n".encode("utf-8"),

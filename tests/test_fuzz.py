@@ -203,3 +203,139 @@ def test_a_too_long_text_field_is_told_as_such_not_as_a_file(fuzz_app):
                          data={"file": (io.BytesIO(b"x" * (6 * 1024 * 1024)), "big.csv")},
                          content_type="multipart/form-data")
     assert upload.status_code == 413 and "파일이 너무 큽니다" in upload.text
+
+
+# Characters no input may hold, one of each kind: NUL (PostgreSQL cannot store it), other C0
+# controls, a tab and a line feed inside a one-line value, DEL, a C1 control.
+CONTROLS = ["vol\x001", "a\x01b", "x\x1fy", "김\t민준", "줄\n바꿈", "a\rb", "del\x7f", "c1\x85x"]
+ROLES = [None, "vol1", "site1", "admin"]
+
+
+def _bad_requests(app, ids, names):
+    """(method, url, kwargs) for every route: every known name at once with a control character,
+    in the query (GET and POST) and in the body (POST)."""
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in ("static", "auth.logout"):
+            continue
+        url = _url(rule, ids)
+        for value in CONTROLS:
+            bad = {name: value for name in names}
+            if "GET" in rule.methods:
+                yield "GET", url, {"query_string": bad}
+            if "POST" in rule.methods:
+                yield "POST", url, {"data": bad}
+                yield "POST", url, {"query_string": {"next": value, "page": value}, "data": {}}
+
+
+@pytest.mark.parametrize("username", ROLES)
+def test_control_characters_are_refused_on_every_route(app, demo, username):
+    """Every route of the URL map, every role, both databases: a control character in any query or
+    form value is a Korean 4xx, never a 500, and nothing is saved."""
+    client = app.test_client()
+    if username:
+        assert client.post("/login", data={"username": username, "password": "pumasi-demo"}).status_code == 303
+        with app.app_context(), db.connection_context():
+            ids = _ids(username)
+        names = _field_names(client, app, ids)
+    else:
+        ids, names = {}, {"username", "password", "q", "name"}
+    names |= {"participation_ids", "log_ids", "rrn_front", "rrn_back", "member_id", "q", "date"}
+    with app.app_context(), db.connection_context():
+        before = _counts()
+    tried = 0
+    for method, url, kwargs in _bad_requests(app, ids, names):
+        response = client.open(url, method=method, **kwargs)
+        label = (username, method, url, str(kwargs)[:80], response.status_code)
+        assert response.status_code < 500, label
+        if response.status_code >= 400:
+            assert HANGUL.search(response.get_data(as_text=True)), label
+        tried += 1
+    assert tried > 200
+    with app.app_context(), db.connection_context():
+        assert _counts() == before, username
+
+
+def test_a_nul_at_log_in_is_told_next_to_the_field(app, demo):
+    """The reviewer's probe (`username=vol%001`, a 500 on PostgreSQL): a 400 with the message by
+    the field, on both databases; raw bytes as a browser or curl sends them."""
+    from pumasi import inputs
+    client = app.test_client()
+    for body in (b"username=vol%001&password=pumasi-demo", b"username=vol1&password=pumasi%00demo",
+                 b"username=%01vol1&password=x", b"username=vol%0D%0A1&password=x"):
+        response = client.post("/login", data=body, content_type="application/x-www-form-urlencoded")
+        assert response.status_code == 400, body
+        assert re.search(r'<p class="error" id="[a-z_]+-error">' + re.escape(inputs.CONTROL_MESSAGE), response.text)
+    # Spaces, tabs and line breaks around a value are trimmed, as every form does.
+    assert client.post("/login", data={"username": " vol1\t", "password": "pumasi-demo"}).status_code == 303
+
+
+def _main_form(html, url):
+    """(action, field names, {name: value}) of the page's form with the most fields."""
+    forms = [chunk.split("</form>")[0] for chunk in html.split("<form")[1:] if 'method="post"' in chunk]
+    form = max(forms, key=lambda chunk: chunk.count("name="))
+    action = re.search(r'action="([^"]+)"', form.split(">")[0])
+    action = action.group(1).replace("&amp;", "&") if action else url
+    names = sorted(set(re.findall(r'<(?:input|select|textarea)[^>]*name="([^"]+)"', form)) - {"csrf_token"})
+    values = {name: (re.search(rf'name="{name}"[^>]*value="([^"]*)"', form) or [None, "x"])[1] or "x"
+              for name in names}
+    return action, names, values
+
+
+@pytest.mark.parametrize("username, pages", [
+    ("admin", ["/admin/members/new", "/admin/members/{member_id}/edit", "/admin/sites/new",
+               "/admin/sites/{site_id}", "/admin/daily-logs/{log_id}/correct", "/admin/settings"]),
+    ("site1", ["/site/activities/new", "/site/activities/{activity_id}/edit", "/site/logs/{log_id}/edit"]),
+    ("vol1", ["/mypage/identity"]),
+])
+def test_each_form_tells_the_refused_field(app, demo, username, pages):
+    """Each form, field by field: the control-character message next to that field (a 4xx, nothing
+    saved), on both databases."""
+    from pumasi import inputs
+    client = app.test_client()
+    client.post("/login", data={"username": username, "password": "pumasi-demo"})
+    with app.app_context(), db.connection_context():
+        ids = _ids(username)
+        ids["member_id"] = Member.get(Member.username == "vol3").id
+        ids["site_id"] = Member.get(Member.username == "site1").site_id
+    for page in pages:
+        url = page.format(**ids)
+        action, names, values = _main_form(client.get(url).text, url)
+        fields = [name for name in names if name not in ("role", "site_id", "resend")]
+        assert fields, url
+        for name in fields:
+            with app.app_context(), db.connection_context():
+                before = _counts()
+            response = client.post(action, data={**values, name: "ab\x00cd"})
+            body = response.get_data(as_text=True)
+            assert 400 <= response.status_code < 500, (url, name, response.status_code)
+            field = re.search(rf'<input[^>]*name="{name}"[^>]*>', body).group(0)
+            assert 'aria-invalid="true"' in field, (url, name, field)
+            assert re.search(r'<p class="error" id="[^"]*-error"( role="alert")?>' + re.escape(inputs.CONTROL_MESSAGE),
+                             body), (url, name)
+            with app.app_context(), db.connection_context():
+                assert _counts() == before, (url, name)
+
+
+def test_the_rule_of_inputs():
+    """pumasi.inputs: the class of characters, not only NUL."""
+    from pumasi import inputs
+    for bad in ["\x00", "a\x00", "\x01", "\x08", "\x0b", "\x0c", "\x0e", "\x1b[31m", "\x1f", "\x7f", "\x80",
+                "\x9f", "a\tb", "a\nb", "a\rb", "\ud800", "x\udfffy"]:
+        assert inputs.problem(bad) == inputs.CONTROL_MESSAGE, repr(bad)
+    for good in ["", "vol1", " vol1 ", "\tvol1\r\n", "김민준", "１２３", "😀", "a b", "\u00a0", "O'Brien"]:
+        assert inputs.problem(good) is None, repr(good)
+    assert inputs.problem("첫 줄\n둘째 줄\t탭", multiline=True) is None
+    assert inputs.problem("a\x00b", multiline=True) == inputs.CONTROL_MESSAGE
+    assert inputs.problem("a\x0bb", multiline=True) == inputs.CONTROL_MESSAGE
+    assert inputs.name_problem("a\tb") and inputs.name_problem("x\x00") and not inputs.name_problem("q")
+
+
+def test_every_multi_line_field_is_named_as_such():
+    """A <textarea> takes tabs and line breaks: inputs.MULTILINE must name it, or it would refuse them."""
+    import pathlib
+
+    from pumasi import inputs
+    root = pathlib.Path(__file__).resolve().parent.parent
+    for path in root.glob("templates/**/*.html"):
+        for name in re.findall(r'<textarea[^>]*name="([^"]+)"', path.read_text()):
+            assert name in inputs.MULTILINE, (path.name, name)

@@ -2,10 +2,10 @@
 from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from .. import audit, config_store, htmx, linkage, mail, members, monitor, passwords, queue, support
+from .. import audit, config_store, htmx, inputs, linkage, mail, members, monitor, passwords, queue, support
 from ..jobs import enqueue_request, probe_portal
 from ..models import AuditLog, DailyLog, Identity, LinkRequest, Member, Participation, Site, today_kst
-from . import db_int, role_required
+from . import db_int, reports_bad_input, role_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -122,6 +122,7 @@ def per_date(participation_id):
 
 
 @bp.route("/daily-logs/<int:log_id>/correct", methods=["GET", "POST"])
+@reports_bad_input
 def correct(log_id):
     """Correct a date (a succeeded one too), with a reason that goes to the audit log."""
     log = _get(DailyLog, log_id)
@@ -155,6 +156,7 @@ def _member_form(member, values, errors, status=200):
 
 
 @bp.route("/members/new", methods=["GET", "POST"])
+@reports_bad_input
 def member_new():
     """Create a member (volunteer, site manager or operator)."""
     if request.method == "GET":
@@ -168,6 +170,7 @@ def member_new():
 
 
 @bp.route("/members/<int:member_id>", methods=["GET", "POST"])
+@reports_bad_input
 def member(member_id):
     """A member: details, edit, and their participations."""
     m = _get(Member, member_id)
@@ -263,6 +266,7 @@ def site_list():
 
 @bp.route("/sites/new", methods=["GET", "POST"])
 @bp.route("/sites/<int:site_id>", methods=["GET", "POST"])
+@reports_bad_input
 def site(site_id=None):
     """Create or edit a site; assign a manager."""
     s = _get(Site, site_id) if site_id else None
@@ -280,15 +284,17 @@ def site(site_id=None):
 
 
 @bp.route("/sites/<int:site_id>/managers", methods=["POST"])
+@reports_bad_input
 def site_manager(site_id):
     """Assign a member as the site's manager (by 아이디)."""
     s = _get(Site, site_id)
     username = (request.form.get("username") or "").strip()[:40]
-    m = Member.get_or_none(Member.username == username, Member.removed_at.is_null())
+    problem = inputs.problem(username)
+    m = None if problem else Member.get_or_none(Member.username == username, Member.removed_at.is_null())
     if m is None:
         managers = list(Member.select().where(Member.site == s, Member.role == "site"))
         return render_template("admin/site.html", s=s, values={"name": s.name, "phone": s.phone}, errors={},
-                               managers=managers, manager_error="해당 아이디의 회원이 없습니다."), 422
+                               managers=managers, manager_error=problem or "해당 아이디의 회원이 없습니다."), 422
     members.assign_manager(s, m, _me())
     flash(f"{m.name}님을 담당자로 지정했습니다.", "info")
     return redirect(url_for(".site", site_id=s.id), 303)
@@ -309,6 +315,7 @@ def audit_log():
 
 
 @bp.route("/settings", methods=["GET", "POST"])
+@reports_bad_input
 def settings_page():
     """Settings: organisation, 1365 code and endpoint, support phone; test the connection."""
     values = {key: config_store.effective(current_app)[key] for key in config_store.EDITABLE}

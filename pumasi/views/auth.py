@@ -6,6 +6,7 @@ from flask_login import current_user, login_user, logout_user
 
 from ..forms import LoginForm
 from ..ratelimit import address_and_account, failed_login, limit_from, limiter
+from . import reports_bad_input
 from ..models import Member
 
 bp = Blueprint("auth", __name__)
@@ -45,6 +46,7 @@ def index():
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@reports_bad_input
 @limiter.limit(limit_from("LOGIN_LIMIT"), methods=["POST"], deduct_when=failed_login)
 @limiter.limit(limit_from("LOGIN_FAIL_LIMIT"), methods=["POST"], key_func=address_and_account,
                deduct_when=failed_login)

@@ -7,7 +7,7 @@ from ..forms import IdentityForm
 from ..jobs import enqueue_request
 from ..ratelimit import limit_from, limiter, member_key
 from ..models import Identity, today_kst
-from . import db_int, role_required
+from . import db_int, reports_bad_input, role_required
 
 bp = Blueprint("mypage", __name__, url_prefix="/mypage")
 
@@ -176,6 +176,7 @@ def relink(participation_id):
 
 
 @bp.route("/identity", methods=["GET", "POST"])
+@reports_bad_input
 @limiter.limit(limit_from("IDENTITY_LIMIT"), methods=["POST"])
 @limiter.limit(limit_from("IDENTITY_LIMIT"), methods=["POST"], key_func=member_key)
 def verify():

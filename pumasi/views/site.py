@@ -11,7 +11,7 @@ from .. import dailylogs, hours, htmx, linkage
 from ..dailylogs import BatchInvalid, CsvRejected, LogInput, NotAllowed
 from ..models import Member, today_kst
 from ..site_forms import CATEGORIES, ActivityForm, CsvForm, LogForm, VolunteerSearchForm
-from . import db_int, role_required
+from . import db_int, reports_bad_input, role_required
 
 bp = Blueprint("site", __name__, url_prefix="/site")
 
@@ -97,6 +97,7 @@ def index():
 
 
 @bp.route("/activities/new", methods=["GET", "POST"])
+@reports_bad_input
 def new_activity():
     """A new activity: 구분, 봉사제목, 장소, 활동기간."""
     form = ActivityForm()
@@ -112,6 +113,7 @@ def new_activity():
 
 
 @bp.route("/activities/<int:activity_id>/edit", methods=["GET", "POST"])
+@reports_bad_input
 def edit_activity(activity_id):
     """Change an activity; its period must keep every entered date inside."""
     activity = _activity(activity_id)
@@ -139,6 +141,7 @@ def activity(activity_id):
 # --------------------------------------------------------------------------- volunteers
 
 @bp.route("/activities/<int:activity_id>/volunteers/search")
+@reports_bad_input
 def search_volunteers(activity_id):
     """Find a member to add, by 회원아이디 or by 이름 and 연락처."""
     activity = _activity(activity_id)
@@ -268,6 +271,7 @@ def _day_response(activity, day, rows, status=200, date_error=None, notice=None,
 
 
 @bp.route("/activities/<int:activity_id>/day", methods=["GET", "POST"])
+@reports_bad_input
 def day(activity_id):
     """일별 입력: one date, every volunteer at once; the same times filled down, then adjusted."""
     activity = _activity(activity_id)
@@ -340,6 +344,7 @@ def _log_page(log, form, status=200, problem=None):
 
 
 @bp.route("/logs/<int:log_id>/edit", methods=["GET", "POST"])
+@reports_bad_input
 def edit_log(log_id):
     """Change one date (not one 1365 holds or is being sent)."""
     log = _log(log_id)
@@ -394,6 +399,7 @@ def _import_page(activity, form, preview=None, data=None, status=200, problem=No
 
 
 @bp.route("/activities/<int:activity_id>/import", methods=["GET", "POST"])
+@reports_bad_input
 def import_csv(activity_id):
     """CSV 가져오기: upload a spreadsheet and see each line's problems before anything is saved."""
     activity = _activity(activity_id)
