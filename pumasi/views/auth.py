@@ -6,8 +6,8 @@ from flask_login import current_user, login_user, logout_user
 
 from ..forms import LoginForm
 from ..ratelimit import address_and_account, failed_login, limit_from, limiter
-from . import reports_bad_input
 from ..models import Member
+from . import reports_bad_input
 
 bp = Blueprint("auth", __name__)
 
