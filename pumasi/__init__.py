@@ -12,6 +12,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from . import db as database
 from . import compress, inputs, logmask, proxies, ratelimit, settings
 from .identity import Vault
+from .portal1365 import endpoint_problem
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,12 @@ def _configure(app, test_config):
     instance = app.instance_path
     app.config["DATABASE_URL"] = config["DATABASE_URL"] or f"sqlite:///{os.path.join(instance, 'pumasi.db')}"
     app.config["PORTAL_URL"] = config["PORTAL_URL"] or f"http://127.0.0.1:{config['SIM1365_PORT']}"
+    # Web, worker and command line refuse to start with an endpoint the RRNs must not go to.
+    problem = endpoint_problem(app.config["PORTAL_URL"])
+    if problem:
+        raise RuntimeError(f"PUMASI_1365_URL {problem}")
+    if not (app.config["PORTAL_API_KEY"] or "").isprintable() or not app.config["PORTAL_API_KEY"]:
+        raise RuntimeError("PUMASI_1365_API_KEY must be set, without control characters")
     app.config["SIM1365_DB"] = config["SIM1365_DB"] or os.path.join(instance, "sim1365.db")
     production = config["ENV"] == "production"
     for key, name, make in (("SECRET_KEY", "secret_key", lambda: secrets.token_hex(32)),

@@ -1,4 +1,9 @@
-"""Settings an operator may change in the console; they override the environment's values."""
+"""Settings an operator may change in the console; they override the environment's values.
+
+Where the RRNs go is not among them: the 1365 endpoint, its API key and the organisation code sent
+with every record come only from the environment (the production kit's environment file), so that
+an operator's session cannot redirect them (pumasi.portal1365.endpoint_problem).
+"""
 import re
 import time
 
@@ -10,9 +15,7 @@ from .models import ConfigValue, utcnow
 # key: (label, maximum length, pattern or None, Korean message when the pattern fails)
 EDITABLE = {
     "ORG_NAME": ("기관명", 50, None, ""),
-    "ORG_CODE": ("1365 기관코드", 40, r"[A-Za-z0-9_-]+", "영문, 숫자, -, _ 만 입력할 수 있습니다."),
     "SUPPORT_PHONE": ("기술지원 전화번호", 20, r"[0-9-]{7,20}", "숫자와 - 만 입력해 주세요. (예: 070-4035-8224)"),
-    "PORTAL_URL": ("1365 연계 주소", 200, r"https?://[^\s]+", "http:// 또는 https:// 로 시작하는 주소를 입력해 주세요."),
 }
 
 CACHE_SECONDS = 5.0

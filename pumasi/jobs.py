@@ -8,7 +8,7 @@ from redis import RedisError
 
 from . import config_store, linkage, notify
 from .db import db
-from .portal1365 import Portal1365
+from .portal1365 import Portal1365, endpoint_host
 from .queue import connection, get_queue, record_portal_answer, release_dead_scheduler
 
 log = logging.getLogger(__name__)
@@ -30,19 +30,24 @@ def _application():
 
 
 def _portal(app):
-    """The 1365 client for the current settings (rebuilt when an operator changes them)."""
-    config = config_store.effective(app)
-    key = tuple(config[name] for name in ("PORTAL_URL", "PORTAL_API_KEY", "ORG_CODE", "PORTAL_TIMEOUT"))
+    """The 1365 client of the jobs. Its endpoint, key and organisation code come only from the
+    environment (app.config; the console cannot change them). When it is built, the host the
+    dates go to is logged and audited if it is not the one last audited (a first use counts)."""
+    key = tuple(app.config[name] for name in ("PORTAL_URL", "PORTAL_API_KEY", "ORG_CODE", "PORTAL_TIMEOUT"))
     cached = app.extensions.get("portal1365")
     if cached is None or cached[0] != key:
-        portal = Portal1365.from_config(config, lambda ok, detail: record_portal_answer(app, ok, detail))
+        host = endpoint_host(app.config["PORTAL_URL"])
+        before = linkage.note_endpoint(host)
+        if before is not None:
+            log.warning("1365 endpoint: linkage goes to %s (before: %s)", host, before or "none")
+        portal = Portal1365.from_config(app.config, lambda ok, detail: record_portal_answer(app, ok, detail))
         cached = app.extensions["portal1365"] = (key, portal)
     return cached[1]
 
 
 def probe_portal(app):
-    """Test the connection to 1365 now: (ok, detail)."""
-    return _portal(app).health()
+    """Test the connection to 1365 now (the endpoint of the environment): (ok, detail)."""
+    return Portal1365.from_config(app.config, lambda ok, detail: record_portal_answer(app, ok, detail)).health()
 
 
 # Requests one job takes up at once: their dates go to 1365 in shared batches of LINK_BATCH_SIZE.

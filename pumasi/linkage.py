@@ -11,7 +11,7 @@ from peewee import JOIN, fn
 
 from . import audit
 from .db import db, lock_rows, locked_transaction
-from .models import (FAILED, PENDING, SUCCEEDED, UNSENT, Activity, DailyLog, Identity, LinkAttempt,
+from .models import (FAILED, PENDING, SUCCEEDED, UNSENT, Activity, AuditLog, DailyLog, Identity, LinkAttempt,
                      LinkRequest, Member, Participation, Site, utcnow)
 
 REQUEST, LINKING, DONE, FAILURE = "request", "linking", "done", "failed"
@@ -528,6 +528,21 @@ def save_identity(volunteer, token, masked, actor):
         identity = Identity.create(member=volunteer, rrn_token=token, rrn_masked=masked)
         audit.record("identity.verify", actor=actor, target=volunteer)
     return identity
+
+
+ENDPOINT_ACTION = "portal.endpoint"
+
+
+def note_endpoint(host):
+    """Audit the 1365 host the dates go to when it is not the one last audited (the first use too);
+    returns the host before it ('' for none), or None when nothing changed."""
+    last = (AuditLog.select(AuditLog.detail).where(AuditLog.action == ENDPOINT_ACTION)
+            .order_by(AuditLog.id.desc()).first())
+    before = last.detail.split(" ", 1)[0] if last else ""
+    if before == host:
+        return None
+    audit.record(ENDPOINT_ACTION, detail=f"{host} (이전: {before or '없음'})")
+    return before
 
 
 def participation_of(volunteer, participation_id):

@@ -24,7 +24,18 @@ def _passwords(migrator):
     db.create_tables([PasswordReset], safe=True)
 
 
-MIGRATIONS = [(3, _operator_console), (4, _session_version), (5, _passwords)]
+def _endpoint_from_environment(migrator):
+    """6: the 1365 endpoint and organisation code come only from the environment: values an
+    operator saved for them in the console (ignored since) are dropped, and the audit log says so."""
+    from . import audit
+    keys = ("PORTAL_URL", "ORG_CODE")
+    dropped = [f"{row.key}={row.value}" for row in ConfigValue.select().where(ConfigValue.key.in_(keys))]
+    if dropped:
+        ConfigValue.delete().where(ConfigValue.key.in_(keys)).execute()
+        audit.record("settings.change", detail="콘솔 값 삭제(이제 환경 설정으로만 정함): " + ", ".join(dropped))
+
+
+MIGRATIONS = [(3, _operator_console), (4, _session_version), (5, _passwords), (6, _endpoint_from_environment)]
 
 LATEST = max((number for number, _ in MIGRATIONS), default=1)
 

@@ -1,6 +1,46 @@
 """The one client of the 1365 linkage endpoint (see docs/1365_CONTRACT.md)."""
+import ipaddress
+import re
+from urllib.parse import urlsplit
+
 import requests
 from requests.adapters import HTTPAdapter
+
+
+def endpoint_problem(url):
+    """Why url may not be the 1365 endpoint, or None when it may.
+
+    Every RRN goes there in the clear inside the request, with the API key: only `https://` to a
+    host, or plain `http://` to a loopback address (127.0.0.0/8, ::1: the bundled simulator on this
+    machine). No user name or password in it, no query or fragment. The endpoint and its key come
+    only from the environment (PUMASI_1365_URL, PUMASI_1365_API_KEY), never from the console.
+    """
+    if not isinstance(url, str) or not url or re.search(r"[\s\x00-\x1f\x7f\\]", url):
+        return "must be a URL without spaces or control characters"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (raises ValueError on a port that is not a number in range)
+    except ValueError:
+        return "is not a valid URL"
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        return "must start with https:// and name a host"
+    if parts.username is not None or parts.password is not None or "@" in parts.netloc:
+        return "must not carry a user name or password"
+    if parts.query or parts.fragment or url.endswith(("?", "#")):
+        return "must not have a query (?…) or fragment (#…)"
+    if parts.scheme == "http":
+        try:
+            loopback = ipaddress.ip_address(parts.hostname).is_loopback
+        except ValueError:
+            loopback = False
+        if not loopback:
+            return "must use https:// (plain http:// only to a loopback address such as 127.0.0.1)"
+    return None
+
+
+def endpoint_host(url):
+    """The host (and port, when given) of an endpoint URL: what operators see and the audit log keeps."""
+    return urlsplit(url).netloc
 
 
 class PortalError(Exception):

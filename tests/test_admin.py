@@ -131,15 +131,14 @@ def test_sites_create_edit_and_assign(app, client, auth, demo):
 
 def test_settings_override_support_phone(app, client, auth, demo):
     auth.login("admin")
-    bad = client.post("/admin/settings", data={"ORG_NAME": "", "ORG_CODE": "a b", "SUPPORT_PHONE": "call me",
-                                               "PORTAL_URL": "ftp://x"})
+    bad = client.post("/admin/settings", data={"ORG_NAME": "", "SUPPORT_PHONE": "call me"})
     assert bad.status_code == 422 and "기관명을(를) 입력해 주세요." in bad.text
     with app.app_context(), db.connection_context():
         assert ConfigValue.select().count() == 0
-    ok = client.post("/admin/settings", data={"ORG_NAME": "문화품앗이", "ORG_CODE": "ORG-1",
-                                              "SUPPORT_PHONE": "02-555-0000", "PORTAL_URL": "http://127.0.0.1:9"})
+    ok = client.post("/admin/settings", data={"ORG_NAME": "문화품앗이", "SUPPORT_PHONE": "02-555-0000"})
     assert ok.status_code == 303
     assert "기술지원(02-555-0000)" in client.get("/admin/").text
+    app.config["PORTAL_URL"] = "http://127.0.0.1:9"  # nothing listens there
     connection = client.post("/admin/settings/test-connection")
     assert "1365에 연결할 수 없습니다" in connection.text
 

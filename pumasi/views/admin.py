@@ -4,6 +4,7 @@ from flask_login import current_user
 
 from .. import audit, config_store, htmx, inputs, linkage, mail, members, monitor, passwords, queue, support
 from ..jobs import enqueue_request, probe_portal
+from ..portal1365 import endpoint_host
 from ..models import AuditLog, DailyLog, Identity, LinkRequest, Member, Participation, Site, today_kst
 from . import db_int, reports_bad_input, role_required
 
@@ -317,7 +318,7 @@ def audit_log():
 @bp.route("/settings", methods=["GET", "POST"])
 @reports_bad_input
 def settings_page():
-    """Settings: organisation, 1365 code and endpoint, support phone; test the connection."""
+    """Settings: organisation name, support phone; the 1365 host and code shown (environment only); test the connection."""
     values = {key: config_store.effective(current_app)[key] for key in config_store.EDITABLE}
     errors, status = {}, 200
     if request.method == "POST":
@@ -328,8 +329,9 @@ def settings_page():
             return redirect(url_for(".settings_page"), 303)
         values = {key: (request.form.get(key) or "")[:300] for key in config_store.EDITABLE}
         status = 422
-    return render_template("admin/settings.html", values=values, errors=errors,
-                           fields=config_store.EDITABLE), status
+    return render_template("admin/settings.html", values=values, errors=errors, fields=config_store.EDITABLE,
+                           portal_host=endpoint_host(current_app.config["PORTAL_URL"]),
+                           org_code=current_app.config["ORG_CODE"]), status
 
 
 @bp.route("/settings/test-connection", methods=["POST"])
