@@ -6,6 +6,7 @@ When Redis goes away the worker waits for it and starts working again by itself.
 """
 import logging
 import math
+import os
 import signal
 import sys
 import threading
@@ -75,7 +76,10 @@ def main(argv):
                 worker = Worker([get_queue(app)], connection=connection(app), stop=stop,
                                 maintenance_interval=maintenance, worker_ttl=maintenance + 15)
                 try:
-                    worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
+                    log.info("working queue %s (pid %d)", app.config["QUEUE_NAME"], os.getpid())
+                    # No logging_level: RQ keeps the level of pumasi.logs (its per-job lines say
+                    # less than the job's own one).
+                    worker.work(burst=burst, with_scheduler=True, logging_level=None)
                     break  # stopped by a signal, or --burst found the queue empty
                 except (RedisError, OSError) as exc:
                     if stop.is_set():  # asked to stop, and Redis went away meanwhile

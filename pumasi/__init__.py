@@ -10,7 +10,7 @@ from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from . import db as database
-from . import compress, inputs, logmask, proxies, ratelimit, settings
+from . import compress, inputs, logmask, logs, proxies, ratelimit, settings
 from .identity import Vault
 from .portal1365 import endpoint_problem
 
@@ -176,7 +176,10 @@ def create_app(test_config=None):
                 template_folder=os.path.join(ROOT, "templates"), static_folder=os.path.join(ROOT, "static"))
     os.makedirs(app.instance_path, exist_ok=True)
     _configure(app, test_config)
+    if not app.testing:  # tests keep pytest's own log capture
+        logs.configure(app.config)
 
+    logs.init_app(app)
     database.init_app(app)
     app.extensions["rrn_vault"] = Vault.from_setting(app.config["RRN_KEYS"])
     csrf.init_app(app)

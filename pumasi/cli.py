@@ -1,4 +1,6 @@
 """Command line: init-db, seed-demo, create-user, set-password, rrn rotate-key, linkage sweep, sim1365, up."""
+import functools
+import logging
 import os
 import signal
 import subprocess
@@ -13,6 +15,8 @@ from . import audit, demo, migrations, passwords, sim1365
 from .db import db
 from .models import ROLES, Identity, Member, Site
 from .queue import embedded_command, embedded_paths, wait_for
+
+log = logging.getLogger(__name__)
 
 
 @click.command("init-db")
@@ -166,7 +170,7 @@ def up(workers):
             _spawn("worker", [sys.executable, "worker.py"], env, children)
         bind = f"{config['HOST']}:{config['PORT']}"
         _spawn("web", [sys.executable, "-m", "gunicorn", "--workers", "2", "--threads", "4", "--bind", bind,
-                       "--control-socket", os.path.join(instance, "gunicorn.ctl"), "--access-logfile", "-", "app:app"], env, children)
+                       "--control-socket", os.path.join(instance, "gunicorn.ctl"), "app:app"], env, children)
         click.echo(f"\n  pumasi: http://{bind}/\n  1365 simulator: {config['PORTAL_URL']}\n"
                    f"  log-ins (password {demo.PASSWORD}): vol1, vol2, vol3 (volunteers), "
                    f"site1, site2 (sites), admin (operator)\n  Ctrl-C stops everything.\n")
@@ -194,7 +198,38 @@ for _command in sim1365.cli.commands.values():
     sim_cli.add_command(_command)
 
 
+def _logged(command, name):
+    """Log the end of every run of the command (or of each command of a group): its name, how long
+    it took or the type of its error, so the log shows what was done on the command line as it shows
+    the web's requests and the worker's jobs. Never its arguments (user names, passwords)."""
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _logged(sub, f"{name} {sub.name}")
+        return
+    callback = command.callback
+    if callback is None or getattr(callback, "logs_its_end", False):
+        return
+
+    @functools.wraps(callback)
+    def run(*args, **kwargs):
+        started = time.monotonic()
+        try:
+            result = callback(*args, **kwargs)
+        except (click.exceptions.Exit, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            log.warning("command %s failed after %.2fs (%s)", name, time.monotonic() - started, type(exc).__name__)
+            raise
+        log.info("command %s done in %.2fs", name, time.monotonic() - started)
+        return result
+
+    run.logs_its_end = True
+    command.callback = run
+
+
 def init_app(app):
     """Register the commands."""
     for command in (init_db, seed_demo, create_user, set_password, rrn_cli, linkage_cli, up, sim_cli):
         app.cli.add_command(command)
+    for name, command in app.cli.commands.items():
+        _logged(command, name)

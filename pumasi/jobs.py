@@ -1,6 +1,8 @@
 """RQ jobs: take ids, give the linkage domain an app, a connection and the next step's schedule."""
+import functools
 import logging
 import threading
+import time
 from datetime import timedelta
 
 from flask import current_app, has_app_context
@@ -95,21 +97,56 @@ def _ids(request_ids):
     return [request_ids] if isinstance(request_ids, int) else list(request_ids)
 
 
+def _outcome(steps):
+    """What comes next for the requests of a job, in a few words (counts and delays only)."""
+    ended = sum(1 for step in steps.values() if step.submit_in is None and step.poll_in is None)
+    parts = [f"{ended} ended"]
+    for name, delays in (("to poll", [step.poll_in for step in steps.values() if step.poll_in is not None]),
+                         ("to send", [step.submit_in for step in steps.values() if step.submit_in is not None])):
+        if delays:
+            low, high = f"{min(delays):.1f}", f"{max(delays):.1f}"
+            parts.append(f"{len(delays)} {name} in {low}s" if low == high else f"{len(delays)} {name} in {low}-{high}s")
+    return ", ".join(parts)
+
+
+def _logged(job):
+    """The job, logging its outcome in one line: function, how many requests, what comes next,
+    duration (ids and counts only: never a name or an RRN)."""
+    @functools.wraps(job)
+    def run(request_ids):
+        ids, started = _ids(request_ids), time.monotonic()
+        try:
+            steps = job(ids)
+        except Exception as exc:
+            log.warning("job %s: %d requests, failed after %.2fs (%s)", job.__name__, len(ids),
+                        time.monotonic() - started, type(exc).__name__)
+            raise
+        log.info("job %s: %d requests, %s (%.2fs)", job.__name__, len(ids), _outcome(steps),
+                 time.monotonic() - started)
+    return run
+
+
+@_logged
 def submit_requests(request_ids):
     """Send the queued dates of these requests to 1365 (in shared batches)."""
     app = _application()
     with app.app_context(), db.connection_context():
-        _continue(app, linkage.submit_batch(_ids(request_ids), _portal(app), app.extensions["rrn_vault"],
-                                            app.config))
+        steps = linkage.submit_batch(request_ids, _portal(app), app.extensions["rrn_vault"], app.config)
+        _continue(app, steps)
+    return steps
 
 
+@_logged
 def poll_requests(request_ids):
     """Fetch and apply 1365's answers for these requests' submitted dates."""
     app = _application()
     with app.app_context(), db.connection_context():
-        _continue(app, linkage.poll_answers(_ids(request_ids), _portal(app), app.config))
+        steps = linkage.poll_answers(request_ids, _portal(app), app.config)
+        _continue(app, steps)
+    return steps
 
 
+@_logged
 def resume_requests(request_ids):
     """Take up requests the sweeper found stalled: apply the answers 1365 has for what was sent,
     then send what is queued, both now.
@@ -122,11 +159,12 @@ def resume_requests(request_ids):
     app = _application()
     with app.app_context(), db.connection_context():
         portal = _portal(app)
-        steps = linkage.poll_answers(_ids(request_ids), portal, app.config)
+        steps = linkage.poll_answers(request_ids, portal, app.config)
         again = [request_id for request_id, step in steps.items() if step.submit_in is not None]
         if again:
             steps.update(linkage.submit_batch(again, portal, app.extensions["rrn_vault"], app.config))
         _continue(app, steps)
+    return steps
 
 
 # Jobs queued by earlier versions, by name, for one request each.

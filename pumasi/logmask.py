@@ -10,6 +10,31 @@ def mask(text):
     return RRN_LIKE.sub(r"\1-*******", text)
 
 
+def mask_record(record):
+    """The record with its message, traceback and stack masked (in place)."""
+    try:
+        message = record.getMessage()
+    except Exception:  # a broken format string: leave it to the handler to report
+        return record
+    record.msg, record.args = mask(message), None
+    if record.exc_info and not record.exc_text:
+        record.exc_text = logging.Formatter().formatException(record.exc_info)
+    if record.exc_text:
+        record.exc_text = mask(record.exc_text)
+    if record.stack_info:
+        record.stack_info = mask(record.stack_info)
+    return record
+
+
+class MaskFilter(logging.Filter):
+    """On every handler of the logging configuration (pumasi.logs): records made where the factory
+    was not installed, or changed after they were made, are masked too."""
+
+    def filter(self, record):
+        mask_record(record)
+        return True
+
+
 def install():
     """Wrap the log-record factory once per process (idempotent)."""
     factory = logging.getLogRecordFactory()
@@ -17,17 +42,7 @@ def install():
         return
 
     def masked_record(*args, **kwargs):
-        record = factory(*args, **kwargs)
-        try:
-            message = record.getMessage()
-        except Exception:  # a broken format string: leave it to the handler to report
-            return record
-        record.msg, record.args = mask(message), None
-        if record.exc_info and not record.exc_text:
-            record.exc_text = mask(logging.Formatter().formatException(record.exc_info))
-        if record.stack_info:
-            record.stack_info = mask(record.stack_info)
-        return record
+        return mask_record(factory(*args, **kwargs))
 
     masked_record.masks_rrn = True
     logging.setLogRecordFactory(masked_record)

@@ -81,6 +81,12 @@ SETTINGS = [
     Setting("SMTP_PASSWORD", "PUMASI_SMTP_PASSWORD", None, str, "mail server password"),
     Setting("SMTP_FROM", "PUMASI_SMTP_FROM", "pumasi@localhost", str, "sender address of notifications"),
     Setting("SMTP_STARTTLS", "PUMASI_SMTP_STARTTLS", True, bool, "use STARTTLS with the mail server"),
+    Setting("LOG_LEVEL", "PUMASI_LOG_LEVEL", "INFO", str,
+            "lowest level logged (DEBUG, INFO, WARNING, ERROR) by the web, the worker and the command line"),
+    Setting("LOG_FILE", "PUMASI_LOG_FILE", None, str,
+            "a file to log to instead of standard output, rotated at LOG_FILE_MB (all processes may share it)"),
+    Setting("LOG_FILE_MB", "PUMASI_LOG_FILE_MB", 10.0, float, "size at which LOG_FILE is rotated, in MB"),
+    Setting("LOG_FILE_KEEP", "PUMASI_LOG_FILE_KEEP", 10, int, "rotated log files kept beside LOG_FILE"),
     Setting("SESSION_COOKIE_SECURE", "PUMASI_COOKIE_SECURE", False, bool,
             "send cookies only over HTTPS (set when served behind TLS)"),
 ]

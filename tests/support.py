@@ -2,6 +2,7 @@
 few that the linkage tests (test_linkage, test_worker, test_faults) share."""
 import contextlib
 import os
+import re
 import shutil
 import signal
 import socket
@@ -11,6 +12,7 @@ import time
 
 import pytest
 import requests
+from requests.adapters import HTTPAdapter
 
 from pumasi.db import db
 from pumasi.models import Member
@@ -119,3 +121,52 @@ def member(username):
 def sim_stats(stack):
     """The 1365 simulator's counts (submissions, recorded, received twice, by code)."""
     return requests.get(stack.sim_url + "/sim/stats", timeout=10).json()
+
+
+class FromAddress(HTTPAdapter):
+    """Connections from one local address (127.0.0.2, …: a phone of its own), with more pool
+    settings if given (server_hostname: the name sent in TLS's SNI)."""
+
+    def __init__(self, address, **pool):
+        self.address, self.pool = address, pool
+        super().__init__()
+
+    def init_poolmanager(self, *args, **kwargs):
+        kwargs.update(source_address=(self.address, 0), **self.pool)
+        super().init_poolmanager(*args, **kwargs)
+
+
+class Visitor:
+    """A browser over HTTP (requests) at its own address: keeps its cookies and the page's CSRF
+    token, never follows redirects (the test looks at them)."""
+
+    CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+    def __init__(self, base_url, address="127.0.0.1", **pool):
+        self.base = base_url
+        self.session = requests.Session()
+        self.session.trust_env = False  # no proxy or CA bundle from the environment
+        for scheme in ("http://", "https://"):
+            self.session.mount(scheme, FromAddress(address, **pool))
+        self.csrf = None
+
+    def get(self, path, **kwargs):
+        response = self.session.get(self.base + path, allow_redirects=False, timeout=30, **kwargs)
+        found = self.CSRF.search(response.text)
+        if found:
+            self.csrf = found.group(1)
+        return response
+
+    def post(self, path, data, **kwargs):
+        if self.csrf is None:
+            self.get("/login")
+        return self.session.post(self.base + path, data={**data, "csrf_token": self.csrf},
+                                 allow_redirects=False, timeout=30, **kwargs)
+
+    def login(self, username, password="pumasi-demo", **kwargs):
+        """The status of a log-in through the form (303: logged in)."""
+        self.get("/login")
+        response = self.post("/login", {"username": username, "password": password}, **kwargs)
+        if response.status_code == 303:
+            self.get("/login")  # the form of the new session: its CSRF token
+        return response.status_code

@@ -15,7 +15,6 @@ import time
 
 import pytest
 import requests
-from requests.adapters import HTTPAdapter
 
 from pumasi import demo as demo_world
 from pumasi.models import AuditLog
@@ -26,7 +25,6 @@ from support import ctx
 SITE_CONFIG = os.path.join(support.ROOT, "deploy", "nginx", "pumasi.conf")
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 HOST = "pumasi.example.org"  # the site config's server_name: the test's clients use it as browsers would
-CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 BAD_RRN = {"rrn_front": "990230", "rrn_back": "1234567"}  # no such date: 422, counted
 
 
@@ -161,51 +159,14 @@ class Nginx:
         shutil.rmtree(self.prefix, ignore_errors=True)
 
 
-class FromAddress(HTTPAdapter):
-    """Connections from one local address (a phone of its own), to HOST (its name in TLS's SNI)."""
-
-    def __init__(self, address):
-        self.address = address
-        super().__init__()
-
-    def init_poolmanager(self, *args, **kwargs):
-        kwargs.update(source_address=(self.address, 0), server_hostname=HOST)
-        super().init_poolmanager(*args, **kwargs)
-
-
-class Phone:
-    """A browser at its own address, speaking to the service through nginx."""
+class Phone(support.Visitor):
+    """A browser at its own address, speaking to the service through nginx as HOST."""
 
     def __init__(self, nginx, address):
-        self.base = nginx.url
-        self.session = requests.Session()
-        self.session.trust_env = False  # no CA bundle or proxy from the environment
+        super().__init__(nginx.url, address, server_hostname=HOST)
         self.session.verify = nginx.cert
-        self.session.mount("https://", FromAddress(address))
         origin = f"{HOST}:{nginx.https_port}"
         self.session.headers.update(Host=origin, Referer=f"https://{origin}/login")
-        self.csrf = None
-
-    def get(self, path, **kwargs):
-        response = self.session.get(self.base + path, allow_redirects=False, timeout=30, **kwargs)
-        found = CSRF.search(response.text)
-        if found:
-            self.csrf = found.group(1)
-        return response
-
-    def post(self, path, data, **kwargs):
-        if self.csrf is None:
-            self.get("/login")
-        return self.session.post(self.base + path, data={**data, "csrf_token": self.csrf},
-                                 allow_redirects=False, timeout=30, **kwargs)
-
-    def login(self, username, password=demo_world.PASSWORD, **kwargs):
-        """The status of a log-in through the form (303: logged in)."""
-        self.get("/login")
-        response = self.post("/login", {"username": username, "password": password}, **kwargs)
-        if response.status_code == 303:
-            self.get("/login")  # the form of a logged-in session: its CSRF token
-        return response.status_code
 
 
 @pytest.fixture

@@ -303,7 +303,7 @@ def test_no_rrn_in_plaintext_anywhere(live, processes, caplog, tmp_path):
     assert any(os.path.basename(path).startswith("sim1365.db") for path, _ in files)
     assert any(b"pumasi.jobs." in part for _, blob in redis_blobs for part in expand(blob)
                if part is not blob), "no RQ job payload was decompressed"
-    assert any(b"pumasi.jobs." in blob for _, blob in log_blobs)
+    assert any(b"job submit_requests: " in blob for _, blob in log_blobs)  # the worker's job lines
     assert '"identity"' in caplog.text  # peewee's SQL (DEBUG) was captured, 본인인증's writes included
     assert any(b"900101-1******" in body for _, body in browser.pages)
     assert any(b"\xec\x97\xb0\xea\xb3\x84 \xec\x84\xb1\xea\xb3\xb5" in body for _, body in browser.pages)  # 연계 성공
