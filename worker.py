@@ -17,7 +17,8 @@ from rq import SimpleWorker
 from rq.exceptions import StopRequested
 from rq.worker import WorkerStatus
 
-from pumasi import create_app
+from pumasi import check_keys, create_app
+from pumasi.keycheck import KeyCheckError
 from pumasi.jobs import sweep_forever
 from pumasi.queue import connection, get_queue
 
@@ -60,10 +61,36 @@ def _wait_for_redis(app, stop):
     return False
 
 
+EX_CONFIG = 78  # sysexits.h: a configuration error (the unit file does not restart on it)
+
+
+def _refuse(problem):
+    print(f"worker not started: {problem}", file=sys.stderr, flush=True)
+    sys.exit(EX_CONFIG)
+
+
+def _keys_checked(app, stop):
+    """Wait for the RRN key check that a database away at start postponed; False if it fails."""
+    delay = 0.5
+    while app.extensions.get("key_check_pending") and not stop.is_set():
+        stop.wait(delay)
+        delay = min(delay * 2, 10.0)
+        try:
+            check_keys(app)
+        except KeyCheckError:
+            return False
+    return not app.extensions.get("key_check_error")
+
+
 def main(argv):
     """Work the linkage queue until stopped (or until empty with --burst)."""
-    app = create_app()
+    try:
+        app = create_app()
+    except KeyCheckError as exc:
+        _refuse(exc)
     stop = threading.Event()
+    if not _keys_checked(app, stop):
+        _refuse(app.extensions["key_check_error"])
     threading.Thread(target=sweep_forever, args=(app, stop), daemon=True, name="sweeper").start()
     # RQ's maintenance (which also takes over the scheduler lock of a dead worker, see
     # release_dead_scheduler) runs every sweep interval, not every 10 minutes; an idle worker

@@ -2,15 +2,16 @@
 import logging
 import os
 import secrets
+import stat
 import sys
 
 import peewee
-from flask import Flask, current_app, g, make_response, render_template, request
+from flask import Flask, abort, current_app, g, make_response, render_template, request
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from . import db as database
-from . import compress, inputs, logmask, logs, proxies, ratelimit, settings
+from . import compress, inputs, keycheck, logmask, logs, proxies, ratelimit, settings
 from .identity import Vault
 from .portal1365 import endpoint_problem
 
@@ -22,6 +23,24 @@ MAX_BODY = 5 * 1024 * 1024  # bytes of one request: the largest CSV a site uploa
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
+
+
+def private_folder(path):
+    """Make path a folder for this service's user alone: 0700, and nothing in it readable by others.
+
+    Also sets this process's umask to 077, so that what it and its children create later (SQLite's
+    -wal and -shm, the embedded Redis's socket and log, the simulator's store) is 0600 too: the
+    instance folder holds password hashes, sealed RRNs, phone numbers and the development keys.
+    """
+    os.umask(0o077)
+    os.makedirs(path, mode=0o700, exist_ok=True)
+    for entry in [path, *(os.path.join(path, name) for name in os.listdir(path))]:
+        try:
+            mode = os.lstat(entry).st_mode
+            if not stat.S_ISLNK(mode) and mode & 0o077:
+                os.chmod(entry, stat.S_IMODE(mode) & 0o700)
+        except OSError as exc:  # not ours (or gone meanwhile): say so, do not stop the start
+            log.warning("could not make %s private: %s", entry, exc)
 
 
 def _instance_secret(app, name, make):
@@ -102,6 +121,7 @@ ERRORS = {
     405: (405, "허용되지 않는 요청입니다", "주소를 확인해 주세요."),
     409: (409, "처리할 수 없는 요청입니다", "대상의 현재 상태에서는 할 수 없는 작업입니다."),
     429: (429, "요청이 너무 많습니다", "잠시 후 다시 시도해 주세요."),
+    503: (503, "일시적으로 처리할 수 없습니다", "지금은 요청을 처리하지 못했습니다. 잠시 후 다시 시도해 주세요."),
     500: (500, "일시적인 오류가 발생했습니다", "잠시 후 다시 시도해 주세요. 계속되면 기술지원으로 문의해 주세요."),
 }
 
@@ -167,6 +187,47 @@ def _without_server_header():
     wsgi.Response = Response
 
 
+def _loaded_by_flask_cli():
+    """Whether the `flask` command line is loading the app (its commands then refuse, see cli.py)."""
+    import click
+    from flask.cli import FlaskGroup
+    context = click.get_current_context(silent=True)
+    return context is not None and isinstance(context.find_root().command, FlaskGroup)
+
+
+def check_keys(app):
+    """Refuse to start when PUMASI_RRN_KEYS cannot open the database's key check value.
+
+    The web (gunicorn) and the worker stop here with the message. Under the `flask` command line the
+    app loads, and every command but `check`, `backup` and `restore` refuses instead (pumasi/cli.py).
+    A database unreachable at start is checked at the first request (web) or before working (worker).
+    """
+    try:
+        with database.db.connection_context():
+            keycheck.verify(app.extensions["rrn_vault"])
+        app.extensions.pop("key_check_pending", None)
+    except keycheck.KeyCheckError as exc:
+        app.extensions["key_check_error"] = str(exc)
+        if not _loaded_by_flask_cli():  # (the command line says it as its error)
+            log.critical("%s", exc)
+            raise
+    except (peewee.OperationalError, peewee.InterfaceError) as exc:
+        log.warning("database unreachable at start (%s): the RRN key check waits for it", str(exc)[:200])
+        app.extensions["key_check_pending"] = True
+
+
+def _keys_fit(app):
+    """Before each request: no request is served under RRN keys that failed the key check (`flask run`
+    under wrong keys, or a check postponed because the database was away at start)."""
+    if app.extensions.get("key_check_pending"):
+        try:
+            check_keys(app)
+        except keycheck.KeyCheckError:
+            pass
+    if app.extensions.get("key_check_error"):
+        abort(503)
+
+
 def create_app(test_config=None):
     """Build the web app: settings, database, log-in, CSRF, blueprints, CLI."""
     instance = (test_config or {}).get("INSTANCE_PATH") or os.environ.get("PUMASI_INSTANCE_PATH") \
@@ -174,7 +235,7 @@ def create_app(test_config=None):
     logmask.install()
     app = Flask(__name__, instance_path=os.path.abspath(instance),
                 template_folder=os.path.join(ROOT, "templates"), static_folder=os.path.join(ROOT, "static"))
-    os.makedirs(app.instance_path, exist_ok=True)
+    private_folder(app.instance_path)
     _configure(app, test_config)
     if not app.testing:  # tests keep pytest's own log capture
         logs.configure(app.config)
@@ -182,6 +243,8 @@ def create_app(test_config=None):
     logs.init_app(app)
     database.init_app(app)
     app.extensions["rrn_vault"] = Vault.from_setting(app.config["RRN_KEYS"])
+    check_keys(app)
+    app.before_request(lambda: _keys_fit(app))
     csrf.init_app(app)
     ratelimit.init_app(app)
     login_manager.init_app(app)

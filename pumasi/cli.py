@@ -1,4 +1,5 @@
-"""Command line: init-db, seed-demo, create-user, set-password, rrn rotate-key, linkage sweep, sim1365, up."""
+"""Command line: init-db, seed-demo, create-user, set-password, backup, restore, rrn rotate-key, linkage sweep,
+sim1365, up."""
 import functools
 import logging
 import os
@@ -11,7 +12,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
-from . import audit, demo, migrations, passwords, sim1365
+from . import audit, backup, demo, keycheck, migrations, passwords, sim1365
 from .db import db
 from .models import ROLES, Identity, Member, Site
 from .queue import embedded_command, embedded_paths, wait_for
@@ -25,7 +26,13 @@ def init_db():
     """Create or upgrade the schema (safe to run twice)."""
     with db.connection_context():
         before, after = migrations.upgrade()
+        try:
+            sealed = keycheck.verify(current_app.extensions["rrn_vault"]) == "sealed"
+        except keycheck.KeyCheckError as exc:
+            raise click.ClickException(str(exc)) from None
     click.echo(f"schema version {before} -> {after}" if before != after else f"schema is up to date ({after})")
+    if sealed:
+        click.echo("RRN key check value sealed with the first key of PUMASI_RRN_KEYS")
 
 
 @click.command("seed-demo")
@@ -92,22 +99,64 @@ def set_password(username, password_stdin, temporary):
     click.echo(f"password of {username} set" + (" (to be changed at the next log-in)" if temporary else ""))
 
 
+@click.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False))
+@with_appcontext
+def backup_command(file):
+    """Write a backup of the database to FILE (SQLite: online copy; PostgreSQL: pg_dump -Fc)."""
+    try:
+        kind = backup.backup(current_app.config["DATABASE_URL"], file)
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{kind} backup written to {os.path.abspath(file)} (mode 0600; the RRN keys are not in it)")
+
+
+@click.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--yes", is_flag=True, help="do not ask before replacing the database")
+@with_appcontext
+def restore_command(file, yes):
+    """Replace the whole database with the backup in FILE (stop the web and the workers first)."""
+    if not yes:
+        click.confirm("This replaces the whole database with the backup. Are the web and the workers "
+                      "stopped, and go on?", abort=True)
+    db.close_all()  # this process's idle connections would hold the old database open
+    try:
+        kind = backup.restore(current_app.config["DATABASE_URL"], file)
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    with db.connection_context():
+        before, after = migrations.upgrade()
+        click.echo(f"{kind} database restored from {file} (schema version {before}"
+                   + (f", upgraded to {after})" if after != before else ")"))
+        try:
+            keycheck.verify(current_app.extensions["rrn_vault"])
+        except keycheck.KeyCheckError as exc:
+            raise click.ClickException(f"restored, but {exc}") from None
+    click.echo("the RRN keys open the restored database")
+
+
 rrn_cli = AppGroup("rrn", help="The RRN vault.")
 
 
 @rrn_cli.command("rotate-key")
 def rotate_key():
-    """Re-encrypt every stored RRN under the first key of PUMASI_RRN_KEYS."""
+    """Re-encrypt every stored RRN under the first key of PUMASI_RRN_KEYS (audited per member)."""
     vault = current_app.extensions["rrn_vault"]
     count = 0
     with db.connection_context():
-        for identity in Identity.select(Identity.id, Identity.rrn_token):
+        for identity in Identity.select(Identity.id, Identity.member, Identity.rrn_token):
+            # One transaction per identity, each with its audit row: an interrupted run is simply
+            # run again (a token already under the first key is sealed again, and audited again).
             with db.atomic():
                 Identity.update(rrn_token=vault.rotate(identity.rrn_token)) \
                     .where(Identity.id == identity.id).execute()
+                audit.record_many("rrn.rotate", "Member", [(identity.member_id,
+                                                            "re-encrypted under the first key (command line)")])
             count += 1
-        audit.record("rrn.rotate", detail=f"{count} identities re-encrypted")
-    click.echo(f"re-encrypted {count} identities")
+        keycheck.reseal(vault)
+        audit.record("rrn.rotate", detail=f"{count} identities re-encrypted; key check value sealed again")
+    click.echo(f"re-encrypted {count} identities; key check value sealed with the first key")
 
 
 linkage_cli = AppGroup("linkage", help="The linkage queue.")
@@ -227,9 +276,35 @@ def _logged(command, name):
     command.callback = run
 
 
+class Commands(AppGroup):
+    """The app's commands. While the RRN keys fail the key check (pumasi/keycheck.py) each refuses to
+    run with the message, except those that work without fitting keys: `check` reports it, `backup`
+    and `restore` copy the database as it is."""
+
+    KEYLESS = {"check", "backup", "restore"}
+
+    def __init__(self, app):
+        super().__init__(app.name)
+        self.app = app
+
+    def get_command(self, ctx, name):
+        command = super().get_command(ctx, name)
+        problem = self.app.extensions.get("key_check_error")
+        if command is None or problem is None or name in self.KEYLESS:
+            return command
+
+        def refuse():
+            raise click.ClickException(problem)
+        return click.Command(name, callback=refuse, help=command.help, add_help_option=False,
+                             context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+
+
 def init_app(app):
     """Register the commands."""
-    for command in (init_db, seed_demo, create_user, set_password, rrn_cli, linkage_cli, up, sim_cli):
+    commands = Commands(app)
+    commands.commands.update(app.cli.commands)
+    app.cli = commands
+    for command in (init_db, seed_demo, create_user, set_password, backup_command, restore_command, rrn_cli, linkage_cli, up, sim_cli):
         app.cli.add_command(command)
     for name, command in app.cli.commands.items():
         _logged(command, name)

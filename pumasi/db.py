@@ -1,6 +1,7 @@
 """The peewee database: one deferred proxy, initialised from a URL by the app factory."""
 import os
 import re
+import stat
 import time
 
 from peewee import DatabaseProxy, SqliteDatabase
@@ -11,7 +12,10 @@ db = DatabaseProxy()
 
 DB_INT_MAX = 2**31 - 1  # the largest id or number an INTEGER column holds (both databases)
 POOL_SIZE = 20  # PostgreSQL connections per process at most (threads of a web worker, a worker's jobs)
-SQLITE_PRAGMAS = {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 10000, "synchronous": "normal"}
+# secure_delete: deleted rows are overwritten with zeros (a deleted 주민등록번호 must not stay in the
+# file, see pumasi/erasure.py).
+SQLITE_PRAGMAS = {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 10000, "synchronous": "normal",
+                  "secure_delete": 1}
 
 
 class PooledPostgres(PooledPostgresqlDatabase):
@@ -52,12 +56,26 @@ def db_int(value):
     return number
 
 
+def _private_files(path):
+    """The SQLite file readable by its owner only (SQLite gives its -wal and -shm the file's mode),
+    created so before SQLite makes it, and tightened if an older start left it readable by others."""
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    for name in (path, path + "-wal", path + "-shm"):
+        try:
+            mode = os.stat(name).st_mode
+            if mode & 0o077:
+                os.chmod(name, stat.S_IMODE(mode) & 0o700)
+        except FileNotFoundError:
+            pass
+
+
 def open_database(url):
     """Build a database from a URL (sqlite:///path or postgresql://…) and bind the proxy to it."""
     if url.startswith("sqlite:///"):
         path = url[len("sqlite:///"):]
         if path != ":memory:":
-            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+            os.makedirs(os.path.dirname(os.path.abspath(path)), mode=0o700, exist_ok=True)
+            _private_files(path)
             # Pooled too: opening a connection and setting its pragmas took 0.26 ms of every request
             # (docs/BENCHMARKS.md). The pool hands a connection to one thread at a time, hence
             # check_same_thread=False; `timeout` is the pool's wait, busy_timeout the lock wait.

@@ -1,6 +1,7 @@
 """The resident registration number (주민등록번호): parsing, validation, masking and the encrypted vault."""
 import datetime
 import re
+import secrets
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
@@ -15,6 +16,7 @@ _CENTURY = {'1': 1900, '2': 1900, '5': 1900, '6': 1900,
             '3': 2000, '4': 2000, '7': 2000, '8': 2000,
             '9': 1800, '0': 1800}
 _LEGACY_WEIGHTS = (2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5)
+_CHECK_PREFIX = 'pumasi-key-check:'
 
 
 class RRNError(ValueError):
@@ -138,6 +140,27 @@ class Vault:
             return self._fernet.rotate(token).decode('ascii')
         except (InvalidToken, TypeError, ValueError):
             raise VaultError('no vault key opens this token') from None
+
+    def can_open(self, token):
+        """Whether some key of the vault opens the token."""
+        try:
+            self.decrypt(token)
+            return True
+        except VaultError:
+            return False
+
+    def seal_check(self):
+        """A fresh key check value: a random marker under the first key (kept in the database, so
+        that keys which cannot open it are noticed before any RRN is needed)."""
+        marker = _CHECK_PREFIX + secrets.token_hex(16)
+        return self._fernet.encrypt(marker.encode('ascii')).decode('ascii')
+
+    def opens_check(self, token):
+        """Whether some key of the vault opens a key check value."""
+        try:
+            return self._fernet.decrypt(token).decode('ascii').startswith(_CHECK_PREFIX)
+        except (InvalidToken, TypeError, ValueError, UnicodeDecodeError):
+            return False
 
     def needs_rotation(self, token):
         """Whether the token is not yet under the first key; VaultError if no key opens it."""

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from peewee import JOIN, fn
 
-from . import audit
+from . import audit, erasure
 from .db import db, lock_rows, locked_transaction
 from .models import (FAILED, PENDING, SUCCEEDED, UNSENT, Activity, AuditLog, DailyLog, Identity, LinkAttempt,
                      LinkRequest, Member, Participation, Site, utcnow)
@@ -515,16 +515,16 @@ def stalled_requests(limit=500):
 
 def reset_identity(volunteer, actor):
     """본인인증 초기화: delete the stored RRN, so the next request asks for it again."""
-    with db.atomic():
-        deleted = Identity.delete().where(Identity.member == volunteer).execute()
+    with erasure.transaction() as erase:
+        deleted = erase(Identity.member == volunteer)
         audit.record("identity.reset", actor=actor, target=volunteer)
     return deleted
 
 
 def save_identity(volunteer, token, masked, actor):
     """Store a verified RRN (already encrypted) for the volunteer, replacing any earlier one."""
-    with db.atomic():
-        Identity.delete().where(Identity.member == volunteer).execute()
+    with erasure.transaction() as erase:
+        erase(Identity.member == volunteer)
         identity = Identity.create(member=volunteer, rrn_token=token, rrn_masked=masked)
         audit.record("identity.verify", actor=actor, target=volunteer)
     return identity

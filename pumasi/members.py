@@ -1,7 +1,7 @@
 """Members and sites as operators manage them: create, deactivate, remove, assign managers."""
 import re
 
-from . import audit, inputs, passwords
+from . import audit, erasure, inputs, passwords
 from .db import db
 from .models import ROLES, Identity, Member, Site, utcnow
 
@@ -78,8 +78,8 @@ def set_active(member, active, actor):
 
 def remove_member(member, actor):
     """탈퇴: delete the RRN at once, keep the volunteer records under the name 탈퇴회원."""
-    with db.atomic():
-        Identity.delete().where(Identity.member == member).execute()
+    with erasure.transaction() as erase:
+        erase(Identity.member == member)
         Member.update(name=REMOVED_NAME, username=f"removed-{member.id}", phone="", email="", active=False,
                       removed_at=utcnow(), site=None, password_hash="!").where(Member.id == member.id).execute()
         member.end_sessions()

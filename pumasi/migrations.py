@@ -2,7 +2,7 @@
 from playhouse.migrate import SchemaMigrator
 
 from .db import db
-from .models import MODELS, ConfigValue, Notification, PasswordReset, SchemaVersion
+from .models import MODELS, ConfigValue, KeyCheck, Notification, PasswordReset, SchemaVersion
 
 # Each later schema change is appended as (number, function(migrator)) using playhouse.migrate,
 # and the models are changed to match. Never "delete your database".
@@ -35,7 +35,13 @@ def _endpoint_from_environment(migrator):
         audit.record("settings.change", detail="콘솔 값 삭제(이제 환경 설정으로만 정함): " + ", ".join(dropped))
 
 
-MIGRATIONS = [(3, _operator_console), (4, _session_version), (5, _passwords), (6, _endpoint_from_environment)]
+def _key_check(migrator):
+    """7: the RRN keys' check value (sealed at the next start, see pumasi/keycheck.py)."""
+    db.create_tables([KeyCheck], safe=True)
+
+
+MIGRATIONS = [(3, _operator_console), (4, _session_version), (5, _passwords), (6, _endpoint_from_environment),
+              (7, _key_check)]
 
 LATEST = max((number for number, _ in MIGRATIONS), default=1)
 

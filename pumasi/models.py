@@ -224,6 +224,13 @@ class ConfigValue(BaseModel):
     updated_by = ForeignKeyField(Member, null=True, on_delete="SET NULL", backref="+")
 
 
+class KeyCheck(BaseModel):
+    """One value sealed with the RRN keys: a process whose keys cannot open it refuses to start."""
+
+    token = TextField()
+    sealed_at = DateTimeField(default=utcnow)
+
+
 class SchemaVersion(BaseModel):
     """The applied migration number."""
 
@@ -231,4 +238,4 @@ class SchemaVersion(BaseModel):
 
 
 MODELS = [Site, Member, Activity, Participation, DailyLog, Identity, LinkRequest, LinkAttempt,
-          AuditLog, Notification, PasswordReset, ConfigValue, SchemaVersion]
+          AuditLog, Notification, PasswordReset, ConfigValue, KeyCheck, SchemaVersion]

@@ -8,8 +8,8 @@ import pytest
 import redis
 from werkzeug import security
 
-from pumasi import create_app, migrations, settings
-from pumasi.db import db
+from pumasi import create_app, keycheck, migrations, settings
+from pumasi.db import db, open_database
 from pumasi.identity import Vault
 from pumasi.queue import embedded_command, embedded_paths, wait_for
 
@@ -128,12 +128,16 @@ def build_app(tmp_path, database_url, redis_url, **overrides):
         "TESTING": True,
     }
     config.update(overrides)
-    app = create_app(config)
-    with app.app_context():
-        db.connect(reuse_if_open=True)
+    # Emptied before the app starts: an earlier test's key check value (sealed with its own fresh RRN
+    # keys) in the shared PostgreSQL database would stop this app's start.
+    wiping = open_database(database_url)
+    with db.connection_context():
         db.drop_tables(migrations.MODELS, safe=True, cascade=not database_url.startswith("sqlite"))
+    wiping.close_all()
+    app = create_app(config)
+    with app.app_context(), db.connection_context():
         migrations.upgrade()
-        db.close()
+        keycheck.verify(app.extensions["rrn_vault"])  # sealed, as `flask init-db` does
     return app
 
 

@@ -6,7 +6,7 @@ import pytest
 from pumasi import linkage, migrations, monitor, notify, support
 from pumasi.db import db
 from pumasi.models import (FAILED, PENDING, SUCCEEDED, UNSENT, AuditLog, ConfigValue, DailyLog,
-                           Identity, LinkRequest, Member, Notification, Participation, PasswordReset,
+                           Identity, KeyCheck, LinkRequest, Member, Notification, Participation, PasswordReset,
                            SchemaVersion, Site)
 
 
@@ -229,15 +229,15 @@ def test_notification_once_and_shown_on_next_visit(app, client, auth, demo, capl
 
 
 def test_migrations_from_version_1(app, demo):
-    """A database made by the first release gets the console tables (3), session versions (4) and
-    password resets (5)."""
+    """A database made by the first release gets the console tables (3), session versions (4),
+    password resets (5) and the RRN keys' check (7)."""
     with app.app_context(), db.connection_context():
-        db.drop_tables([Notification, ConfigValue, PasswordReset])
+        db.drop_tables([Notification, ConfigValue, PasswordReset, KeyCheck])
         db.execute_sql("ALTER TABLE member DROP COLUMN session_version")
         db.execute_sql("ALTER TABLE member DROP COLUMN must_change_password")
         SchemaVersion.update(version=1).execute()
         assert migrations.upgrade() == (1, migrations.LATEST)
-        assert Notification.table_exists() and ConfigValue.table_exists() and PasswordReset.table_exists()
+        assert all(model.table_exists() for model in (Notification, ConfigValue, PasswordReset, KeyCheck))
         columns = {c.name for c in db.get_columns("member")}
         assert {"session_version", "must_change_password"} <= columns
         vol1 = Member.get(Member.username == "vol1")  # the data is kept
