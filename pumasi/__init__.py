@@ -154,6 +154,13 @@ def _error_pages(app):
         return page(413, "입력한 내용이 너무 깁니다",
                     "입력한 글이 너무 길어 받을 수 없습니다 (모두 합쳐 5MB까지). 내용을 줄여 다시 시도해 주세요.")
 
+    @app.errorhandler(peewee.IntegrityError)
+    def already_saved(exc):
+        # A unique key met by two requests at once that no form turned into its own message (the
+        # forms do: 아이디, 활동처 이름, a volunteer already in an activity): nothing was saved.
+        log.warning("integrity error (%s): %s", type(exc).__name__, str(exc).splitlines()[0][:200])
+        return page(409, "이미 처리된 요청입니다", "같은 내용이 방금 저장되었습니다. 화면을 새로 고쳐 확인해 주세요.")
+
     @app.errorhandler(peewee.OperationalError)
     @app.errorhandler(peewee.InterfaceError)
     def database_unavailable(exc):

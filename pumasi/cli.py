@@ -1,5 +1,5 @@
-"""Command line: init-db, seed-demo, create-user, set-password, backup, restore, rrn rotate-key, linkage sweep,
-sim1365, up."""
+"""Command line: init-db, seed-demo, create-user, rename-user, set-password, backup, restore, rrn rotate-key,
+linkage sweep, sim1365, up."""
 import functools
 import logging
 import os
@@ -12,8 +12,10 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
-from . import audit, backup, demo, keycheck, migrations, passwords, sim1365
-from .db import db
+from peewee import IntegrityError
+
+from . import audit, backup, demo, keycheck, migrations, passwords, sim1365, usernames
+from .db import db, unique_columns
 from .models import ROLES, Identity, Member, Site
 from .queue import embedded_command, embedded_paths, wait_for
 
@@ -69,18 +71,57 @@ def _read_password(from_stdin):
 @with_appcontext
 def create_user(role, username, name, site_name, password_stdin):
     """Create a member (the first operator of a real deployment, for instance)."""
+    username = usernames.normalize(username)
+    if usernames.problem(username):  # the rule of the operators' form, in English here
+        raise click.ClickException("the username must be 3 to 40 of A-Z a-z 0-9 _ . - "
+                                   f"and not start with {usernames.REMOVED_PREFIX!r}")
     password = _read_password(password_stdin)
     if role == "site" and not site_name:
         raise click.ClickException("--site is required for a site manager")
-    with db.connection_context(), db.atomic():
-        if Member.select().where(Member.username == username).exists():
-            raise click.ClickException(f"username {username!r} exists already")
-        site = Site.get_or_create(name=site_name)[0] if site_name else None
-        member = Member(username=username, name=name, role=role, site=site)
-        member.set_password(password)
-        member.save()
-        audit.record("member.create", target=member, detail=f"role {role} (command line)")
+    taken = click.ClickException(f"username {username!r} exists already (user names are compared "
+                                 "ignoring case and width)")
+    with db.connection_context():
+        try:
+            with db.atomic():
+                if Member.select().where(Member.named(username)).exists():
+                    raise taken
+                site = Site.get_or_create(name=site_name)[0] if site_name else None
+                member = Member(username=username, name=name, role=role, site=site)
+                member.set_password(password)
+                member.save()
+                audit.record("member.create", target=member, detail=f"role {role} (command line)")
+        except IntegrityError as exc:  # created by someone else at the same moment
+            if unique_columns(exc) & {"username", "username_key"}:
+                raise taken from None
+            raise
     click.echo(f"created {role} {username}")
+
+
+@click.command("rename-user")
+@click.argument("old")
+@click.argument("new")
+@with_appcontext
+def rename_user(old, new):
+    """Give a member another user name (audited; their sessions end). Works before and after the
+    migration that compares names ignoring case and width, to settle names it finds colliding."""
+    new = usernames.normalize(new)
+    if usernames.problem(new):
+        raise click.ClickException("the new username must be 3 to 40 of A-Z a-z 0-9 _ . -")
+    with db.connection_context(), db.atomic():
+        # Only id and username are read: the key column may not exist yet (before migration 7).
+        rows = list(Member.select(Member.id, Member.username).tuples())
+        found = [member_id for member_id, username in rows if username == old]
+        if not found:
+            raise click.ClickException(f"no member with username {old!r}")
+        if any(usernames.key(username) == usernames.key(new) for member_id, username in rows
+               if member_id != found[0]):
+            raise click.ClickException(f"username {new!r} is taken (names are compared ignoring case and width)")
+        changes = {Member.username: new, Member.session_version: Member.session_version + 1}
+        if "username_key" in {column.name for column in db.get_columns("member")}:
+            changes[Member.username_key] = usernames.key(new)
+        Member.update(changes).where(Member.id == found[0]).execute()
+        audit.record("member.rename", target=Member(id=found[0]), detail=f"{old} -> {new} (command line)")
+    click.echo(f"renamed {old} to {new}")
 
 
 @click.command("set-password")
@@ -91,7 +132,7 @@ def create_user(role, username, name, site_name, password_stdin):
 def set_password(username, password_stdin, temporary):
     """Set a member's password (ends every session of theirs; audited)."""
     with db.connection_context():
-        member = Member.get_or_none(Member.username == username, Member.removed_at.is_null())
+        member = Member.get_or_none(Member.named(username), Member.removed_at.is_null())
         if member is None:
             raise click.ClickException(f"no member with username {username!r}")
         password = _read_password(password_stdin)
@@ -304,7 +345,8 @@ def init_app(app):
     commands = Commands(app)
     commands.commands.update(app.cli.commands)
     app.cli = commands
-    for command in (init_db, seed_demo, create_user, set_password, backup_command, restore_command, rrn_cli, linkage_cli, up, sim_cli):
+    for command in (init_db, seed_demo, create_user, rename_user, set_password, backup_command, restore_command,
+                    rrn_cli, linkage_cli, up, sim_cli):
         app.cli.add_command(command)
     for name, command in app.cli.commands.items():
         _logged(command, name)

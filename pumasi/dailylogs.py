@@ -11,10 +11,10 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from peewee import fn
+from peewee import IntegrityError, fn
 
-from . import audit, hours, inputs
-from .db import db, lock_rows, locked_transaction
+from . import audit, hours, inputs, usernames
+from .db import db, lock_rows, locked_transaction, unique_columns
 from .hours import Entry, LogError
 from .models import (FAILED, PENDING, SUCCEEDED, UNSENT, Activity, DailyLog, LinkAttempt, LinkRequest, Member,
                      Participation, utcnow)
@@ -31,8 +31,10 @@ MINUTES_FORMAT_MESSAGE = "인정시간은 분 단위 숫자로 입력해 주세�
 PERIOD_ORDER_MESSAGE = "활동기간의 종료일은 시작일과 같거나 늦어야 합니다."
 PERIOD_LOGS_MESSAGE = "이미 입력된 활동일({dates})이 새 활동기간 밖이 됩니다."
 ALREADY_MEMBER_MESSAGE = "이미 이 활동에 등록된 봉사자입니다."
-NOT_VOLUNTEER_MEMBER_MESSAGE = "봉사자(개인회원)만 추가할 수 있습니다."
+NOT_FOUND_MESSAGE = "봉사자를 찾을 수 없습니다. 회원아이디 또는 이름과 연락처를 확인해 주세요."
 REMOVE_LINKED_MESSAGE = "1365에 연계되었거나 연계중인 날짜가 있어 삭제할 수 없습니다."
+LEAVE_LINKED_MESSAGE = "1365에 연계되었거나 연계중인 날짜가 있어 활동에서 나갈 수 없습니다."
+GONE_MESSAGE = "이미 활동에서 빠졌습니다. 화면을 새로 고쳐 주세요."
 
 CSV_MAX_LINES = 2000
 CSV_COLUMNS = ("활동일", "회원아이디", "이름", "연락처", "시작시간", "종료시간", "인정시간(분)")
@@ -385,23 +387,30 @@ def find_volunteers(username="", name="", phone=""):
                                   Member.removed_at.is_null())
     username, name, phone = (username or "").strip(), (name or "").strip(), digits(phone)
     if username:
-        return list(query.where(Member.username == username))
+        return list(query.where(Member.named(username)))
     if name and phone:
         return [m for m in query.where(Member.name == name) if digits(m.phone) == phone]
     return []
 
 
-def add_volunteer(activity, member, actor):
-    """Put a volunteer into the activity (NotAllowed when not a volunteer or already in)."""
-    if member.role != "volunteer" or not member.is_active:
-        raise NotAllowed(NOT_VOLUNTEER_MEMBER_MESSAGE)
-    with db.atomic():
-        if Participation.select().where(Participation.activity == activity,
-                                        Participation.volunteer == member).exists():
-            raise NotAllowed(ALREADY_MEMBER_MESSAGE)
-        participation = Participation.create(activity=activity, volunteer=member)
-        audit.record("participation.add", actor=actor, target=participation,
-                     detail=f"activity {activity.id}, member {member.username}")
+def add_volunteer(activity, username, actor):
+    """Put the active volunteer with this 회원아이디 into the activity; NotAllowed with one message
+    whether nobody has it or its member is not an active volunteer (a site learns nothing of other
+    members), or ALREADY_MEMBER_MESSAGE. A site finds volunteers by what it knows of them
+    (find_volunteers: 회원아이디, or name and phone), never by a member id."""
+    found = find_volunteers(username=username) if (username or "").strip() else []
+    if len(found) != 1:
+        raise NotAllowed(NOT_FOUND_MESSAGE)
+    member = found[0]
+    try:
+        with db.atomic():
+            participation = Participation.create(activity=activity, volunteer=member)
+            audit.record("participation.add", actor=actor, target=participation,
+                         detail=f"activity {activity.id}, member {member.username}")
+    except IntegrityError as exc:  # in already (the unique key decides between two adds at once)
+        if unique_columns(exc) >= {"activity_id", "volunteer_id"}:
+            raise NotAllowed(ALREADY_MEMBER_MESSAGE) from None
+        raise
     return participation
 
 
@@ -422,15 +431,19 @@ def removable(participation):
     return participation.id in removable_ids([participation])
 
 
-def remove_volunteer(participation, actor):
-    """Take a volunteer out of the activity with their unsent dates (NotAllowed once anything was sent)."""
+def remove_volunteer(participation, actor, action="participation.remove"):
+    """Take a volunteer out of the activity with their unsent dates (NotAllowed once anything was sent).
+
+    A site manager removes (action participation.remove); the volunteer leaves (participation.leave)."""
     with locked_transaction():
         lock_rows(Participation.select(Participation.id).where(Participation.id == participation.id)).first()
+        if not Participation.select().where(Participation.id == participation.id).exists():
+            raise NotAllowed(GONE_MESSAGE)
         if not removable(participation):
             raise NotAllowed(REMOVE_LINKED_MESSAGE)
         deleted = DailyLog.delete().where(DailyLog.participation == participation).execute()
         Participation.delete().where(Participation.id == participation.id).execute()
-        audit.record("participation.remove", actor=actor, target=participation,
+        audit.record(action, actor=actor, target=participation,
                      detail=f"activity {participation.activity_id}, member {participation.volunteer_id}, "
                             f"{deleted} unsent dates")
 
@@ -551,7 +564,7 @@ def _resolve(cells, by_username, by_name_phone):
     """The participation a line means, or the LogError why none."""
     username = cells.get("username", "")
     if username:
-        found = by_username.get(username)
+        found = by_username.get(usernames.key(username))
         if found is None:
             raise LogError("volunteer", CSV_UNKNOWN_MESSAGE.format(who=username))
         return found
@@ -573,7 +586,7 @@ def preview_csv(activity, data, today):
     except NotAllowed as exc:
         return CsvPreview(problem=exc.message)
     people = participants(activity)
-    by_username = {p.volunteer.username: p for p in people}
+    by_username = {p.volunteer.username_key: p for p in people}
     by_name_phone = defaultdict(list)
     for p in people:
         by_name_phone[(p.volunteer.name, digits(p.volunteer.phone))].append(p)

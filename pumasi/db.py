@@ -69,6 +69,22 @@ def _private_files(path):
             pass
 
 
+def unique_columns(exc):
+    """The columns of the unique constraint an IntegrityError broke, e.g. {"username_key"} or
+    {"activity_id", "volunteer_id"}; an empty set when it was another kind of integrity error.
+
+    The same question on both databases: SQLite says "UNIQUE constraint failed: member.username_key",
+    PostgreSQL "duplicate key value violates unique constraint …" with "Key (username_key)=(…)"."""
+    text = " ".join(str(arg) for arg in (exc.args or ())) + " " + str(exc.__cause__ or "")
+    sqlite = re.search(r"UNIQUE constraint failed: ([\w., ]+)", text)
+    if sqlite:
+        return {column.strip().split(".")[-1] for column in sqlite.group(1).split(",")}
+    postgres = re.search(r"duplicate key value violates unique constraint.*?Key \(([^)]*)\)=", text, re.S)
+    if postgres:
+        return {column.strip().strip('"') for column in postgres.group(1).split(",")}
+    return set()
+
+
 def open_database(url):
     """Build a database from a URL (sqlite:///path or postgresql://…) and bind the proxy to it."""
     if url.startswith("sqlite:///"):

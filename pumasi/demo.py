@@ -47,7 +47,7 @@ ACTIVITIES = [
 
 
 def _member(username, name, role, site=None):
-    member = Member.get_or_none(Member.username == username)
+    member = Member.get_or_none(Member.named(username))
     if member is None:
         member = Member(username=username, name=name, role=role, site=site)
         member.set_password(PASSWORD)

@@ -14,7 +14,7 @@ import logging
 
 from peewee import DatabaseError, SqliteDatabase
 
-from .db import db
+from .db import db, locked_transaction
 from .models import Identity
 
 log = logging.getLogger(__name__)
@@ -60,7 +60,7 @@ def transaction():
         erased += count
         return count
 
-    with db.atomic():
+    with locked_transaction():  # a write from the start (SQLite: no deferred lock to upgrade)
         yield erase
     if erased:
         scrub()

@@ -522,8 +522,12 @@ def reset_identity(volunteer, actor):
 
 
 def save_identity(volunteer, token, masked, actor):
-    """Store a verified RRN (already encrypted) for the volunteer, replacing any earlier one."""
+    """Store a verified RRN (already encrypted) for the volunteer, replacing any earlier one.
+
+    Two tabs verifying at once queue on the volunteer's row (their unique Identity would otherwise
+    make the second a failed insert): the later one replaces the earlier."""
     with erasure.transaction() as erase:
+        lock_rows(Member.select(Member.id).where(Member.id == volunteer.id)).first()
         erase(Identity.member == volunteer)
         identity = Identity.create(member=volunteer, rrn_token=token, rrn_masked=masked)
         audit.record("identity.verify", actor=actor, target=volunteer)

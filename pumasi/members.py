@@ -1,13 +1,16 @@
 """Members and sites as operators manage them: create, deactivate, remove, assign managers."""
 import re
+import secrets
 
-from . import audit, erasure, inputs, passwords
-from .db import db
+from peewee import IntegrityError
+
+from . import audit, erasure, inputs, passwords, usernames
+from .db import db, unique_columns
 from .models import ROLES, Identity, Member, Site, utcnow
 
 REMOVED_NAME = "탈퇴회원"
 ROLE_LABELS = {"volunteer": "개인회원", "site": "활동처 담당자", "operator": "운영자"}
-USERNAME = re.compile(r"[A-Za-z0-9_.-]{3,40}")
+SITE_TAKEN_MESSAGE = "같은 이름의 활동처가 있습니다."
 PHONE = re.compile(r"[0-9-]{0,20}")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
@@ -22,10 +25,12 @@ def check_member(form, creating):
         return values, refused
     errors = {}
     if creating:
-        if not USERNAME.fullmatch(values["username"]):
-            errors["username"] = "아이디는 영문, 숫자, _ . - 로 3~40자입니다."
-        elif Member.select().where(Member.username == values["username"]).exists():
-            errors["username"] = "이미 사용 중인 아이디입니다."
+        values["username"] = usernames.normalize(values["username"])
+        problem = usernames.problem(values["username"])
+        if problem:
+            errors["username"] = problem
+        elif Member.select().where(Member.named(values["username"])).exists():
+            errors["username"] = usernames.TAKEN_MESSAGE
         if problem := passwords.rule_error(values["password"]):
             errors["password"] = problem
     if not values["name"] or len(values["name"]) > 50:
@@ -45,14 +50,28 @@ def check_member(form, creating):
     return values, errors
 
 
+class Taken(Exception):
+    """A name another member or site took meanwhile: {field: Korean message}, as a form shows it."""
+
+    def __init__(self, errors):
+        super().__init__(errors)
+        self.errors = errors
+
+
 def create_member(values, actor):
-    """Create a member from checked values."""
-    with db.atomic():
-        member = Member(username=values["username"], name=values["name"], role=values["role"],
-                        phone=values["phone"], email=values["email"], site=values["site"])
-        member.set_password(values["password"])
-        member.save()
-        audit.record("member.create", actor=actor, target=member, detail=f"role {member.role}")
+    """Create a member from checked values; Taken when the name was taken in the meantime (the
+    database's unique key decides between two operators creating it at once)."""
+    try:
+        with db.atomic():
+            member = Member(username=values["username"], name=values["name"], role=values["role"],
+                            phone=values["phone"], email=values["email"], site=values["site"])
+            member.set_password(values["password"])
+            member.save()
+            audit.record("member.create", actor=actor, target=member, detail=f"role {member.role}")
+    except IntegrityError as exc:
+        if unique_columns(exc) & {"username", "username_key"}:
+            raise Taken({"username": usernames.TAKEN_MESSAGE}) from None
+        raise
     return member
 
 
@@ -78,10 +97,14 @@ def set_active(member, active, actor):
 
 def remove_member(member, actor):
     """탈퇴: delete the RRN at once, keep the volunteer records under the name 탈퇴회원."""
+    username = f"{usernames.REMOVED_PREFIX}{member.id}"  # no new member can be given such a name
+    if Member.select().where(Member.named(username), Member.id != member.id).exists():  # an older one was
+        username = f"{username}-{secrets.token_hex(3)}"
     with erasure.transaction() as erase:
         erase(Identity.member == member)
-        Member.update(name=REMOVED_NAME, username=f"removed-{member.id}", phone="", email="", active=False,
-                      removed_at=utcnow(), site=None, password_hash="!").where(Member.id == member.id).execute()
+        Member.update(name=REMOVED_NAME, username=username, username_key=usernames.key(username), phone="",
+                      email="", active=False, removed_at=utcnow(), site=None,
+                      password_hash="!").where(Member.id == member.id).execute()
         member.end_sessions()
         audit.record("member.remove", actor=actor, target=member)
 
@@ -105,18 +128,23 @@ def save_site(site, name, phone, actor):
     if not name or len(name) > 100:
         errors["name"] = "활동처 이름을 100자 이하로 입력해 주세요."
     elif Site.select().where(Site.name == name, Site.id != (site.id if site else 0)).exists():
-        errors["name"] = "같은 이름의 활동처가 있습니다."
+        errors["name"] = SITE_TAKEN_MESSAGE
     if not PHONE.fullmatch(phone):
         errors["phone"] = "연락처는 숫자와 - 만 입력해 주세요."
     if errors:
         return site, errors
-    with db.atomic():
-        if site is None:
-            site = Site.create(name=name, phone=phone)
-            audit.record("site.create", actor=actor, target=site)
-        else:
-            Site.update(name=name, phone=phone).where(Site.id == site.id).execute()
-            audit.record("site.update", actor=actor, target=site)
+    try:
+        with db.atomic():
+            if site is None:
+                site = Site.create(name=name, phone=phone)
+                audit.record("site.create", actor=actor, target=site)
+            else:
+                Site.update(name=name, phone=phone).where(Site.id == site.id).execute()
+                audit.record("site.update", actor=actor, target=site)
+    except IntegrityError as exc:  # another operator saved the same name at the same moment
+        if "name" in unique_columns(exc):
+            return site, {"name": SITE_TAKEN_MESSAGE}
+        raise
     return site, {}
 
 

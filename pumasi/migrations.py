@@ -40,8 +40,38 @@ def _key_check(migrator):
     db.create_tables([KeyCheck], safe=True)
 
 
+class MigrationStopped(RuntimeError):
+    """A migration found data it must not change by itself; nothing was changed, the message says what to do."""
+
+
+def _username_keys(migrator):
+    """8: user names compared after NFKC and case folding: a unique key column, filled for every member.
+
+    Two members whose names are one after that (`vol1` and `VOL1`, or a full-width `ｖｏｌ１`) stop
+    the migration with their names and ids: which one keeps the name is the operator's choice
+    (`flask --app app rename-user OLD NEW`, then init-db again). The whole upgrade is one
+    transaction, so nothing was changed."""
+    from collections import defaultdict
+
+    from . import usernames
+    by_key = defaultdict(list)
+    for member_id, username in db.execute_sql("SELECT id, username FROM member ORDER BY id").fetchall():
+        by_key[usernames.key(username)].append((member_id, username))
+    clashes = [found for found in by_key.values() if len(found) > 1]
+    if clashes:
+        listed = "; ".join(", ".join(f"{name!r} (id {member_id})" for member_id, name in found) for found in clashes)
+        raise MigrationStopped(
+            "migration 8 stopped, nothing was changed: these members' user names are the same once case and "
+            f"width are ignored: {listed}. Give all but one of each a new name with "
+            "`flask --app app rename-user OLD NEW`, then run `flask --app app init-db` again.")
+    db.execute_sql("ALTER TABLE member ADD COLUMN username_key VARCHAR(255) NOT NULL DEFAULT ''")
+    for key, ((member_id, _),) in by_key.items():
+        db.execute_sql(f"UPDATE member SET username_key = {db.param} WHERE id = {db.param}", (key, member_id))
+    db.execute_sql("CREATE UNIQUE INDEX member_username_key ON member (username_key)")
+
+
 MIGRATIONS = [(3, _operator_console), (4, _session_version), (5, _passwords), (6, _endpoint_from_environment),
-              (7, _key_check)]
+              (7, _key_check), (8, _username_keys)]
 
 LATEST = max((number for number, _ in MIGRATIONS), default=1)
 

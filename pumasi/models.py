@@ -7,6 +7,7 @@ from peewee import (BooleanField, CharField, DateField, DateTimeField, ForeignKe
                     Model, TextField, TimeField)
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from . import usernames
 from .db import db
 
 KST = timezone(timedelta(hours=9))
@@ -45,6 +46,9 @@ class Member(UserMixin, BaseModel):
     """A person who logs in: a volunteer, a site manager or an operator."""
 
     username = CharField(max_length=40, unique=True)
+    # The name as names are compared (usernames.key: NFKC and case folding), kept by save(): the
+    # database refuses a second `VOL1` beside `vol1`, or a full-width look-alike.
+    username_key = CharField(max_length=255, unique=True)
     password_hash = CharField(max_length=255)
     name = CharField(max_length=50)
     role = CharField(max_length=10, index=True)
@@ -62,6 +66,15 @@ class Member(UserMixin, BaseModel):
     @property
     def is_active(self):
         return self.active and self.removed_at is None
+
+    @staticmethod
+    def named(text):
+        """The condition that finds the member called text, however its case or width is written."""
+        return Member.username_key == usernames.key(text)
+
+    def save(self, *args, **kwargs):
+        self.username_key = usernames.key(self.username)
+        return super().save(*args, **kwargs)
 
     def get_id(self):
         return f"{self.id}:{self.session_version}"

@@ -230,18 +230,20 @@ def test_notification_once_and_shown_on_next_visit(app, client, auth, demo, capl
 
 def test_migrations_from_version_1(app, demo):
     """A database made by the first release gets the console tables (3), session versions (4),
-    password resets (5) and the RRN keys' check (7)."""
+    password resets (5), the RRN keys' check (7) and user-name keys (8)."""
     with app.app_context(), db.connection_context():
         db.drop_tables([Notification, ConfigValue, PasswordReset, KeyCheck])
         db.execute_sql("ALTER TABLE member DROP COLUMN session_version")
         db.execute_sql("ALTER TABLE member DROP COLUMN must_change_password")
+        db.execute_sql("DROP INDEX member_username_key")
+        db.execute_sql("ALTER TABLE member DROP COLUMN username_key")
         SchemaVersion.update(version=1).execute()
         assert migrations.upgrade() == (1, migrations.LATEST)
         assert all(model.table_exists() for model in (Notification, ConfigValue, PasswordReset, KeyCheck))
         columns = {c.name for c in db.get_columns("member")}
-        assert {"session_version", "must_change_password"} <= columns
+        assert {"session_version", "must_change_password", "username_key"} <= columns
         vol1 = Member.get(Member.username == "vol1")  # the data is kept
-        assert vol1.session_version == 0 and vol1.must_change_password is False
+        assert vol1.session_version == 0 and vol1.must_change_password is False and vol1.username_key == "vol1"
         assert migrations.upgrade() == (migrations.LATEST, migrations.LATEST)
 
 

@@ -52,7 +52,7 @@ class World:
 
 
 def test_one_date_for_three_volunteers(world):
-    dailylogs.add_volunteer(world.activity(MENTORING), world.member("vol2"), world.member("site1"))
+    dailylogs.add_volunteer(world.activity(MENTORING), "vol2", world.member("site1"))
     saved = world.save(MENTORING, world.row(MENTORING, "vol1", "10:00", "13:00"),
                        world.row(MENTORING, "vol2", "10:00", "13:00", "150"),
                        world.row(MENTORING, "vol3", "10:00", "12:30"))
@@ -199,11 +199,18 @@ def test_volunteers_join_and_leave(world):
     assert dailylogs.find_volunteers(username="vol2") == [vol2]
     assert dailylogs.find_volunteers(name="이서연") == []          # a name alone finds nobody
     assert dailylogs.find_volunteers(username="site2") == []       # only volunteers
-    participation = dailylogs.add_volunteer(activity, vol2, site1)
+    assert dailylogs.find_volunteers(username="VOL2") == [vol2]     # case and width do not matter
+    assert dailylogs.find_volunteers(username="ｖｏｌ２") == [vol2]
+    participation = dailylogs.add_volunteer(activity, "Vol2", site1)
+    assert participation.volunteer_id == vol2.id
     with pytest.raises(NotAllowed, match="이미 이 활동에 등록된 봉사자입니다."):
-        dailylogs.add_volunteer(activity, vol2, site1)
-    with pytest.raises(NotAllowed, match="봉사자\\(개인회원\\)만"):
-        dailylogs.add_volunteer(activity, world.member("site2"), site1)
+        dailylogs.add_volunteer(activity, "vol2", site1)
+    # Not a volunteer, inactive, removed or nobody: one message, so a site learns nothing of other members.
+    Member.update(active=False).where(Member.username == "vol3").execute()
+    for username in ("site2", "admin", "nobody", "vol3", "", "   "):
+        with pytest.raises(NotAllowed) as refused:
+            dailylogs.add_volunteer(activity, username, site1)
+        assert refused.value.message == dailylogs.NOT_FOUND_MESSAGE, username
     world.save(MENTORING, world.row(MENTORING, "vol2", "10:00", "12:00"))
     dailylogs.remove_volunteer(participation, site1)  # its unsent date goes with it
     assert not Participation.select().where(Participation.volunteer == vol2,

@@ -10,7 +10,7 @@ import threading
 import pytest
 
 from pumasi import jobs, migrations
-from pumasi.models import AuditLog, ConfigValue, SchemaVersion
+from pumasi.models import AuditLog, ConfigValue
 from pumasi.portal1365 import endpoint_host, endpoint_problem
 
 import support
@@ -156,8 +156,7 @@ def test_console_values_of_an_older_release_are_dropped(sqlite_app):
         ConfigValue.create(key="PORTAL_URL", value="http://127.0.0.1:1")
         ConfigValue.create(key="ORG_CODE", value="OLD")
         ConfigValue.create(key="SUPPORT_PHONE", value="02-000-0000")
-        SchemaVersion.update(version=5).execute()
-        assert migrations.upgrade() == (5, migrations.LATEST)
+        dict(migrations.MIGRATIONS)[6](None)
         assert [row.key for row in ConfigValue.select()] == ["SUPPORT_PHONE"]
         entry = AuditLog.get(AuditLog.action == "settings.change")
         assert "PORTAL_URL=http://127.0.0.1:1" in entry.detail and "ORG_CODE=OLD" in entry.detail

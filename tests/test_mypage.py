@@ -166,3 +166,60 @@ def test_identity_is_stored_encrypted_and_shown_masked(app, client, auth, demo):
         assert app.extensions["rrn_vault"].decrypt(identity.rrn_token) == "9001011234567"
     page = client.get("/mypage/").text
     assert "900101-1******" in page and "1234567" not in page
+
+
+HX = {"HX-Request": "true"}
+
+
+def test_a_volunteer_added_by_a_site_sees_it_and_can_leave_it(app, client, auth, demo):
+    """A site adds vol2 to an activity: it is on vol2's 활동내역 at once, with 활동 나가기 (a confirm
+    dialog, then the row is gone, audited as participation.leave) while nothing of it went to 1365."""
+    from pumasi import dailylogs
+    from pumasi.models import AuditLog
+    with app.app_context(), db.connection_context():
+        activity = Activity.get(Activity.title == "청소년 문화예술 멘토링")
+        participation = dailylogs.add_volunteer(activity, "vol2", Member.get(Member.username == "site1"))
+        DailyLog.create(participation=participation, date=date(2026, 6, 13), start=time(10), end=time(12),
+                        minutes=120)
+    auth.login("vol2")
+    html = client.get("/mypage/activities").text
+    row = re.search(rf'<tr id="p-{participation.id}".*?</tr>', html, re.S).group(0)
+    assert "청소년 문화예술 멘토링" in row and "활동 나가기" in row
+    leave = f"/mypage/participations/{participation.id}/leave"
+    modal = client.get(leave, headers=HX)
+    assert modal.status_code == 200 and modal.headers["HX-Retarget"] == "#modal"
+    assert "이 활동에서 나가시겠습니까?" in modal.text and "1건(1365 미연계)도 함께 삭제됩니다" in modal.text
+    assert "이 활동에서 나가시겠습니까?" in client.get(leave).text  # without JavaScript: a page
+    done = client.post(leave, headers=HX)
+    assert done.status_code == 200 and "rows-changed" in done.headers["HX-Trigger"] and "나갔습니다" in done.text
+    assert f'id="p-{participation.id}"' not in client.get("/mypage/activities").text
+    with app.app_context(), db.connection_context():
+        assert not Participation.select().where(Participation.id == participation.id).exists()
+        entry = AuditLog.get(AuditLog.action == "participation.leave")
+        assert entry.actor_name == "vol2" and entry.target_id == participation.id
+    assert client.post(leave, headers=HX).status_code == 404  # gone: nothing to leave
+
+
+@pytest.mark.parametrize("state", ["pending", "succeeded", "failed", "request"])
+def test_no_leaving_once_a_date_went_to_1365(app, client, auth, demo, state):
+    """A date pending, succeeded or failed at 1365, or a 연계신청 ever made: the dialog says why and
+    the participation stays (dailylogs.removable)."""
+    from pumasi import dailylogs, linkage
+    from pumasi.models import LinkRequest
+    with app.app_context(), db.connection_context():
+        activity = Activity.get(Activity.title == "청소년 문화예술 멘토링")
+        p = dailylogs.add_volunteer(activity, "vol2", Member.get(Member.username == "site1"))
+        DailyLog.create(participation=p, date=date(2026, 6, 13), start=time(10), end=time(12), minutes=120,
+                        link_state=state if state != "request" else "unsent")
+        if state == "request":
+            LinkRequest.create(participation=p)
+        assert not dailylogs.removable(p)
+    auth.login("vol2")
+    leave = f"/mypage/participations/{p.id}/leave"
+    assert dailylogs.LEAVE_LINKED_MESSAGE in client.get(leave, headers=HX).text
+    refused = client.post(leave, headers=HX)
+    assert refused.status_code == 422 and dailylogs.LEAVE_LINKED_MESSAGE in refused.text
+    assert client.post(leave).status_code == 422
+    with app.app_context(), db.connection_context():
+        assert Participation.select().where(Participation.id == p.id).exists()
+        assert linkage.summary(p).total == 1

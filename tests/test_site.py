@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from pumasi import dailylogs
 from pumasi.db import db
 from pumasi.models import (FAILED, SUCCEEDED, UNSENT, Activity, AuditLog, DailyLog, Member, Participation, Site,
                            today_kst)
@@ -134,21 +135,45 @@ def test_add_a_volunteer_by_id_or_by_name_and_phone(app, client, auth, demo):
     found = client.get(url + "/search?name=이서연&phone=01012345678", headers=HX)
     assert found.status_code == 200 and "이서연" in found.text and "***-****-5678" in found.text
     assert "010-1234-5678" not in found.text
-    assert "찾는 봉사자가 없습니다" in client.get(url + "/search?name=이서연&phone=01000000000", headers=HX).text
+    assert 'name="username" value="vol2"' in found.text and "member_id" not in found.text
+    assert dailylogs.NOT_FOUND_MESSAGE in client.get(url + "/search?name=이서연&phone=01000000000", headers=HX).text
     empty = client.get(url + "/search?name=이서연", headers=HX)
     assert empty.status_code == 422 and "회원아이디, 또는 이름과 연락처를 함께 입력해 주세요." in empty.text
 
-    vol2 = q(app, lambda: Member.get(Member.username == "vol2").id)
-    added = client.post(url, data={"member_id": vol2}, headers=HX)
+    added = client.post(url, data={"username": "vol2"}, headers=HX)
     assert added.status_code == 204 and "logs-changed" in added.headers["HX-Trigger"]
-    again = client.post(url, data={"member_id": vol2}, headers=HX)
+    again = client.post(url, data={"username": "VOL2"}, headers=HX)
     assert again.status_code == 422 and "이미 이 활동에 등록된 봉사자입니다." in again.text
-    site2 = q(app, lambda: Member.get(Member.username == "site2").id)
-    assert client.post(url, data={"member_id": site2}, headers=HX).status_code == 422
-    for hostile in ("x", "99999999999999999999", "-1"):
-        assert client.post(url, data={"member_id": hostile}, headers=HX).status_code == 422
     page = client.get(f"/site/activities/{activity.id}").text
     assert re.search(r'<td class="title" data-label="이름">이서연</td>', page)
+
+
+def test_a_site_cannot_add_or_probe_members_by_id(app, client, auth, demo):
+    """The reviewer's probe: `member_id=8` attached any member and showed their name and 아이디, and
+    the messages told an operator's id from a missing one. Now only 회원아이디 (or the search by name
+    and phone) adds, and every member that is not an active volunteer gets the one message."""
+    activity = q(app, lambda: Activity.get(Activity.title == "청소년 문화예술 멘토링"))
+    url = f"/site/activities/{activity.id}/volunteers"
+    ids = q(app, lambda: {m.username: m.id for m in Member.select()})
+    q(app, lambda: Member.update(active=False).where(Member.username == "vol3").execute())
+    auth.login("site1")
+    before = q(app, lambda: Participation.select().count())
+    answers = set()
+    for member_id in [*ids.values(), 99999, "x", ""]:
+        for headers in ({}, HX):
+            response = client.post(url, data={"member_id": member_id}, headers=headers, follow_redirects=True)
+            assert response.status_code in (200, 422), member_id
+            for username in ids:
+                assert f"({username})" not in response.text or username == "site1", (member_id, username)
+            answers.add(dailylogs.NOT_FOUND_MESSAGE in response.text)
+    assert answers == {True}
+    for username in ("admin", "site2", "vol3", "nobody", "removed-1", "ADMIN"):
+        response = client.post(url, data={"username": username}, headers=HX)
+        assert response.status_code == 422 and dailylogs.NOT_FOUND_MESSAGE in response.text, username
+        search = client.get(url + "/search", query_string={"username": username}, headers=HX)
+        assert dailylogs.NOT_FOUND_MESSAGE in search.text and username not in search.text.replace(
+            f'value="{username}"', ""), username
+    assert q(app, lambda: Participation.select().count()) == before
 
 
 def test_remove_a_volunteer_only_without_linked_dates(app, client, auth, world):

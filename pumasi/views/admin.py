@@ -165,7 +165,10 @@ def member_new():
     values, errors = members.check_member(request.form, creating=True)
     if errors:
         return _member_form(None, values, errors, 422)
-    member = members.create_member(values, _me())
+    try:
+        member = members.create_member(values, _me())
+    except members.Taken as exc:
+        return _member_form(None, values, exc.errors, 422)
     flash(f"{member.name}({member.username}) 회원을 만들었습니다.", "info")
     return redirect(url_for(".member", member_id=member.id), 303)
 
@@ -291,7 +294,7 @@ def site_manager(site_id):
     s = _get(Site, site_id)
     username = (request.form.get("username") or "").strip()[:40]
     problem = inputs.problem(username)
-    m = None if problem else Member.get_or_none(Member.username == username, Member.removed_at.is_null())
+    m = None if problem else Member.get_or_none(Member.named(username), Member.removed_at.is_null())
     if m is None:
         managers = list(Member.select().where(Member.site == s, Member.role == "site"))
         return render_template("admin/site.html", s=s, values={"name": s.name, "phone": s.phone}, errors={},

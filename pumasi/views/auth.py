@@ -55,7 +55,7 @@ def login():
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        member = Member.get_or_none(Member.username == form.username.data.strip())
+        member = Member.get_or_none(Member.named(form.username.data))
         if Member.logs_in(member, form.password.data):
             session.clear()  # a fresh session at log-in (no fixation)
             login_user(member)

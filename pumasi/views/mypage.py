@@ -2,11 +2,11 @@
 from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from .. import certificate, config_store, htmx, identity, linkage, notify
+from .. import certificate, config_store, dailylogs, htmx, identity, linkage, notify
 from ..forms import IdentityForm
 from ..jobs import enqueue_request
 from ..ratelimit import limit_from, limiter, member_key
-from ..models import Identity, today_kst
+from ..models import DailyLog, Identity, today_kst
 from . import db_int, reports_bad_input, role_required
 
 bp = Blueprint("mypage", __name__, url_prefix="/mypage")
@@ -173,6 +173,30 @@ def relink(participation_id):
     response.headers["HX-Reswap"] = "outerHTML"
     # After the swap: closing the modal first would detach this form and break the retarget.
     return htmx.trigger(response, "modal-close", after="swap")
+
+
+@bp.route("/participations/<int:participation_id>/leave", methods=["GET", "POST"])
+def leave(participation_id):
+    """활동 나가기: a volunteer leaves an activity a site added them to, after confirming, while
+    none of its dates was ever sent to 1365 (dailylogs.removable); audited as participation.leave."""
+    participation = _own(participation_id)
+    problem = None if dailylogs.removable(participation) else dailylogs.LEAVE_LINKED_MESSAGE
+    if request.method == "POST" and problem is None:
+        me = current_user._get_current_object()
+        try:
+            dailylogs.remove_volunteer(participation, me, action="participation.leave")
+        except dailylogs.NotAllowed as exc:
+            problem = dailylogs.LEAVE_LINKED_MESSAGE if exc.message == dailylogs.REMOVE_LINKED_MESSAGE else exc.message
+        else:
+            if not htmx.is_fragment_request():
+                return redirect(url_for(".activities"), 303)
+            response = htmx.modal("mypage/_leave_done_modal.html", title=participation.activity.title)
+            return htmx.trigger(response, "rows-changed")
+    status = 422 if problem and request.method == "POST" else 200
+    unsent = DailyLog.select().where(DailyLog.participation == participation).count() if not problem else 0
+    if htmx.is_fragment_request():
+        return htmx.modal("mypage/_leave_modal.html", status=status, p=participation, problem=problem, unsent=unsent)
+    return render_template("mypage/leave.html", p=participation, problem=problem, unsent=unsent), status
 
 
 @bp.route("/identity", methods=["GET", "POST"])

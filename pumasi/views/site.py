@@ -7,11 +7,11 @@ from flask import (Blueprint, Response, abort, flash, make_response, redirect, r
                    url_for)
 from flask_login import current_user
 
-from .. import dailylogs, hours, htmx, linkage
+from .. import dailylogs, hours, htmx, inputs, linkage
 from ..dailylogs import BatchInvalid, CsvRejected, LogInput, NotAllowed
-from ..models import Member, today_kst
+from ..models import today_kst
 from ..site_forms import CATEGORIES, ActivityForm, CsvForm, LogForm, VolunteerSearchForm
-from . import db_int, reports_bad_input, role_required
+from . import reports_bad_input, role_required
 
 bp = Blueprint("site", __name__, url_prefix="/site")
 
@@ -28,7 +28,8 @@ def _site_managers_only():
 
 @bp.context_processor
 def _labels():
-    return {"LINK_LABELS": LINK_LABELS, "CATEGORIES": CATEGORIES, "masked_phone": _masked_phone}
+    return {"LINK_LABELS": LINK_LABELS, "CATEGORIES": CATEGORIES, "masked_phone": _masked_phone,
+            "NOT_FOUND_MESSAGE": dailylogs.NOT_FOUND_MESSAGE}
 
 
 def _masked_phone(phone):
@@ -155,14 +156,15 @@ def search_volunteers(activity_id):
 
 
 @bp.route("/activities/<int:activity_id>/volunteers", methods=["POST"])
+@reports_bad_input
 def add_volunteer(activity_id):
-    """Add the member found to the activity."""
+    """Add a volunteer by 회원아이디 (as the search found them, or typed): never by a member id."""
     activity = _activity(activity_id)
-    member = Member.get_or_none(Member.id == request.form.get("member_id", type=db_int))
+    username = (request.form.get("username") or "").strip()[:40]
     try:
-        if member is None:
-            raise NotAllowed("봉사자를 찾을 수 없습니다. 다시 검색해 주세요.")
-        dailylogs.add_volunteer(activity, member, _me())
+        if inputs.problem(username):
+            raise NotAllowed(inputs.problem(username))
+        participation = dailylogs.add_volunteer(activity, username, _me())
     except NotAllowed as exc:
         if htmx.is_fragment_request():
             return render_template("site/_search.html", activity=activity, search=VolunteerSearchForm(formdata=None),
@@ -171,7 +173,7 @@ def add_volunteer(activity_id):
         return redirect(url_for(".activity", activity_id=activity.id), 303)
     if htmx.is_fragment_request():
         return _changed("logs-changed")
-    flash(f"{member.name}님을 봉사자로 추가했습니다.")
+    flash(f"{participation.volunteer.name}님을 봉사자로 추가했습니다.")
     return redirect(url_for(".activity", activity_id=activity.id), 303)
 
 
