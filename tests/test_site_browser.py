@@ -171,3 +171,40 @@ def test_a_site_enters_a_date_for_three_on_a_desktop_edits_one_on_a_phone_and_th
         request = LinkRequest.get(LinkRequest.participation == _participation("vol1"))
         return [a.daily_log.date.isoformat() for a in LinkAttempt.select().where(LinkAttempt.request == request)]
     assert query(world, sent) == [DAY]
+
+
+def test_a_site_adds_a_volunteer_on_a_phone_and_the_volunteer_leaves(open_context, world):
+    """On a 360-px phone: site1 finds vol2 by name and phone and adds them (the form sends the
+    회원아이디, never a member id); vol2 sees the activity on 활동내역, taps 활동 나가기, confirms in
+    the dialog, and the row is gone."""
+    query(world, lambda: Member.update(phone="010-1234-5678").where(Member.username == "vol2").execute())
+    site = open_context(PHONE)
+    log_in(site, "site1")
+    open_activity(site)
+    search = site.get_by_role("search", name="봉사자 찾기")
+    search.get_by_label("이름").fill("이서연")
+    search.get_by_label("연락처").fill("010-1234-5678")
+    search.get_by_role("button", name="찾기").click()
+    found = site.locator(".search-results li", has_text="이서연")
+    expect(found).to_contain_text("***-****-5678")
+    assert found.locator('input[name="member_id"]').count() == 0
+    found.get_by_role("button", name="추가").click()
+    expect(site.locator("td", has_text="이서연").first).to_be_visible()
+    assert fits(site, PHONE["width"])
+
+    volunteer = open_context(PHONE)
+    log_in(volunteer, "vol2")
+    volunteer.goto("/mypage/activities")
+    volunteer.wait_for_load_state("load")
+    row = volunteer.locator("table.activities tbody tr", has_text=MENTORING)
+    expect(row).to_have_count(1)
+    assert fits(volunteer, PHONE["width"])
+    row.get_by_role("link", name="활동 나가기").click()
+    dialog = volunteer.locator("#modal dialog[open]")
+    expect(dialog).to_contain_text("이 활동에서 나가시겠습니까?")
+    dialog.get_by_role("button", name="활동 나가기").click()
+    expect(dialog).to_contain_text("활동에서 나갔습니다")
+    dialog.get_by_role("button", name="확인").click()
+    expect(volunteer.locator("table.activities tbody tr", has_text=MENTORING)).to_have_count(0)
+    assert query(world, lambda: Participation.select().join(Activity).switch(Participation).join(Member).where(
+        Member.username == "vol2", Activity.title == MENTORING).count()) == 0
