@@ -45,6 +45,12 @@ class Worker(SimpleWorker):
         # under way is left to finish (warm shutdown).
         if self.stop.is_set() and self.get_state() != WorkerStatus.BUSY:
             raise StopRequested()
+        if not self.connection.exists(self.key):
+            # Redis came back empty (restarted without persistence) while this worker rode the
+            # outage out: without its registration nobody (/healthz, the operators' monitor, RQ's
+            # Worker.all) would know it is there.
+            log.warning("Redis lost this worker's registration: registering again")
+            self.register_birth()
         return super().heartbeat(*args, **kwargs)
 
 

@@ -276,7 +276,7 @@ def create_app(test_config=None):
             return None
         return found[0]
 
-    from .views import BoundedIntConverter, account, admin, auth, help, mypage, refuse_bad_input, site
+    from .views import BoundedIntConverter, account, admin, auth, health, help, mypage, refuse_bad_input, site
     app.url_map.converters["int"] = BoundedIntConverter
     app.register_blueprint(auth.bp)
     app.register_blueprint(account.bp)
@@ -284,6 +284,7 @@ def create_app(test_config=None):
     app.register_blueprint(help.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(site.bp)
+    app.register_blueprint(health.bp)
     app.before_request(refuse_bad_input)
 
     from . import cli

@@ -111,12 +111,16 @@ def open_database(url):
 
 
 def init_app(app):
-    """Bind the database to the app: one connection per request."""
+    """Bind the database to the app: one connection per request (a view marked connects_itself
+    opens its own)."""
+    from flask import request
+
     open_database(app.config["DATABASE_URL"])
 
     @app.before_request
     def _connect():
-        db.connect(reuse_if_open=True)
+        if not getattr(app.view_functions.get(request.endpoint), "connects_itself", False):
+            db.connect(reuse_if_open=True)
 
     @app.teardown_request
     def _close(exc):

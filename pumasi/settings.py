@@ -81,6 +81,9 @@ SETTINGS = [
     Setting("SMTP_PASSWORD", "PUMASI_SMTP_PASSWORD", None, str, "mail server password"),
     Setting("SMTP_FROM", "PUMASI_SMTP_FROM", "pumasi@localhost", str, "sender address of notifications"),
     Setting("SMTP_STARTTLS", "PUMASI_SMTP_STARTTLS", True, bool, "use STARTTLS with the mail server"),
+    Setting("HEALTH_WORKER_AGE", "PUMASI_HEALTH_WORKER_AGE", 120, int,
+            "seconds since the youngest worker's heartbeat after which `/healthz` says the workers are "
+            "down (an idle worker beats every LINK_SWEEP_INTERVAL; a long job holds its beat)"),
     Setting("LOG_LEVEL", "PUMASI_LOG_LEVEL", "INFO", str,
             "lowest level logged (DEBUG, INFO, WARNING, ERROR) by the web, the worker and the command line"),
     Setting("LOG_FILE", "PUMASI_LOG_FILE", None, str,

@@ -1,0 +1,62 @@
+"""What a monitor asks every few seconds: is each part of the service up? Cheap (one SELECT 1, two
+Redis round trips with a one-second timeout) and with nothing personal or version numbers in it."""
+from datetime import datetime, timezone
+
+import redis
+from rq.utils import utcparse
+from rq.worker_registration import WORKERS_BY_QUEUE_KEY
+
+from .db import db
+from .models import KST
+from .queue import portal_key, redis_url
+
+
+def _database():
+    try:
+        with db.connection_context():
+            db.execute_sql("SELECT 1")
+        return {"ok": True}
+    except Exception:  # noqa: BLE001 - whatever it is, the database cannot be used now
+        return {"ok": False}
+
+
+def _redis(app):
+    """A client of its own with short timeouts: a Redis that hangs must not hang the monitor."""
+    conn = app.extensions.get("health_redis")
+    if conn is None:
+        conn = redis.Redis.from_url(redis_url(app), socket_connect_timeout=1, socket_timeout=1)
+        app.extensions["health_redis"] = conn
+    return conn
+
+
+def _age(moment, now):
+    return max(int((now - moment).total_seconds()), 0)
+
+
+def report(app):
+    """{"ok": bool, "down": [parts], part: {...}} for the database, Redis, the workers (the age of
+    the youngest heartbeat) and 1365 (the age of its last answer, and whether it was one)."""
+    now = datetime.now(timezone.utc)
+    parts = {"database": _database(), "redis": {"ok": False}, "workers": {"ok": None},
+             "1365": {"ok": None}}
+    try:
+        conn = _redis(app)
+        pipe = conn.pipeline(transaction=False)
+        pipe.ping().smembers(WORKERS_BY_QUEUE_KEY % app.config["QUEUE_NAME"]).hgetall(portal_key(app))
+        _, worker_keys, portal = pipe.execute()
+        pipe = conn.pipeline(transaction=False)
+        for key in worker_keys:
+            pipe.hget(key, "last_heartbeat")
+        beats = [utcparse(beat.decode()).replace(tzinfo=timezone.utc) for beat in pipe.execute() if beat]
+    except (redis.RedisError, OSError, ValueError):
+        pass
+    else:
+        parts["redis"] = {"ok": True}
+        age = _age(max(beats), now) if beats else None
+        parts["workers"] = {"ok": age is not None and age <= app.config["HEALTH_WORKER_AGE"],
+                            "count": len(beats), "heartbeat_age": age}
+        if portal.get(b"at"):
+            answered = datetime.strptime(portal[b"at"].decode(), "%Y-%m-%d %H:%M:%S").replace(tzinfo=KST)
+            parts["1365"] = {"ok": portal.get(b"ok") == b"1", "last_answer_age": _age(answered, now)}
+    down = [name for name, part in parts.items() if part["ok"] is False]
+    return {"ok": not down, "down": down, **parts}
