@@ -65,12 +65,15 @@ def redis_url(app):
     return app.config["REDIS_URL"] or ensure_embedded(app.instance_path)
 
 
-def connection(app):
-    """A Redis connection for this app (created once, on first use)."""
-    conn = app.extensions.get("pumasi_redis")
+def connection(app, quick=False):
+    """A Redis connection for this app (created once, on first use); quick: one that gives up after
+    a second, for a health check that must not hang with a Redis that does."""
+    name = "pumasi_redis_quick" if quick else "pumasi_redis"
+    conn = app.extensions.get(name)
     if conn is None:
-        conn = redis.Redis.from_url(redis_url(app), socket_connect_timeout=2, socket_timeout=5)
-        app.extensions["pumasi_redis"] = conn
+        connect, answer = (1, 1) if quick else (2, 5)
+        conn = redis.Redis.from_url(redis_url(app), socket_connect_timeout=connect, socket_timeout=answer)
+        app.extensions[name] = conn
     return conn
 
 

@@ -10,7 +10,7 @@ import requests
 from pumasi.queue import record_portal_answer
 
 import support
-from test_faults import OwnRedis, TcpProxy
+from test_faults import TcpProxy, own_redis  # noqa: F401 (a fixture: a Redis the test kills)
 
 SQLITE = pytest.mark.parametrize("app", ["sqlite"], indirect=True)
 POSTGRES = pytest.mark.parametrize("app", ["postgres"], indirect=True)
@@ -30,15 +30,6 @@ def wait_health(url, status, seconds=15.0):
             return clock.monotonic() - started, body
         assert clock.monotonic() - started < seconds, (code, body)
         clock.sleep(0.25)
-
-
-@pytest.fixture
-def own_redis(app, processes):
-    server = OwnRedis(processes).start()
-    app.config["REDIS_URL"] = server.url
-    app.extensions.pop("pumasi_redis", None)
-    yield server
-    server.remove()
 
 
 @SQLITE
