@@ -155,7 +155,8 @@ def test_query_parameter_names_never_reach_url_for(fuzz_app, username):
                 response = client.get(_url(rule, ids), query_string=names, headers=headers)
                 body = response.get_data(as_text=True)
                 label = (username, rule.rule, bool(headers), response.status_code)
-                assert response.status_code < 500, label
+                # /healthz's 503 is its answer (no worker runs here), not an error.
+                assert response.status_code < 500 or rule.endpoint == "health.healthz", label
                 assert "evil" not in body and "evil" not in response.headers.get("Location", ""), label
                 assert "javascript:" not in body and "http://localhost" not in body, label
                 pagers += 'rel="next"' in body or 'rel="prev"' in body
