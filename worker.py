@@ -30,6 +30,10 @@ class Worker(SimpleWorker):
     handler writes to Redis, fails, and the signal would be lost: the worker waited for Redis
     until killed)."""
 
+    # RQ retries a lost Redis after 1, 2, 4 … up to 60 seconds: a worker would stay idle up to a
+    # minute after Redis is back. As _wait_for_redis: at most 5 seconds.
+    max_connection_wait_time = 5.0
+
     def __init__(self, *args, stop, **kwargs):
         super().__init__(*args, **kwargs)
         self.stop = stop

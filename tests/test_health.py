@@ -21,14 +21,14 @@ def health(url):
     return response.status_code, response.json()
 
 
-def wait_health(url, status, seconds=15.0):
-    """Seconds until /healthz answers status; fails with the last answer after `seconds`."""
+def wait_health(stack, status, seconds=15.0):
+    """Seconds until /healthz answers status; fails with the last answer and the logs after `seconds`."""
     started = clock.monotonic()
     while True:
-        code, body = health(url)
+        code, body = health(stack.web_url)
         if code == status:
             return clock.monotonic() - started, body
-        assert clock.monotonic() - started < seconds, (code, body)
+        assert clock.monotonic() - started < seconds, (code, body, stack.processes.logs()[-3000:])
         clock.sleep(0.25)
 
 
@@ -36,14 +36,14 @@ def wait_health(url, status, seconds=15.0):
 def test_503_within_15_s_of_redis_going_away_and_200_when_it_is_back(app, own_redis, stack, demo):
     stack.start_worker()
     stack.start_web()
-    _, body = wait_health(stack.web_url, 200)
+    _, body = wait_health(stack, 200)
     assert body["ok"] and body["down"] == [] and body["workers"]["count"] == 1
     assert body["workers"]["heartbeat_age"] <= app.config["HEALTH_WORKER_AGE"]
     own_redis.kill()
-    took, body = wait_health(stack.web_url, 503)
+    took, body = wait_health(stack, 503)
     assert body["down"] == ["redis"] and body["database"]["ok"] is True, body
     own_redis.start()  # empty, as a restarted Redis without persistence
-    back, body = wait_health(stack.web_url, 200, seconds=30)  # the worker has to register again
+    back, body = wait_health(stack, 200, seconds=30)  # the worker has to register again
     print(f"503 after {took:.1f} s, 200 again after {back:.1f} s")
     assert body["workers"]["count"] == 1
 
@@ -56,12 +56,12 @@ def test_503_within_15_s_of_the_database_going_away_and_200_when_it_is_back(app,
     try:
         stack.start_worker()
         stack.start_web()
-        wait_health(stack.web_url, 200)
+        wait_health(stack, 200)
         proxy.cut()
-        took, body = wait_health(stack.web_url, 503)
+        took, body = wait_health(stack, 503)
         assert body["down"] == ["database"], body
         proxy.restore()
-        back, body = wait_health(stack.web_url, 200)
+        back, body = wait_health(stack, 200)
         print(f"503 after {took:.1f} s, 200 again after {back:.1f} s")
     finally:
         proxy.cut()
