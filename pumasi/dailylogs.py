@@ -15,7 +15,7 @@ from peewee import IntegrityError, fn
 
 from . import audit, hours, inputs, usernames
 from .db import db, lock_rows, locked_transaction, unique_columns
-from .hours import Entry, LogError
+from .hours import Entry, LogError, Place
 from .models import (FAILED, PENDING, SUCCEEDED, UNSENT, Activity, DailyLog, LinkAttempt, LinkRequest, Member,
                      Participation, utcnow)
 
@@ -141,17 +141,20 @@ def locked_message(log):
 # --------------------------------------------------------------------------- batches
 
 def existing_entries(volunteer_ids, dates, exclude_log_ids=()):
-    """The volunteers' logs on those dates across all activities: {volunteer id: [Entry]}."""
+    """The volunteers' logs on those dates across all activities, each with the Place (site and
+    activity) it was entered at: {volunteer id: [Entry]}."""
     found = defaultdict(list)
     if not volunteer_ids or not dates:
         return found
-    query = (DailyLog.select(DailyLog, Participation.volunteer)
-             .join(Participation)
+    query = (DailyLog.select(DailyLog, Participation.volunteer, Activity.id, Activity.site)
+             .join(Participation).join(Activity)
              .where(Participation.volunteer.in_(list(volunteer_ids)), DailyLog.date.in_(list(dates))))
     if exclude_log_ids:
         query = query.where(DailyLog.id.not_in(list(exclude_log_ids)))
     for log in query:
-        found[log.participation.volunteer_id].append(Entry(log.date, log.start, log.end, log.minutes))
+        participation = log.participation
+        found[participation.volunteer_id].append(Entry(log.date, log.start, log.end, log.minutes, Place(
+            participation.activity.site_id, participation.activity.id)))
     return found
 
 
@@ -198,7 +201,8 @@ def validate_batch(activity, rows, today):
             by_volunteer[item.participation.volunteer_id].append(index)
     existing = existing_entries(by_volunteer, {item.entry.date for item in checked if item}, edited_ids)
     for volunteer_id, indexes in by_volunteer.items():
-        day_errors = hours.check_day([checked[i].entry for i in indexes], existing[volunteer_id])
+        day_errors = hours.check_day([checked[i].entry for i in indexes], existing[volunteer_id],
+                                     here=Place(activity.site_id, activity.id))
         for position, error in day_errors:
             if error not in errors[indexes[position]]:
                 errors[indexes[position]].append(error)

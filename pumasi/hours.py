@@ -14,6 +14,11 @@ FUTURE_MESSAGE = '미래 날짜는 입력할 수 없습니다.'
 ENTRY_CAP_MESSAGE = '하루 인정시간은 최대 8시간입니다.'
 OVERLAP_MESSAGE = '같은 날 다른 활동 시간과 겹칩니다. ({start}~{end})'
 DAY_CAP_MESSAGE = '하루 인정시간 8시간을 넘습니다. (현재 합계 {total})'
+# Told to a site, which may see its own times only: another site's times and names are not its to know.
+SAME_ACTIVITY_MESSAGE = '같은 날 이 활동의 다른 시간과 겹칩니다. ({start}~{end})'
+SAME_SITE_MESSAGE = '같은 날 이 활동처의 다른 활동 시간과 겹칩니다. ({start}~{end})'
+ELSEWHERE_MESSAGE = '이 봉사자는 같은 시간에 다른 활동처의 활동이 있습니다.'
+DAY_CAP_ELSEWHERE_MESSAGE = '다른 활동처의 활동을 포함하면 하루 인정시간 8시간을 넘습니다. (이 활동처 합계 {total})'
 
 _MAX_INPUT = 20
 _DATE = re.compile(r'([0-9]{4})-([0-9]{2})-([0-9]{2})|([0-9]{4})([0-9]{2})([0-9]{2})')
@@ -44,13 +49,23 @@ class LogError(Exception):
 
 
 @dataclass(frozen=True)
+class Place:
+    """Where a daily log was entered: its site and activity (ids, or anything comparable)."""
+
+    site: object
+    activity: object
+
+
+@dataclass(frozen=True)
 class Entry:
-    """One daily log: a date, a start and end on that date, and the minutes the site recognises if fewer."""
+    """One daily log: a date, a start and end on that date, the minutes the site recognises if fewer,
+    and where it was entered (None for one being entered now)."""
 
     date: dt.date
     start: dt.time
     end: dt.time
     minutes: int | None = None
+    place: Place | None = None
 
 
 def format_minutes(m):
@@ -139,8 +154,40 @@ def _overlaps(a, b):
     return a.date == b.date and a.start < b.end and b.start < a.end
 
 
-def check_day(entries, existing):
-    """Overlap and daily-cap errors, by index into entries, against each other and the volunteer's existing logs."""
+def _overlap_error(clashes, here):
+    """The error for an entry that overlaps clashes (sorted by time), as the one entering it may see it.
+
+    here None: an operator, who sees every entry's times. Else the Place being entered: another
+    entry's times are shown only when it was entered at the same site (and which activity it is);
+    of one entered elsewhere, only that the volunteer has another activity then.
+    """
+    if here is None:
+        first = clashes[0]
+        return LogError('start', OVERLAP_MESSAGE.format(start=format_clock(first.start), end=format_clock(first.end)))
+    for other in clashes:
+        place = other.place or here
+        if place.site == here.site:
+            message = SAME_ACTIVITY_MESSAGE if place.activity == here.activity else SAME_SITE_MESSAGE
+            return LogError('start', message.format(start=format_clock(other.start), end=format_clock(other.end)))
+    return LogError('start', ELSEWHERE_MESSAGE)
+
+
+def _cap_error(logs, here):
+    """The daily-cap error for the logs of one date, or None; a site is told only its own minutes."""
+    total = sum(recognised_minutes(log) for log in logs)
+    if total <= DAILY_CAP_MINUTES:
+        return None
+    if here is not None:
+        own = sum(recognised_minutes(log) for log in logs if (log.place or here).site == here.site)
+        if own != total:
+            return LogError('minutes', DAY_CAP_ELSEWHERE_MESSAGE.format(total=format_minutes(own)))
+    return LogError('minutes', DAY_CAP_MESSAGE.format(total=format_minutes(total)))
+
+
+def check_day(entries, existing, here=None):
+    """Overlap and daily-cap errors, by index into entries, against each other and the volunteer's
+    existing logs. here is the Place the entries are being entered at (messages then show only what
+    that site may know of the other logs, see _overlap_error); None for an operator."""
     errors = []
     for index, entry in enumerate(entries):
         if _span(entry) <= 0:
@@ -149,11 +196,9 @@ def check_day(entries, existing):
         clashes = sorted((other for other in others if _span(other) > 0 and _overlaps(entry, other)),
                          key=lambda other: (other.start, other.end))
         if clashes:
-            first = clashes[0]
-            errors.append((index, LogError('start', OVERLAP_MESSAGE.format(
-                start=format_clock(first.start), end=format_clock(first.end)))))
+            errors.append((index, _overlap_error(clashes, here)))
     for index, entry in enumerate(entries):
-        total = sum(recognised_minutes(log) for log in [*entries, *existing] if log.date == entry.date)
-        if total > DAILY_CAP_MINUTES:
-            errors.append((index, LogError('minutes', DAY_CAP_MESSAGE.format(total=format_minutes(total)))))
+        error = _cap_error([log for log in [*entries, *existing] if log.date == entry.date], here)
+        if error:
+            errors.append((index, error))
     return sorted(errors, key=lambda pair: pair[0])

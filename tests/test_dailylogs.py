@@ -97,7 +97,8 @@ def test_a_batch_is_saved_whole_or_not_at_all(world):
 def test_480_minutes_a_day_across_two_activities_of_two_sites(world):
     world.save(MENTORING, world.row(MENTORING, "vol1", "09:00", "14:00"))        # site1: 5 hours
     errors = world.errors(MUSEUM, world.row(MUSEUM, "vol1", "14:00", "18:00"))  # site2: 4 more
-    assert errors == {0: ["하루 인정시간 8시간을 넘습니다. (현재 합계 9시간)"]}
+    # site2 is told its own minutes only, not site1's 5 hours (nor the 9 in all).
+    assert errors == {0: ["다른 활동처의 활동을 포함하면 하루 인정시간 8시간을 넘습니다. (이 활동처 합계 4시간)"]}
     # Recognising fewer minutes brings the day to exactly 8 hours, which is allowed.
     saved = world.save(MUSEUM, world.row(MUSEUM, "vol1", "14:00", "18:00", "180"))
     assert saved[0].minutes == 180
@@ -116,15 +117,15 @@ def test_the_cap_counts_rows_of_the_same_batch(world):
 def test_overlapping_times_of_one_volunteer(world):
     world.save(MUSEUM, world.row(MUSEUM, "vol1", "10:00", "12:00"))
     errors = world.errors(MENTORING, world.row(MENTORING, "vol1", "11:30", "13:00"))
-    assert errors == {0: ["같은 날 다른 활동 시간과 겹칩니다. (10:00~12:00)"]}
+    assert errors == {0: ["이 봉사자는 같은 시간에 다른 활동처의 활동이 있습니다."]}  # site2's times are not site1's
     # Touching is not overlapping; another volunteer at the same time is fine.
     world.save(MENTORING, world.row(MENTORING, "vol1", "12:00", "13:00"),
                world.row(MENTORING, "vol3", "10:00", "12:00"))
     # Two rows of the same batch.
     errors = world.errors(MENTORING, world.row(MENTORING, "vol3", "14:00", "16:00"),
                           world.row(MENTORING, "vol3", "15:00", "17:00"))
-    assert errors == {0: ["같은 날 다른 활동 시간과 겹칩니다. (15:00~17:00)"],
-                      1: ["같은 날 다른 활동 시간과 겹칩니다. (14:00~16:00)"]}
+    assert errors == {0: ["같은 날 이 활동의 다른 시간과 겹칩니다. (15:00~17:00)"],
+                      1: ["같은 날 이 활동의 다른 시간과 겹칩니다. (14:00~16:00)"]}
 
 
 def test_an_edited_date_does_not_overlap_its_old_self(world):
@@ -285,8 +286,8 @@ def test_csv_in_utf8_with_bom_and_the_rules_across_lines(world):
             "2026-11-21,vol1,12:00,15:00\n")
     preview = dailylogs.preview_csv(world.activity(MENTORING), text.encode("utf-8"), TODAY)
     assert {line.number: [str(e) for e in line.errors] for line in preview.lines} == {
-        2: ["같은 날 다른 활동 시간과 겹칩니다. (12:00~15:00)"],
-        3: ["같은 날 다른 활동 시간과 겹칩니다. (09:00~13:00)"],
+        2: ["같은 날 이 활동의 다른 시간과 겹칩니다. (12:00~15:00)"],
+        3: ["같은 날 이 활동의 다른 시간과 겹칩니다. (09:00~13:00)"],
     }
 
 
@@ -347,3 +348,13 @@ def test_day_rows_and_site_scoping(world):
     listed = dailylogs.site_activities(site1.id)
     assert [a.title for a in listed][0] == MENTORING
     assert {a.title: (a.volunteers, a.dates) for a in listed}[MENTORING] == (2, 3)
+
+
+def test_a_site_is_told_the_times_of_its_own_other_activity(world):
+    """Another activity of the same site: its times are the site's own (and it is said which it is)."""
+    site1 = world.activity(MENTORING).site
+    other = Activity.create(site=site1, category="교육", title="같은 활동처 다른 활동", start_date=DAY, end_date=DAY)
+    Participation.create(activity=other, volunteer=world.member("vol1"))
+    world.save("같은 활동처 다른 활동", world.row("같은 활동처 다른 활동", "vol1", "10:00", "12:00"))
+    errors = world.errors(MENTORING, world.row(MENTORING, "vol1", "11:00", "13:00"))
+    assert errors == {0: ["같은 날 이 활동처의 다른 활동 시간과 겹칩니다. (10:00~12:00)"]}

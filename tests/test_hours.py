@@ -1,12 +1,13 @@
 """Tests for the daily-log rules and formats."""
 import datetime
+import re
 from datetime import date, time
 
 import pytest
 from hypothesis import given, strategies as st
 
 from pumasi import hours
-from pumasi.hours import Entry, LogError, check_day, check_entry
+from pumasi.hours import Entry, LogError, Place, check_day, check_entry
 
 PERIOD = (date(2021, 8, 4), date(2021, 9, 30))
 TODAY = date(2021, 9, 1)
@@ -192,3 +193,51 @@ def test_parsers_raise_only_log_error(text):
             parse(text)
         except LogError:
             pass
+
+
+# --- what a site is told of other sites' logs (issue 12: overlap messages leaked other sites' times)
+
+HERE = Place(site=1, activity=10)
+
+
+def placed(start, end, site, activity, minutes=None):
+    return Entry(DAY, time.fromisoformat(start), time.fromisoformat(end), minutes, Place(site, activity))
+
+
+@pytest.mark.parametrize("other, message", [
+    (placed('10:00', '12:00', 2, 20), '이 봉사자는 같은 시간에 다른 활동처의 활동이 있습니다.'),
+    (placed('10:00', '12:00', 1, 11), '같은 날 이 활동처의 다른 활동 시간과 겹칩니다. (10:00~12:00)'),
+    (placed('10:00', '12:00', 1, 10), '같은 날 이 활동의 다른 시간과 겹칩니다. (10:00~12:00)'),
+])
+def test_a_site_sees_times_of_its_own_site_only(other, message):
+    assert check_day([entry('11:00', '13:00')], [other], here=HERE) == [(0, LogError('start', message))]
+    # An operator (no place) sees every time, as before.
+    assert check_day([entry('11:00', '13:00')], [other]) == [
+        (0, LogError('start', '같은 날 다른 활동 시간과 겹칩니다. (10:00~12:00)'))]
+
+
+def test_another_sites_clash_never_shows_its_times_even_when_it_comes_first():
+    others = [placed('08:00', '11:30', 2, 20), placed('11:00', '12:00', 1, 11)]
+    assert check_day([entry('11:00', '13:00')], others, here=HERE) == [
+        (0, LogError('start', '같은 날 이 활동처의 다른 활동 시간과 겹칩니다. (11:00~12:00)'))]
+    hidden = check_day([entry('09:00', '10:00')], others, here=HERE)
+    assert hidden == [(0, LogError('start', '이 봉사자는 같은 시간에 다른 활동처의 활동이 있습니다.'))]
+    assert not re.search(r'\d', hidden[0][1].message)
+
+
+def test_rows_of_the_batch_are_this_activity():
+    assert check_day([entry('09:00', '10:30'), entry('10:00', '12:00')], [], here=HERE) == [
+        (0, LogError('start', '같은 날 이 활동의 다른 시간과 겹칩니다. (10:00~12:00)')),
+        (1, LogError('start', '같은 날 이 활동의 다른 시간과 겹칩니다. (09:00~10:30)'))]
+
+
+def test_the_daily_cap_tells_a_site_its_own_minutes_only():
+    elsewhere = placed('07:00', '12:00', 2, 20)          # 5 hours at another site
+    mine = placed('13:00', '14:00', 1, 11)               # 1 hour at this site's other activity
+    assert check_day([entry('14:00', '17:00')], [elsewhere, mine], here=HERE) == [
+        (0, LogError('minutes', '다른 활동처의 활동을 포함하면 하루 인정시간 8시간을 넘습니다. (이 활동처 합계 4시간)'))]
+    assert check_day([entry('14:00', '17:00')], [elsewhere, mine]) == [
+        (0, LogError('minutes', '하루 인정시간 8시간을 넘습니다. (현재 합계 9시간)'))]
+    own = placed('07:00', '12:00', 1, 11)
+    assert check_day([entry('13:00', '17:00')], [own], here=HERE) == [
+        (0, LogError('minutes', '하루 인정시간 8시간을 넘습니다. (현재 합계 9시간)'))]

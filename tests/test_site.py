@@ -262,9 +262,12 @@ def test_the_daily_cap_and_overlaps_across_activities_on_the_form(app, client, a
     auth.login("site1")
     response = client.post(day_url(world), headers=HX, data=day_form(world, {
         "vol1": ("14:00", "18:00", ""), "vol2": ("12:00", "14:00", "")}))
-    assert response.status_code == 422 and "하루 인정시간 8시간을 넘습니다. (현재 합계 9시간)" in response.text
+    assert response.status_code == 422
+    assert "다른 활동처의 활동을 포함하면 하루 인정시간 8시간을 넘습니다. (이 활동처 합계 4시간)" in response.text
     response = client.post(day_url(world), headers=HX, data=day_form(world, {"vol1": ("12:00", "14:00", "")}))
-    assert response.status_code == 422 and "같은 날 다른 활동 시간과 겹칩니다. (08:00~13:00)" in response.text
+    assert response.status_code == 422 and "이 봉사자는 같은 시간에 다른 활동처의 활동이 있습니다." in response.text
+    for leak in ("08:00", "13:00", "9시간", "다른 활동처 활동", "종로 문화나눔센터"):  # site2's times, name, title
+        assert leak not in response.text, leak
     assert logs_of(app, world["activity"]) == []
 
 
@@ -407,7 +410,7 @@ def test_csv_in_cp949_preview_then_confirm(app, client, auth, world):
     assert "CSV에서 상세봉사내역 2건을 저장했습니다." in client.get(done.headers["Location"]).text
     # The same file again: every line now overlaps what was saved.
     again = client.post(url + "/confirm", data={"csv_data": data, "lines": lines})
-    assert again.status_code == 422 and "같은 날 다른 활동 시간과 겹칩니다." in again.text
+    assert again.status_code == 422 and "같은 날 이 활동의 다른 시간과 겹칩니다." in again.text
     assert len(logs_of(app, world["activity"])) == 2
 
 
