@@ -44,6 +44,7 @@ def seed_demo(if_empty):
     """Create the demo world (idempotent) and the simulator's demo accounts."""
     with db.connection_context():
         if if_empty and Member.select().exists():
+            demo.seed_simulator(current_app.config["SIM1365_DB"], missing_only=True)
             click.echo("members exist: demo world not seeded")
             return
         demo.seed(sim_db=current_app.config["SIM1365_DB"])

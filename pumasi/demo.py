@@ -82,6 +82,15 @@ def seed(sim_db=None):
                     DailyLog.create(participation=participation, date=day, start=time(begin),
                                     end=time(finish), minutes=(finish - begin) * 60)
     if sim_db:
-        for _, name, user_id, rrn, consent in VOLUNTEERS:
-            if consent is not None:
-                sim1365.add_account(sim_db, name, user_id, rrn, consent)
+        seed_simulator(sim_db)
+
+
+def seed_simulator(sim_db, missing_only=False):
+    """The demo volunteers' 1365 accounts in the simulator; missing_only: only those it lacks or
+    whose RRN hash it erased (a store from before keyed hashes), leaving the others as they are."""
+    accounts = [(name, user_id, rrn, consent) for _, name, user_id, rrn, consent in VOLUNTEERS
+                if consent is not None]
+    wanted = sim1365.without_rrn(sim_db, [user_id for _, user_id, _, _ in accounts]) if missing_only else None
+    for name, user_id, rrn, consent in accounts:
+        if wanted is None or user_id in wanted:
+            sim1365.add_account(sim_db, name, user_id, rrn, consent)

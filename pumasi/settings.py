@@ -44,6 +44,9 @@ SETTINGS = [
     Setting("SIM1365_PORT", "PUMASI_SIM1365_PORT", 5365, int, "port of the 1365 simulator"),
     Setting("SIM1365_DB", "PUMASI_SIM1365_DB", None, str,
             "simulator store; default `instance/sim1365.db`"),
+    Setting("SIM1365_SECRET", "PUMASI_SIM1365_SECRET", None, str,
+            "the simulator's key for its RRN hashes (HMAC-SHA256); default one generated into "
+            "`<SIM1365_DB>.secret` (mode 0600)"),
     Setting("SIM1365_DELAY", "PUMASI_SIM1365_DELAY", 3.0, float,
             "seconds before the simulator releases answers (real 1365: days)"),
     Setting("LINK_BATCH_SIZE", "PUMASI_LINK_BATCH_SIZE", 200, int, "dates per 1365 submission"),

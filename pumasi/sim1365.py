@@ -59,19 +59,89 @@ def resolve_db_path(path: str | None = None) -> str:
     return os.path.abspath(path or os.environ.get("PUMASI_SIM1365_DB") or DEFAULT_DB)
 
 
+HASH_SCHEME = "hmac-sha256"
+SECRET_ENV = "PUMASI_SIM1365_SECRET"
+
+
+class _Store(sqlite3.Connection):
+    """A connection to a store that holds the store's secret: the HMAC key of its RRN hashes."""
+
+    secret = b""
+
+
+_secrets: dict[tuple[str, str], bytes] = {}
+
+
+def secret_path(path: str) -> str:
+    """Where a store's secret is kept when PUMASI_SIM1365_SECRET does not give one: beside the store."""
+    return path + ".secret"
+
+
+def _secret(path: str) -> bytes:
+    """The store's HMAC key: PUMASI_SIM1365_SECRET, else a random one generated once into
+    <store>.secret (mode 0600; created whole, so two processes starting at once read the same)."""
+    configured = os.environ.get(SECRET_ENV, "")
+    cached = _secrets.get((path, configured))
+    if cached:
+        return cached
+    if configured:
+        value = configured.encode()
+    else:
+        key_path = secret_path(path)
+        if not os.path.exists(key_path):
+            temporary = f"{key_path}.{os.getpid()}.{secrets.token_hex(4)}"
+            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_hex(32))
+            try:
+                os.link(temporary, key_path)
+            except FileExistsError:
+                pass  # another process made it first: theirs is the one
+            finally:
+                os.unlink(temporary)
+        with open(key_path, "rb") as f:
+            value = f.read().strip()
+        if not value:
+            raise RuntimeError(f"the simulator's secret {key_path} is empty: delete it to have a new one made")
+    _secrets[(path, configured)] = value
+    return value
+
+
+def _upgrade_hashes(conn) -> None:
+    """A store made before keyed hashes kept salted SHA-256 of each RRN beside its first 7 digits:
+    10^6 tries reverse one. Those cannot become keyed hashes (the store never held the RRNs), so
+    they are erased, from the file too (secure_delete, a truncated WAL): those accounts answer 200
+    until added again (add-account; `flask seed-demo` re-adds the demo's)."""
+    if conn.execute("SELECT value FROM meta WHERE key = 'hash'").fetchone():
+        return
+    with _tx(conn):
+        if conn.execute("SELECT value FROM meta WHERE key = 'hash'").fetchone():
+            return
+        erased = [row[0] for row in conn.execute("SELECT user_id FROM accounts WHERE rrn_hash != '' ORDER BY id")]
+        conn.execute("UPDATE accounts SET rrn_hash = ''")
+        conn.execute("DELETE FROM meta WHERE key = 'salt'")
+        conn.execute("INSERT INTO meta (key, value) VALUES ('hash', ?)", (HASH_SCHEME,))
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    if erased:
+        click.echo(f"1365 simulator: unkeyed RRN hashes of {len(erased)} accounts erased; add them again "
+                   f"(add-account) to match: {', '.join(erased)}", err=True)
+
+
 def open_store(path: str | None = None) -> sqlite3.Connection:
     """Open the store (creating its tables on first use); the caller closes the connection."""
     path = resolve_db_path(path)
     fresh = path not in _ready or not os.path.exists(path)
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    conn = sqlite3.connect(path, timeout=5.0, isolation_level=None)
+    conn = sqlite3.connect(path, timeout=5.0, isolation_level=None, factory=_Store)
+    conn.secret = _secret(path)
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA busy_timeout = 5000")
+    conn.execute("PRAGMA secure_delete = ON")  # replaced hashes leave no copy in the file's free pages
     if fresh:
         with _ready_lock:
             conn.execute("PRAGMA journal_mode = WAL")
             conn.executescript(SCHEMA)
-            conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('salt', ?)", (secrets.token_hex(16),))
+            _upgrade_hashes(conn)
             _ready.add(path)
     return conn
 
@@ -111,8 +181,9 @@ def _mask(rrn: str) -> str:
 
 
 def _hash(conn, rrn: str) -> str:
-    salt = conn.execute("SELECT value FROM meta WHERE key = 'salt'").fetchone()[0]
-    return hashlib.sha256((salt + rrn).encode()).hexdigest()
+    """The keyed hash of an RRN (HMAC-SHA256 under the store's secret): without the secret, the
+    store's hashes cannot be tried against the 10^6 RRNs that share its first 7 digits."""
+    return hmac.new(conn.secret, rrn.encode(), hashlib.sha256).hexdigest()
 
 
 def add_account(path, name: str, user_id: str, rrn: str, consent: bool) -> dict:
@@ -140,10 +211,18 @@ def set_consent(path, user_id: str, consent: bool) -> None:
 
 
 def list_accounts(path=None) -> list[dict]:
-    """All accounts, with the masked RRN only."""
+    """All accounts, with the masked RRN only (and whether its hash was erased, to be added again)."""
     with _store(path) as conn:
-        rows = conn.execute("SELECT name, user_id, rrn_masked, consent, created_at FROM accounts ORDER BY id")
-        return [dict(r, consent=bool(r["consent"])) for r in rows]
+        rows = conn.execute("SELECT name, user_id, rrn_masked, consent, created_at, rrn_hash = '' AS rrn_missing"
+                            " FROM accounts ORDER BY id")
+        return [dict(r, consent=bool(r["consent"]), rrn_missing=bool(r["rrn_missing"])) for r in rows]
+
+
+def without_rrn(path, user_ids) -> set[str]:
+    """Of these user_ids, those with no account or an account whose RRN hash was erased."""
+    with _store(path) as conn:
+        hashed = {row[0] for row in conn.execute("SELECT user_id FROM accounts WHERE rrn_hash != ''")}
+    return set(user_ids) - hashed
 
 
 def recorded_for(path, user_id: str) -> list[dict] | None:
@@ -443,7 +522,8 @@ def list_cmd(db):
     if not accounts:
         click.echo("no accounts")
     for acc in accounts:
-        click.echo(f"{acc['user_id']}\t{acc['name']}\t{acc['rrn_masked']}\tconsent={'yes' if acc['consent'] else 'no'}")
+        click.echo(f"{acc['user_id']}\t{acc['name']}\t{acc['rrn_masked']}\tconsent={'yes' if acc['consent'] else 'no'}"
+                   + ("\tRRN erased: add-account again" if acc["rrn_missing"] else ""))
 
 
 @cli.command("faults")

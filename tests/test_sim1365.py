@@ -259,3 +259,112 @@ def test_concurrent_posts_of_one_ref_record_it_once(server):
     assert after["submissions"] == before["submissions"] + 1
     assert after["recorded"] == before["recorded"] + 1
     assert results(server, [rec["ref"]])[rec["ref"]]["code"] == 300
+
+
+# --- the store reveals no RRN without the simulator's secret -----------------------------------------
+
+
+def _store_rows(db):
+    import sqlite3
+    with sqlite3.connect(db) as conn:
+        return (dict(conn.execute("SELECT key, value FROM meta").fetchall()),
+                conn.execute("SELECT user_id, birth7, rrn_hash FROM accounts ORDER BY id").fetchall())
+
+
+def _reverse(birth7, digest, salts):
+    """The reviewer's attack: every RRN with these first 7 digits, hashed as an unkeyed store would
+    (SHA-256, salted with anything the store keeps, or not at all); the one that matches, or None."""
+    import hashlib
+    for n in range(10 ** 6):
+        rrn = f"{birth7}{n:06d}"
+        for salt in salts:
+            if hashlib.sha256((salt + rrn).encode()).hexdigest() == digest:
+                return rrn
+    return None
+
+
+def test_the_store_keeps_keyed_hashes_only(tmp_path, monkeypatch):
+    import hashlib
+    import hmac
+    import stat
+    monkeypatch.delenv("PUMASI_SIM1365_SECRET", raising=False)
+    db = str(tmp_path / "sim1365.db")
+    sim1365.add_account(db, KIM["name"], "vol1", KIM["rrn"], True)
+    key_file = Path(sim1365.secret_path(db))
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    secret = key_file.read_bytes().strip()
+    assert len(secret) >= 32
+    meta, [(user_id, birth7, digest)] = _store_rows(db)
+    assert meta == {"hash": "hmac-sha256"} and birth7 == KIM["rrn"][:7]
+    assert digest == hmac.new(secret, KIM["rrn"].encode(), hashlib.sha256).hexdigest()
+    assert _reverse(birth7, digest, ["", *meta.values(), *meta.keys()]) is None
+    everything = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith("sim1365.db")
+                          and p.name != key_file.name)
+    assert KIM["rrn"].encode() not in everything and secret not in everything
+
+
+def test_a_secret_from_the_setting(tmp_path, monkeypatch):
+    import hashlib
+    import hmac
+    monkeypatch.setenv("PUMASI_SIM1365_SECRET", "a-secret-from-the-environment")
+    db = str(tmp_path / "sim1365.db")
+    sim1365.add_account(db, KIM["name"], "vol1", KIM["rrn"], True)
+    assert not Path(sim1365.secret_path(db)).exists()
+    _, [(_, _, digest)] = _store_rows(db)
+    assert digest == hmac.new(b"a-secret-from-the-environment", KIM["rrn"].encode(), hashlib.sha256).hexdigest()
+
+
+def test_a_store_from_before_keyed_hashes_is_cleared_of_them(tmp_path, monkeypatch):
+    """The old salted SHA-256 hashes cannot become keyed ones (the store never held the RRNs): they
+    are erased from the store and its files; the account answers 200 until added again."""
+    import hashlib
+    import sqlite3
+    monkeypatch.delenv("PUMASI_SIM1365_SECRET", raising=False)
+    db = str(tmp_path / "old.db")
+    salt = "0123456789abcdef0123456789abcdef"
+    old = hashlib.sha256((salt + KIM["rrn"]).encode()).hexdigest()
+    with sqlite3.connect(db) as conn:
+        conn.executescript(sim1365.SCHEMA)
+        conn.execute("INSERT INTO meta VALUES ('salt', ?)", (salt,))
+        conn.execute("INSERT INTO accounts (name, user_id, birth7, rrn_hash, rrn_masked, consent, created_at) "
+                     "VALUES (?, 'vol1', ?, ?, '900101-1******', 1, '2024-01-01')", (KIM["name"], KIM["rrn"][:7], old))
+    assert _reverse(KIM["rrn"][:7], old, [salt]) == KIM["rrn"]  # what the old store gave away
+    accounts = sim1365.list_accounts(db)
+    assert [a["rrn_missing"] for a in accounts] == [True]
+    meta, [(_, _, digest)] = _store_rows(db)
+    assert digest == "" and "salt" not in meta
+    assert old.encode() not in b"".join(p.read_bytes() for p in tmp_path.iterdir())
+    now = time.time()
+    with sim1365._store(db) as conn, sim1365._tx(conn):
+        record = {"ref": "r1", "name": KIM["name"], "site": "s", "rrn": KIM["rrn"], "date": "2024-01-01",
+                  "start": "10:00", "end": "11:00", "minutes": 60}
+        assert sim1365.receive_record(conn, record, sim1365.FAULT_DEFAULTS, now) == 200
+    sim1365.add_account(db, KIM["name"], "vol1", KIM["rrn"], True)
+    with sim1365._store(db) as conn, sim1365._tx(conn):
+        assert sim1365.receive_record(conn, {**record, "ref": "r2"}, sim1365.FAULT_DEFAULTS, now) == 300
+
+
+def test_seed_demo_re_adds_the_demo_accounts_a_store_lost(sqlite_app):
+    """`make run` on an instance that has members (seed-demo --if-empty): the demo volunteers' 1365
+    accounts are added again when the simulator's store lacks them or erased their hashes."""
+    runner = sqlite_app.test_cli_runner()
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    path = sqlite_app.config["SIM1365_DB"]
+    with sim1365._store(path) as conn:
+        conn.execute("UPDATE accounts SET rrn_hash = '' WHERE user_id = 'minjun1365'")
+        conn.execute("DELETE FROM accounts WHERE user_id = 'seoyeon1365'")
+    assert sim1365.without_rrn(path, ["minjun1365", "seoyeon1365"]) == {"minjun1365", "seoyeon1365"}
+    result = runner.invoke(args=["seed-demo", "--if-empty"])
+    assert result.exit_code == 0 and "not seeded" in result.output
+    assert sim1365.without_rrn(path, ["minjun1365", "seoyeon1365"]) == set()
+
+
+def test_the_simulator_imports_nothing_of_pumasi():
+    """It stands apart from the service it simulates (it could run on another machine)."""
+    import ast
+    tree = ast.parse((ROOT / "pumasi" / "sim1365.py").read_text())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            assert node.level == 0 and not (node.module or "").startswith("pumasi"), ast.dump(node)
+        if isinstance(node, ast.Import):
+            assert not any(alias.name.startswith("pumasi") for alias in node.names)
