@@ -5,6 +5,7 @@ from flask import request
 from flask_limiter import Limiter
 from flask_login import current_user
 
+from . import usernames
 from .proxies import client_address
 
 limiter = Limiter(key_func=client_address)
@@ -36,8 +37,9 @@ def failed_login(response):
 
 
 def address_and_account():
-    """The client's address and the account a log-in names."""
-    return f"login:{client_address()}:" + (request.form.get("username") or "").strip().lower()[:40]
+    """The client's address and the account a log-in names, compared as log-in compares names
+    (`VOL1` and `ｖｏｌ１` are vol1: one budget, not one per spelling)."""
+    return f"login:{client_address()}:" + usernames.key(request.form.get("username") or "")[:40]
 
 
 def member_key():

@@ -50,6 +50,14 @@ def test_a_strangers_failures_do_not_lock_the_owner_out(limited):
     assert owner.post("/login", data={"username": "vol1", "password": "pumasi-demo"}).status_code == 303
 
 
+def test_spellings_of_one_name_share_its_budget(limited):
+    """`VOL1` and the full-width `ｖｏｌ１` name vol1 at log-in: their failures count as vol1's."""
+    client = client_at(limited, "10.0.0.7")
+    codes = [client.post("/login", data={"username": name, "password": "wrong"}).status_code
+             for name in ("VOL1", "ｖｏｌ１", " Vol1 ", "vol1")]
+    assert codes == [401, 401, 401, 429]
+
+
 def test_failed_log_ins_are_limited_per_address(limited):
     client = client_at(limited, "10.0.0.3")
     codes = [client.post("/login", data={"username": f"user{n}", "password": "x"}).status_code for n in range(9)]
