@@ -24,6 +24,27 @@ from pumasi.queue import connection, get_queue
 
 log = logging.getLogger("pumasi.worker")
 
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _die_with_the_worker():
+    """Make every process this worker forks (RQ's scheduler runs in one) get SIGTERM when the worker
+    dies, even by SIGKILL: otherwise the scheduler lives on as an orphan, beating and holding the
+    queue's scheduler lock. SIGTERM lets it stop as RQ stops it (the lock released). Linux only;
+    elsewhere the unit's cgroup (KillMode) or the supervisor must do it."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    worker = os.getpid()
+
+    def in_child():
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != worker:  # the worker died before prctl took effect
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    os.register_at_fork(after_in_child=in_child)
+
 
 class Worker(SimpleWorker):
     """RQ's SimpleWorker that remembers a stop signal even when Redis is gone as it comes (RQ's own
@@ -98,6 +119,7 @@ def main(argv):
         app = create_app()
     except KeyCheckError as exc:
         _refuse(exc)
+    _die_with_the_worker()
     stop = threading.Event()
     if not _keys_checked(app, stop):
         _refuse(app.extensions["key_check_error"])

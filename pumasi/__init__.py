@@ -43,6 +43,23 @@ def private_folder(path):
             log.warning("could not make %s private: %s", entry, exc)
 
 
+MIN_SECRET_BYTES = 32
+
+
+def start_problem(app, message, error=RuntimeError):
+    """A setting the service must not run with: raise (web, worker), or under the `flask` command
+    line note it, so that `flask check` can report it and every other command refuses with it."""
+    if not _loaded_by_flask_cli():
+        raise error(message)
+    app.extensions.setdefault("start_problems", []).append(message)
+
+
+def _explicit(test_config):
+    """The environment variables that are set (or given by test_config under their keys)."""
+    given = {s.env for s in settings.SETTINGS if os.environ.get(s.env) not in (None, "")}
+    return given | {s.env for s in settings.SETTINGS if s.key in (test_config or {})}
+
+
 def _instance_secret(app, name, make):
     """Read a development secret from instance/, creating it (mode 0600) the first time."""
     path = os.path.join(app.instance_path, name)
@@ -66,17 +83,24 @@ def _configure(app, test_config):
     # Web, worker and command line refuse to start with an endpoint the RRNs must not go to.
     problem = endpoint_problem(app.config["PORTAL_URL"])
     if problem:
-        raise RuntimeError(f"PUMASI_1365_URL {problem}")
+        start_problem(app, f"PUMASI_1365_URL {problem}")
     if not (app.config["PORTAL_API_KEY"] or "").isprintable() or not app.config["PORTAL_API_KEY"]:
-        raise RuntimeError("PUMASI_1365_API_KEY must be set, without control characters")
+        start_problem(app, "PUMASI_1365_API_KEY must be set, without control characters")
     app.config["SIM1365_DB"] = config["SIM1365_DB"] or os.path.join(instance, "sim1365.db")
     production = config["ENV"] == "production"
     for key, name, make in (("SECRET_KEY", "secret_key", lambda: secrets.token_hex(32)),
                             ("RRN_KEYS", "rrn_keys", Vault.generate_key)):
         if not app.config[key]:
             if production:
-                raise RuntimeError(f"PUMASI_{key} must be set in production")
-            app.config[key] = _instance_secret(app, name, make)
+                start_problem(app, f"PUMASI_{key} must be set in production")
+            else:
+                app.config[key] = _instance_secret(app, name, make)
+    secret = (app.config["SECRET_KEY"] or "").encode("utf-8")
+    if production and secret and len(secret) < MIN_SECRET_BYTES:
+        start_problem(app, f"PUMASI_SECRET_KEY has {len(secret)} bytes; production needs at least "
+                           f"{MIN_SECRET_BYTES} (make one: python -c 'import secrets; print(secrets.token_hex(32))')")
+    if production and settings.SETTING_BY_KEY["SESSION_COOKIE_SECURE"].env not in _explicit(test_config):
+        app.config["SESSION_COOKIE_SECURE"] = True  # production is served over TLS
     app.config.update(
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
@@ -217,21 +241,21 @@ def check_keys(app):
         app.extensions["key_check_error"] = str(exc)
         if not _loaded_by_flask_cli():  # (the command line says it as its error)
             log.critical("%s", exc)
-            raise
+        start_problem(app, str(exc), keycheck.KeyCheckError)
     except (peewee.OperationalError, peewee.InterfaceError) as exc:
         log.warning("database unreachable at start (%s): the RRN key check waits for it", str(exc)[:200])
         app.extensions["key_check_pending"] = True
 
 
-def _keys_fit(app):
-    """Before each request: no request is served under RRN keys that failed the key check (`flask run`
-    under wrong keys, or a check postponed because the database was away at start)."""
+def _fit_to_serve(app):
+    """Before each request: none is served under settings the service must not run with (`flask run`
+    with a start problem, or RRN keys whose check waited for a database away at start)."""
     if app.extensions.get("key_check_pending"):
         try:
             check_keys(app)
         except keycheck.KeyCheckError:
             pass
-    if app.extensions.get("key_check_error"):
+    if app.extensions.get("key_check_error") or app.extensions.get("start_problems"):
         abort(503)
 
 
@@ -249,9 +273,14 @@ def create_app(test_config=None):
 
     logs.init_app(app)
     database.init_app(app)
-    app.extensions["rrn_vault"] = Vault.from_setting(app.config["RRN_KEYS"])
-    check_keys(app)
-    app.before_request(lambda: _keys_fit(app))
+    try:
+        if app.config["RRN_KEYS"]:
+            app.extensions["rrn_vault"] = Vault.from_setting(app.config["RRN_KEYS"])
+    except ValueError as exc:
+        start_problem(app, f"PUMASI_RRN_KEYS: {exc}")
+    if "rrn_vault" in app.extensions:
+        check_keys(app)
+    app.before_request(lambda: _fit_to_serve(app))
     csrf.init_app(app)
     ratelimit.init_app(app)
     login_manager.init_app(app)

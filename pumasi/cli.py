@@ -1,5 +1,5 @@
-"""Command line: init-db, seed-demo, create-user, rename-user, set-password, backup, restore, rrn rotate-key,
-linkage sweep, sim1365, up."""
+"""Command line: init-db, seed-demo, create-user, rename-user, set-password, backup, restore, check,
+rrn rotate-key, linkage sweep, sim1365, up."""
 import functools
 import logging
 import os
@@ -14,7 +14,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from peewee import IntegrityError
 
-from . import audit, backup, demo, keycheck, migrations, passwords, sim1365, usernames
+from . import audit, backup, demo, keycheck, migrations, passwords, selfcheck, sim1365, usernames
 from .db import db, unique_columns
 from .models import ROLES, Identity, Member, Site
 from .queue import embedded_command, embedded_paths, wait_for
@@ -178,6 +178,23 @@ def restore_command(file, yes):
     click.echo("the RRN keys open the restored database")
 
 
+@click.command("check")
+@click.option("--web-processes", type=int, default=None, help="instead of PUMASI_WEB_PROCESSES")
+@click.option("--web-threads", type=int, default=None, help="instead of PUMASI_WEB_THREADS")
+@click.option("--workers", type=int, default=None, help="instead of PUMASI_WORKERS")
+@with_appcontext
+def check_command(web_processes, web_threads, workers):
+    """Check this instance against what production needs; exit status 1 if anything fails."""
+    items = selfcheck.run(current_app, web_processes, web_threads, workers)
+    for item in items:
+        click.echo(f"{'ok' if item.ok else 'FAILING':8} {item.name}: {item.detail}")
+    failing = [item.name for item in items if not item.ok]
+    if failing:
+        click.echo(f"\n{len(failing)} of {len(items)} items failing: {', '.join(failing)}")
+        raise SystemExit(1)
+    click.echo(f"\nall {len(items)} items ok")
+
+
 rrn_cli = AppGroup("rrn", help="The RRN vault.")
 
 
@@ -319,11 +336,12 @@ def _logged(command, name):
 
 
 class Commands(AppGroup):
-    """The app's commands. While the RRN keys fail the key check (pumasi/keycheck.py) each refuses to
-    run with the message, except those that work without fitting keys: `check` reports it, `backup`
-    and `restore` copy the database as it is."""
+    """The app's commands. While a setting stops the service from starting (RRN keys that fail the key
+    check, an endpoint RRNs must not go to, a short secret key in production: pumasi.start_problem)
+    each refuses to run with the message, except those made for that moment: `check` reports it,
+    `backup` and `restore` copy the database as it is."""
 
-    KEYLESS = {"check", "backup", "restore"}
+    RUN_ANYWAY = {"check", "backup", "restore"}
 
     def __init__(self, app):
         super().__init__(app.name)
@@ -331,12 +349,12 @@ class Commands(AppGroup):
 
     def get_command(self, ctx, name):
         command = super().get_command(ctx, name)
-        problem = self.app.extensions.get("key_check_error")
-        if command is None or problem is None or name in self.KEYLESS:
+        problems = self.app.extensions.get("start_problems")
+        if command is None or not problems or name in self.RUN_ANYWAY:
             return command
 
         def refuse():
-            raise click.ClickException(problem)
+            raise click.ClickException("\n".join(problems))
         return click.Command(name, callback=refuse, help=command.help, add_help_option=False,
                              context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
 
@@ -347,7 +365,7 @@ def init_app(app):
     commands.commands.update(app.cli.commands)
     app.cli = commands
     for command in (init_db, seed_demo, create_user, rename_user, set_password, backup_command, restore_command,
-                    rrn_cli, linkage_cli, up, sim_cli):
+                    check_command, rrn_cli, linkage_cli, up, sim_cli):
         app.cli.add_command(command)
     for name, command in app.cli.commands.items():
         _logged(command, name)

