@@ -1,4 +1,5 @@
 """The WSGI entry point: `flask --app app …`, `gunicorn app:app`."""
-from pumasi import create_app
+from pumasi import create_app, private_umask
 
+private_umask()
 app = create_app()

@@ -17,7 +17,7 @@ from rq import SimpleWorker
 from rq.exceptions import StopRequested
 from rq.worker import WorkerStatus
 
-from pumasi import check_keys, create_app
+from pumasi import check_keys, create_app, private_umask
 from pumasi.keycheck import KeyCheckError
 from pumasi.jobs import sweep_forever
 from pumasi.queue import connection, get_queue
@@ -115,6 +115,7 @@ def _keys_checked(app, stop):
 
 def main(argv):
     """Work the linkage queue until stopped (or until empty with --burst)."""
+    private_umask()
     try:
         app = create_app()
     except KeyCheckError as exc:

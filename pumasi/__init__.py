@@ -25,14 +25,18 @@ csrf = CSRFProtect()
 login_manager = LoginManager()
 
 
-def private_folder(path):
-    """Make path a folder for this service's user alone: 0700, and nothing in it readable by others.
-
-    Also sets this process's umask to 077, so that what it and its children create later (SQLite's
-    -wal and -shm, the embedded Redis's socket and log, the simulator's store) is 0600 too: the
-    instance folder holds password hashes, sealed RRNs, phone numbers and the development keys.
-    """
+def private_umask():
+    """What this process and its children create is for this service's user alone (umask 077): the
+    entry points (app.py for gunicorn and `flask`, worker.py) call it before the app exists, so that
+    SQLite's -wal and -shm, the embedded Redis's socket and log and the simulator's store are 0600.
+    Not create_app: a process that only builds an app (a test run) keeps its own umask."""
     os.umask(0o077)
+
+
+def private_folder(path):
+    """Make path a folder for this service's user alone: 0700, and nothing in it readable by others
+    (the instance folder holds password hashes, sealed RRNs, phone numbers and the development keys;
+    an older start may have left it open)."""
     os.makedirs(path, mode=0o700, exist_ok=True)
     for entry in [path, *(os.path.join(path, name) for name in os.listdir(path))]:
         try:
