@@ -55,8 +55,14 @@ def test_the_scheduler_dies_with_a_sigkilled_worker(app, processes):
     scheduler = _children(worker.pid)[0]
     os.kill(worker.pid, signal.SIGKILL)  # the worker alone, as a supervisor that kills its pid does
     worker.wait(10)
-    _wait(lambda: not _alive(scheduler), 10, "the scheduler outlived its worker")
-    _wait(lambda: conn.get(lock) is None, 15, "the dead scheduler kept the queue's scheduler lock")
+    try:
+        _wait(lambda: not _alive(scheduler), 10, "the scheduler outlived its worker")
+        _wait(lambda: conn.get(lock) is None, 15, "the dead scheduler kept the queue's scheduler lock")
+    finally:  # an orphan left by a failure: the fixture stops only groups whose leader still runs
+        try:
+            os.killpg(worker.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
 
 
 def test_a_killed_workers_job_leaves_the_started_registry_at_the_next_sweep(app, processes):
