@@ -1,5 +1,6 @@
 """The WSGI entry point: `flask --app app …`, `gunicorn app:app`."""
-from pumasi import create_app, private_umask
+from pumasi import create_app
+from pumasi.instance import private_umask
 
 private_umask()
 app = create_app()

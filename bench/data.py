@@ -5,10 +5,13 @@ from datetime import date, time, timedelta
 
 from werkzeug.security import generate_password_hash
 
-from pumasi import sim1365
+from sim1365 import accounts as sim_accounts_module
+from sim1365 import store as sim_store
+
 from pumasi.db import db
-from pumasi.identity import mask
-from pumasi.models import (FAILED, PENDING, SUCCEEDED, UNSENT, Activity, DailyLog, Identity, Member,
+from pumasi.identity.rrn import mask
+from pumasi.linkage.state import DateState
+from pumasi.models import (Activity, DailyLog, Identity, Member,
                            Participation, Site)
 
 PASSWORD = "bench-password"
@@ -60,7 +63,7 @@ def _page_volunteer(prefix, participations, logs, password_hash):
         _insert(Participation, [{"activity": a.id, "volunteer": volunteer.id} for a in activities])
         rows = list(Participation.select().where(Participation.volunteer == volunteer).order_by(Participation.id))
         # Every state on every page: 연계완료, 연계실패, 연계중, 연계신청.
-        states = [SUCCEEDED] * 6 + [FAILED, PENDING, UNSENT, UNSENT]
+        states = [DateState.SUCCEEDED] * 6 + [DateState.FAILED, DateState.PENDING, DateState.UNSENT, DateState.UNSENT]
         entries = []
         for n in range(logs):
             index = n % len(rows)
@@ -69,7 +72,7 @@ def _page_volunteer(prefix, participations, logs, password_hash):
             entries.append({"participation": rows[index].id,
                             "date": activities[index].start_date + timedelta(days=n // len(rows)),
                             "start": time(hour), "end": time(hour + 2), "minutes": 120, "link_state": state,
-                            "result_code": {SUCCEEDED: 300, FAILED: 200}.get(state)})
+                            "result_code": {DateState.SUCCEEDED: 300, DateState.FAILED: 200}.get(state)})
         _insert(DailyLog, entries)
     return volunteer.username
 
@@ -102,17 +105,17 @@ def pipeline_volunteers(prefix, volunteers, dates, per_volunteer, vault):
                 # A volunteer's participations take different dates (at most 8 hours a date).
                 offset = (n % per_volunteer) * (per_participation + 1) + day
                 entries.append({"participation": participation.id, "date": start + timedelta(days=offset % 366),
-                                "start": time(10), "end": time(12), "minutes": 120, "link_state": UNSENT})
+                                "start": time(10), "end": time(12), "minutes": 120, "link_state": DateState.UNSENT})
         _insert(DailyLog, entries)
     return [p.id for p in participations], names
 
 
 def sim_accounts(path, names):
     """A consenting 1365 account per name, all with the shared RRN, bulk-inserted into the simulator's store."""
-    conn = sim1365.open_store(path)
+    conn = sim_store.open_store(path)
     try:
-        rrn = sim1365._norm_rrn(RRN)
-        digest, masked = sim1365._hash(conn, rrn), sim1365._mask(rrn)
+        rrn = sim_accounts_module.normalize_rrn(RRN)
+        digest, masked = sim_store.rrn_hash(conn, rrn), sim_accounts_module.masked(rrn)
         conn.execute("BEGIN IMMEDIATE")
         conn.executemany(
             "INSERT INTO accounts (name, user_id, birth7, rrn_hash, rrn_masked, consent, created_at)"

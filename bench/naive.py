@@ -3,13 +3,15 @@ polls for its answer and writes the date's state. Run by `python worker.py` on a
 import threading
 import time
 
-from flask import current_app, has_app_context
+from flask import current_app
 
-from pumasi import audit, create_app
+from pumasi.clock import utcnow
 from pumasi.db import db
-from pumasi.models import (FAILED, SUCCEEDED, Activity, DailyLog, Identity, LinkAttempt, LinkRequest, Member,
-                           Participation, Site, utcnow)
-from pumasi.portal1365 import Portal1365
+from pumasi.linkage.state import DateState
+from pumasi.models import (Activity, DailyLog, Identity, LinkAttempt, LinkRequest, Member,
+                           Participation, Site)
+from pumasi.ops import audit
+from pumasi.portal import adapter
 
 JOB = "bench.naive.link_date"
 _built = None
@@ -17,12 +19,12 @@ _lock = threading.Lock()
 
 
 def _setup():
-    """The worker's app (or one built once) and this process's 1365 client."""
+    """The worker's app and this process's 1365 client."""
     global _built
     with _lock:
         if _built is None:
-            app = current_app._get_current_object() if has_app_context() else create_app()
-            _built = app, Portal1365.from_config(app.config)
+            app = current_app._get_current_object()
+            _built = app, adapter.load(app.config)
     return _built
 
 
@@ -61,7 +63,7 @@ def link_date(attempt_id):
         with db.atomic():
             LinkAttempt.update(state="answered", code=code, message=message[:300], answered_at=now) \
                 .where(LinkAttempt.id == attempt.id).execute()
-            DailyLog.update(link_state=SUCCEEDED if code in (300, 400) else FAILED, result_code=code,
+            DailyLog.update(link_state=DateState.SUCCEEDED if code in (300, 400) else DateState.FAILED, result_code=code,
                             updated_at=now).where(DailyLog.id == attempt.daily_log_id).execute()
             if not LinkAttempt.select().where(LinkAttempt.request == attempt.request_id,
                                               LinkAttempt.state.in_(["queued", "submitted"])).exists():

@@ -8,7 +8,7 @@ import re
 import statistics
 import time
 
-from pumasi import linkage
+from pumasi.linkage import reads
 from pumasi.db import db
 from pumasi.models import Member
 
@@ -78,9 +78,8 @@ def summary(samples):
 def breakdown(app, client, count):
     """Median milliseconds of each part of a page request: the member's loading, the page's rows,
     the notices, the rendering, and the rest (Flask, session, CSRF, hooks)."""
-    from pumasi import htmx
-    from pumasi.views import mypage
-    spent = {"load the member (flask-login)": [], "rows: count, page, summaries (linkage.volunteer_page)": [],
+    from pumasi.web import htmx, mypage
+    spent = {"load the member (flask-login)": [], "rows: count, page, summaries (linkage.reads.volunteer_page)": [],
              "notices (notify.unread)": [], "render the templates": []}
     names = list(spent)
 
@@ -94,15 +93,15 @@ def breakdown(app, client, count):
         return timed_call
 
     manager = app.login_manager
-    saved = (manager._user_callback, mypage.linkage.volunteer_page, mypage._notices, htmx.render_template)
+    saved = (manager._user_callback, reads.volunteer_page, mypage._notices, htmx.render_template)
     manager._user_callback = timing(saved[0], names[0])
-    mypage.linkage.volunteer_page = timing(saved[1], names[1])
+    reads.volunteer_page = timing(saved[1], names[1])
     mypage._notices = timing(saved[2], names[2])
     htmx.render_template = timing(saved[3], names[3])
     try:
         samples, _ = timed(client, PAGE, count)
     finally:
-        manager._user_callback, mypage.linkage.volunteer_page, mypage._notices, htmx.render_template = saved
+        manager._user_callback, reads.volunteer_page, mypage._notices, htmx.render_template = saved
     parts = {name: statistics.median(values[-count:]) for name, values in spent.items()}
     parts["the rest (Flask, session, CSRF, hooks)"] = statistics.median(samples) - sum(parts.values())
     return parts
@@ -113,7 +112,7 @@ def rows_file(app, username, path):
     size = app.config["PAGE_SIZE"]
     with app.app_context(), db.connection_context():
         volunteer = Member.get(Member.username == username)
-        total, rows = linkage.volunteer_page(volunteer.id, 1, size)
+        total, rows = reads.volunteer_page(volunteer.id, 1, size)
     data = {"total": total, "page": 1, "pages": max((total + size - 1) // size, 1), "rows": [
         {"id": r.id, "category": r.category, "title": r.title, "location": r.location, "site": r.site_name,
          "start_date": r.start_date.isoformat(), "end_date": r.end_date.isoformat(), "state": r.state,

@@ -7,15 +7,18 @@ from peewee import fn
 from redis import Redis
 from rq import Queue, Worker
 
-from pumasi import jobs, linkage
+from pumasi.clock import utcnow
 from pumasi.db import db
-from pumasi.models import PENDING, UNSENT, DailyLog, LinkAttempt, LinkRequest, Member, Participation, utcnow
+from pumasi.jobs.tasks import enqueue_request
+from pumasi.linkage.requests import request_linkage
+from pumasi.linkage.state import DateState
+from pumasi.models import DailyLog, LinkAttempt, LinkRequest, Member, Participation
 
 from . import naive
 from .procs import PYTHON, children, peak_rss_mb, wait_http
 from .profile import Recorder
 
-OPEN = (UNSENT, PENDING)  # every other state is final (succeeded, failed)
+OPEN = (DateState.UNSENT, DateState.PENDING)  # every other state is final (succeeded, failed)
 
 
 def start_simulator(world, workers):
@@ -24,7 +27,7 @@ def start_simulator(world, workers):
     port = free_port()
     process = world.processes.start(
         "sim1365", [PYTHON, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
-                    "--control-socket", f"{world.tmp}/sim.ctl", "pumasi.sim1365:create_app()"], world.env())
+                    "--control-socket", f"{world.tmp}/sim.ctl", "sim1365.app:create_app()"], world.env())
     world.sim_url = f"http://127.0.0.1:{port}"
     wait_http(world.sim_url + "/api/v1/health", process)
     return process
@@ -105,7 +108,7 @@ def _issue(app, ids, enqueue):
     start = time.monotonic()
     with app.app_context(), db.connection_context():
         for participation in _participations(ids):
-            request = linkage.request_linkage(participation, participation.volunteer)
+            request = request_linkage(participation, participation.volunteer)
             made.append(request.id)
             enqueue(request.id)
     seconds = time.monotonic() - start
@@ -163,7 +166,7 @@ def run(world, pipe_ids, naive_ids, timeout, workers, sim_workers, profile=False
     result = {"naive": _phase(world, app, "naive", naive_queue.name, naive_ids, enqueue_naive, timeout, workers, profile,
                               PUMASI_LINK_SWEEP_INTERVAL=3600)}
     result["pipeline"] = _phase(world, app, "worker", world.queue, pipe_ids,
-                                lambda request_id: jobs.enqueue_request(app, request_id), timeout, workers,
+                                lambda request_id: enqueue_request(app, request_id), timeout, workers,
                                 profile)
     result["sim_rss_mb"] = [peak_rss_mb(pid) for pid in children(sim.pid)]
     world.processes.stop(sim)

@@ -10,7 +10,7 @@ import redis
 
 from pumasi import create_app, migrations
 from pumasi.db import db
-from pumasi.identity import Vault
+from pumasi.identity.vault import Vault
 
 from . import config
 from .procs import Processes
@@ -64,7 +64,7 @@ class World:
             redis.Redis.from_url(config.REDIS, socket_connect_timeout=1).ping()
             return config.REDIS
         except redis.RedisError:
-            from pumasi.queue import embedded_command, embedded_paths, wait_for
+            from pumasi.jobs.embedded import embedded_command, embedded_paths, wait_for
             folder = os.path.join(self.tmp, "redis")
             os.makedirs(folder)
             self.processes.start("redis", embedded_command(folder, daemonize=False), dict(os.environ))

@@ -4,7 +4,8 @@ The demo RRNs fail the pre-2020 check digit, so none can be a real person's numb
 """
 from datetime import date, time
 
-from . import sim1365
+from sim1365 import accounts as simulator
+
 from .db import db
 from .models import Activity, DailyLog, Member, Participation, Site
 
@@ -90,7 +91,7 @@ def seed_simulator(sim_db, missing_only=False):
     whose RRN hash it erased (a store from before keyed hashes), leaving the others as they are."""
     accounts = [(name, user_id, rrn, consent) for _, name, user_id, rrn, consent in VOLUNTEERS
                 if consent is not None]
-    wanted = sim1365.without_rrn(sim_db, [user_id for _, user_id, _, _ in accounts]) if missing_only else None
+    wanted = simulator.without_rrn(sim_db, [user_id for _, user_id, _, _ in accounts]) if missing_only else None
     for name, user_id, rrn, consent in accounts:
         if wanted is None or user_id in wanted:
-            sim1365.add_account(sim_db, name, user_id, rrn, consent)
+            simulator.add_account(sim_db, name, user_id, rrn, consent)

@@ -2,7 +2,7 @@
 from playhouse.migrate import SchemaMigrator
 
 from .db import db
-from .models import MODELS, ConfigValue, KeyCheck, Notification, PasswordReset, SchemaVersion
+from .models import MODELS, ConfigValue, KeyCheck, Notification, PasswordReset, SchemaVersion, Upload
 
 # Each later schema change is appended as (number, function(migrator)) using playhouse.migrate,
 # and the models are changed to match. Never "delete your database".
@@ -27,7 +27,7 @@ def _passwords(migrator):
 def _endpoint_from_environment(migrator):
     """6: the 1365 endpoint and organisation code come only from the environment: values an
     operator saved for them in the console (ignored since) are dropped, and the audit log says so."""
-    from . import audit
+    from .ops import audit
     keys = ("PORTAL_URL", "ORG_CODE")
     dropped = [f"{row.key}={row.value}" for row in ConfigValue.select().where(ConfigValue.key.in_(keys))]
     if dropped:
@@ -36,7 +36,7 @@ def _endpoint_from_environment(migrator):
 
 
 def _key_check(migrator):
-    """7: the RRN keys' check value (sealed at the next start, see pumasi/keycheck.py)."""
+    """7: the RRN keys' check value (sealed at the next start, see pumasi/identity/keycheck.py)."""
     db.create_tables([KeyCheck], safe=True)
 
 
@@ -53,7 +53,7 @@ def _username_keys(migrator):
     transaction, so nothing was changed."""
     from collections import defaultdict
 
-    from . import usernames
+    from .accounts import usernames
     by_key = defaultdict(list)
     for member_id, username in db.execute_sql("SELECT id, username FROM member ORDER BY id").fetchall():
         by_key[usernames.key(username)].append((member_id, username))
@@ -70,8 +70,13 @@ def _username_keys(migrator):
     db.execute_sql("CREATE UNIQUE INDEX member_username_key ON member (username_key)")
 
 
+def _held_uploads(migrator):
+    """9: files a site uploaded for preview, held on the server until confirmed (records.uploads)."""
+    db.create_tables([Upload], safe=True)
+
+
 MIGRATIONS = [(3, _operator_console), (4, _session_version), (5, _passwords), (6, _endpoint_from_environment),
-              (7, _key_check), (8, _username_keys)]
+              (7, _key_check), (8, _username_keys), (9, _held_uploads)]
 
 LATEST = max((number for number, _ in MIGRATIONS), default=1)
 

@@ -1,31 +1,17 @@
 """The data: members, sites, activities, participations, daily logs, identity, linkage and audit."""
 import secrets
-from datetime import datetime, timedelta, timezone
 
 from flask_login import UserMixin
-from peewee import (BooleanField, CharField, DateField, DateTimeField, ForeignKeyField, IntegerField,
+from peewee import (BlobField, BooleanField, CharField, DateField, DateTimeField, ForeignKeyField, IntegerField,
                     Model, TextField, TimeField)
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from . import usernames
+from .accounts import usernames
+from .clock import utcnow
 from .db import db
-
-KST = timezone(timedelta(hours=9))
+from .linkage.state import AttemptState, DateState, RequestKind
 
 ROLES = ("volunteer", "site", "operator")
-
-# DailyLog.link_state: where one date stands with 1365.
-UNSENT, PENDING, SUCCEEDED, FAILED = "unsent", "pending", "succeeded", "failed"
-
-
-def utcnow():
-    """Now, as a naive UTC datetime (how every timestamp is stored)."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
-
-
-def today_kst():
-    """Today's date in Korea, the date every 'not in the future' rule means."""
-    return datetime.now(KST).date()
 
 
 class BaseModel(Model):
@@ -142,13 +128,18 @@ class DailyLog(BaseModel):
     start = TimeField(formats=["%H:%M:%S", "%H:%M"])
     end = TimeField(formats=["%H:%M:%S", "%H:%M"])
     minutes = IntegerField()
-    link_state = CharField(max_length=10, default=UNSENT, index=True)
+    link_state = CharField(max_length=10, default=DateState.UNSENT, index=True)
     result_code = IntegerField(null=True)
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)
 
     class Meta:
         indexes = ((("participation", "date"), False),)
+
+    @property
+    def editable(self):
+        """Whether a site may still change or delete it: 1365 neither holds it nor is being sent it."""
+        return self.link_state in DateState.EDITABLE
 
 
 class Identity(BaseModel):
@@ -165,7 +156,7 @@ class LinkRequest(BaseModel):
 
     participation = ForeignKeyField(Participation, backref="link_requests", on_delete="RESTRICT")
     requested_by = ForeignKeyField(Member, null=True, on_delete="SET NULL")
-    kind = CharField(max_length=10, default="request")
+    kind = CharField(max_length=10, default=RequestKind.REQUEST)
     created_at = DateTimeField(default=utcnow)
     # When a job last took it up or should next; the sweeper re-queues what stalls.
     next_check_at = DateTimeField(default=utcnow, index=True)
@@ -180,8 +171,8 @@ class LinkAttempt(BaseModel):
     request = ForeignKeyField(LinkRequest, backref="attempts", on_delete="CASCADE")
     ref = CharField(max_length=64, unique=True)
     try_no = IntegerField(default=1)
-    # queued -> submitted -> answered; errors counts failed network tries of this ref.
-    state = CharField(max_length=10, default="queued", index=True)
+    # queued -> submitted -> answered (or cancelled); errors counts failed network tries of this ref.
+    state = CharField(max_length=10, default=AttemptState.QUEUED, index=True)
     errors = IntegerField(default=0)
     code = IntegerField(null=True)
     message = CharField(max_length=300, null=True)
@@ -244,6 +235,18 @@ class KeyCheck(BaseModel):
     sealed_at = DateTimeField(default=utcnow)
 
 
+class Upload(BaseModel):
+    """A file a site manager uploaded for preview, held until confirmed or expired (records.uploads)."""
+
+    token_hash = CharField(max_length=64, unique=True)
+    member = ForeignKeyField(Member, on_delete="CASCADE", backref="+")
+    activity = ForeignKeyField(Activity, on_delete="CASCADE", backref="+")
+    filename = CharField(max_length=255, default="")
+    data = BlobField()
+    created_at = DateTimeField(default=utcnow)
+    expires_at = DateTimeField(index=True)
+
+
 class SchemaVersion(BaseModel):
     """The applied migration number."""
 
@@ -251,4 +254,4 @@ class SchemaVersion(BaseModel):
 
 
 MODELS = [Site, Member, Activity, Participation, DailyLog, Identity, LinkRequest, LinkAttempt,
-          AuditLog, Notification, PasswordReset, ConfigValue, KeyCheck, SchemaVersion]
+          AuditLog, Notification, PasswordReset, ConfigValue, KeyCheck, Upload, SchemaVersion]

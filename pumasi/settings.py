@@ -1,6 +1,24 @@
-"""Settings: every knob in one place, read from the environment (PUMASI_…, DATABASE_URL, REDIS_URL)."""
+"""Settings: every knob in one place, read from the environment (PUMASI_…, DATABASE_URL, REDIS_URL).
+
+Each setting has its default here, the simulator's too (taken from sim1365.settings, where the
+simulator, which imports nothing of pumasi, keeps them). `load` fills in the defaults that depend on
+the instance folder; the few an operator may change in the console say so (`console`), and
+pumasi.ops.console_settings keeps their changed values in the database.
+"""
 import os
 from dataclasses import dataclass
+
+from sim1365 import settings as simulator
+
+
+@dataclass(frozen=True)
+class Console:
+    """How the console's 설정 page offers a setting: its Korean label, length, pattern and message."""
+
+    label: str
+    max_length: int
+    pattern: str = None
+    message: str = ""
 
 
 @dataclass(frozen=True)
@@ -12,6 +30,7 @@ class Setting:
     default: object
     kind: type
     doc: str
+    console: Console = None
 
 
 SETTINGS = [
@@ -33,23 +52,30 @@ SETTINGS = [
     Setting("HOST", "PUMASI_HOST", "127.0.0.1", str, "address `make run` binds to"),
     Setting("PORT", "PUMASI_PORT", 5000, int, "web port of `make run`"),
     Setting("SUPPORT_PHONE", "PUMASI_SUPPORT_PHONE", "070-4035-8224", str,
-            "기술지원 phone, shown in code 99's message and the footer"),
-    Setting("ORG_NAME", "PUMASI_ORG_NAME", "문화품앗이", str, "organisation name"),
+            "기술지원 phone, shown in code 99's message and the footer; an operator may change it in 설정",
+            Console("기술지원 전화번호", 20, r"[0-9-]{7,20}", "숫자와 - 만 입력해 주세요. (예: 070-4035-8224)")),
+    Setting("ORG_NAME", "PUMASI_ORG_NAME", "문화품앗이", str,
+            "organisation name; an operator may change it in 설정", Console("기관명", 50)),
     Setting("ORG_CODE", "PUMASI_ORG_CODE", "PUMASI-DEMO", str,
             "1365 organisation code, sent with every record (environment only)"),
     Setting("PORTAL_URL", "PUMASI_1365_URL", None, str,
             "base URL of the 1365 linkage endpoint: `https://` only (plain `http://` only to a loopback "
             "address); environment only, checked at start-up; default the simulator on SIM1365_PORT"),
-    Setting("PORTAL_API_KEY", "PUMASI_1365_API_KEY", "sim-key", str,
-            "API key for the 1365 endpoint (environment only)"),
+    Setting("PORTAL_API_KEY", "PUMASI_1365_API_KEY", simulator.API_KEY, str,
+            "API key for the 1365 endpoint (environment only); the default is the simulator's"),
+    Setting("PORTAL_ADAPTER", "PUMASI_1365_ADAPTER", "pumasi.portal.http:HttpAdapter", str,
+            "the class that speaks to 1365 (`package.module:Class`, see docs/1365_CONTRACT.md); the "
+            "default is the HTTP client of the contract"),
     Setting("PORTAL_TIMEOUT", "PUMASI_1365_TIMEOUT", 10.0, float, "seconds before a 1365 call times out"),
-    Setting("SIM1365_PORT", "PUMASI_SIM1365_PORT", 5365, int, "port of the 1365 simulator"),
-    Setting("SIM1365_DB", "PUMASI_SIM1365_DB", None, str,
+    Setting("SIM1365_PORT", simulator.PORT_ENV, simulator.PORT, int, "port of the 1365 simulator"),
+    Setting("SIM1365_API_KEY", simulator.API_KEY_ENV, simulator.API_KEY, str,
+            "the API key the 1365 simulator expects (`make run` gives it PUMASI_1365_API_KEY)"),
+    Setting("SIM1365_DB", simulator.STORE_ENV, None, str,
             "simulator store; default `instance/sim1365.db`"),
-    Setting("SIM1365_SECRET", "PUMASI_SIM1365_SECRET", None, str,
+    Setting("SIM1365_SECRET", simulator.SECRET_ENV, None, str,
             "the simulator's key for its RRN hashes (HMAC-SHA256); default one generated into "
             "`<SIM1365_DB>.secret` (mode 0600)"),
-    Setting("SIM1365_DELAY", "PUMASI_SIM1365_DELAY", 3.0, float,
+    Setting("SIM1365_DELAY", simulator.DELAY_ENV, simulator.DELAY, float,
             "seconds before the simulator releases answers (real 1365: days)"),
     Setting("LINK_BATCH_SIZE", "PUMASI_LINK_BATCH_SIZE", 200, int, "dates per 1365 submission"),
     Setting("LINK_MAX_TRIES", "PUMASI_LINK_MAX_TRIES", 5, int,
@@ -65,6 +91,8 @@ SETTINGS = [
     Setting("ROW_POLL_SECONDS", "PUMASI_ROW_POLL_SECONDS", 3, int,
             "how often a 연계중 row asks the server for its state"),
     Setting("PAGE_SIZE", "PUMASI_PAGE_SIZE", 20, int, "rows per page of 활동내역"),
+    Setting("LIST_PAGE_SIZE", "PUMASI_LIST_PAGE_SIZE", 30, int,
+            "rows per page of the operators' lists (연계실패, 회원, 감사 기록)"),
     Setting("PROXIES", "PUMASI_PROXIES", 0, int,
             "how many proxies in front of the app set `X-Forwarded-For`/`X-Forwarded-Proto` (nginx of "
             "`deploy/nginx/pumasi.conf`: 1); the client's address is taken from them. 0 (`make run`): the "
@@ -128,3 +156,24 @@ def from_environ(environ=None):
 
 
 SETTING_BY_KEY = {setting.key: setting for setting in SETTINGS}
+CONSOLE = {setting.key: setting.console for setting in SETTINGS if setting.console}
+
+
+def load(instance_path, overrides=None, environ=None):
+    """Every setting (overrides, e.g. a test's, else the environment, else the default), with the
+    defaults that depend on the instance folder filled in. SIMULATED_1365 says whether the 1365
+    endpoint is the bundled simulator (no PUMASI_1365_URL given): `flask up` then starts it."""
+    config = from_environ(environ)
+    config.update(overrides or {})
+    config["DATABASE_URL"] = config["DATABASE_URL"] or f"sqlite:///{os.path.join(instance_path, 'pumasi.db')}"
+    config["SIMULATED_1365"] = not config["PORTAL_URL"]
+    config["PORTAL_URL"] = config["PORTAL_URL"] or f"http://127.0.0.1:{config['SIM1365_PORT']}"
+    config["SIM1365_DB"] = config["SIM1365_DB"] or os.path.join(instance_path, "sim1365.db")
+    return config
+
+
+def given(overrides=None, environ=None):
+    """The environment variables that are set (or given by overrides under their keys)."""
+    environ = os.environ if environ is None else environ
+    return ({s.env for s in SETTINGS if environ.get(s.env) not in (None, "")}
+            | {s.env for s in SETTINGS if s.key in (overrides or {})})

@@ -14,11 +14,12 @@ from datetime import date, time
 
 import pytest
 
-from pumasi import identity, migrations
+from pumasi import migrations
+from pumasi.identity import rrn as identity
 from pumasi.db import db
 from pumasi.models import Activity, DailyLog, Identity, Member, Participation, Site
 
-from conftest import build_app
+from helpers import build_app
 
 HX = {"HX-Request": "true"}
 # Another person's objects, made unmistakable: none of these strings is anywhere else in the demo.

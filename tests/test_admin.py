@@ -3,9 +3,13 @@ import re
 
 import pytest
 
-from pumasi import linkage, migrations, monitor, notify, support
+from pumasi import migrations
+from pumasi.linkage.reads import summary
+from pumasi.linkage.requests import IdentityRequired, request_linkage
+from pumasi.linkage.state import DateState, ParticipationState
+from pumasi.ops import helpdesk, monitor, notify
 from pumasi.db import db
-from pumasi.models import (FAILED, PENDING, SUCCEEDED, UNSENT, AuditLog, ConfigValue, DailyLog,
+from pumasi.models import (AuditLog, ConfigValue, DailyLog,
                            Identity, KeyCheck, LinkRequest, Member, Notification, Participation, PasswordReset,
                            SchemaVersion, Site)
 
@@ -146,7 +150,7 @@ def test_settings_override_support_phone(app, client, auth, demo):
 def test_correct_a_succeeded_date(app, client, auth, demo):
     with app.app_context(), db.connection_context():
         log = DailyLog.select().order_by(DailyLog.id).first()
-        DailyLog.update(link_state=SUCCEEDED, result_code=300).where(DailyLog.id == log.id).execute()
+        DailyLog.update(link_state=DateState.SUCCEEDED, result_code=300).where(DailyLog.id == log.id).execute()
     auth.login("admin")
     missing = client.post(f"/admin/daily-logs/{log.id}/correct", data={"date": log.date.isoformat(),
                                                                        "start": "10:00", "end": "15:00"})
@@ -160,7 +164,7 @@ def test_correct_a_succeeded_date(app, client, auth, demo):
     assert ok.status_code == 303
     with app.app_context(), db.connection_context():
         fixed = DailyLog.get_by_id(log.id)
-        assert fixed.minutes == 300 and fixed.link_state == SUCCEEDED
+        assert fixed.minutes == 300 and fixed.link_state == DateState.SUCCEEDED
         entry = AuditLog.get(AuditLog.action == "daily_log.correct")
         assert "사유: 활동처 입력 오류" in entry.detail and entry.actor_name == "admin"
 
@@ -169,14 +173,14 @@ def test_per_date_linkage_of_a_legacy_participation(app, demo):
     with app.app_context(), db.connection_context():
         legacy = Participation.get(Participation.legacy_linked == True)  # noqa: E712
         admin = Member.get(Member.username == "admin")
-        assert linkage.summary(legacy).state == linkage.DONE
-        assert linkage.request_linkage(legacy, legacy.volunteer, require_identity=False) is None
-        with pytest.raises(linkage.IdentityRequired):
-            support.link_per_date(legacy, admin)
+        assert summary(legacy).state == ParticipationState.DONE
+        assert request_linkage(legacy, legacy.volunteer, require_identity=False) is None
+        with pytest.raises(IdentityRequired):
+            helpdesk.link_per_date(legacy, admin)
         Identity.create(member=legacy.volunteer, rrn_token="x", rrn_masked="900101-1******")
-        request = support.link_per_date(legacy, admin)
+        request = helpdesk.link_per_date(legacy, admin)
         assert request.kind == "support"
-        assert linkage.summary(legacy).state == linkage.LINKING
+        assert summary(legacy).state == ParticipationState.LINKING
         assert Participation.get_by_id(legacy.id).legacy_linked  # the whole-period history is kept
 
 
@@ -185,7 +189,7 @@ def test_retry_selected_failed_dates(app, client, auth, demo):
         vol = _vol("vol2")
         Identity.create(member=vol, rrn_token="x", rrn_masked="880515-2******")
         logs = list(DailyLog.select().join(Participation).where(Participation.volunteer == vol))
-        DailyLog.update(link_state=FAILED, result_code=200).where(DailyLog.id.in_([l.id for l in logs])).execute()
+        DailyLog.update(link_state=DateState.FAILED, result_code=200).where(DailyLog.id.in_([l.id for l in logs])).execute()
     auth.login("admin")
     page = client.get("/admin/failures?code=200")
     assert all(f'id="log-{l.id}"' in page.text for l in logs)
@@ -193,18 +197,18 @@ def test_retry_selected_failed_dates(app, client, auth, demo):
     chosen = logs[0]
     assert client.post("/admin/failures/retry", data={"log_ids": [str(chosen.id)]}).status_code == 303
     with app.app_context(), db.connection_context():
-        assert DailyLog.get_by_id(chosen.id).link_state == PENDING
-        assert all(DailyLog.get_by_id(l.id).link_state == FAILED for l in logs[1:])
+        assert DailyLog.get_by_id(chosen.id).link_state == DateState.PENDING
+        assert all(DailyLog.get_by_id(l.id).link_state == DateState.FAILED for l in logs[1:])
         assert LinkRequest.get().kind == "retry"
 
 
 def test_monitor_counts(app, demo):
     with app.app_context(), db.connection_context():
         ids = [l.id for l in DailyLog.select().limit(3)]
-        DailyLog.update(link_state=FAILED, result_code=100).where(DailyLog.id.in_(ids)).execute()
+        DailyLog.update(link_state=DateState.FAILED, result_code=100).where(DailyLog.id.in_(ids)).execute()
         counts = monitor.counts()
-        assert counts["state"][FAILED] == 3 and counts["code"][100] == 3
-        assert counts["state"][UNSENT] == DailyLog.select().count() - 3
+        assert counts["state"][DateState.FAILED] == 3 and counts["code"][100] == 3
+        assert counts["state"][DateState.UNSENT] == DailyLog.select().count() - 3
         assert monitor.oldest_pending_age() is None
         total, rows = monitor.failing_dates(monitor.FailureFilter(volunteer="김민준"), 1, 30)
         assert total == len(rows) <= 3
@@ -216,10 +220,10 @@ def test_notification_once_and_shown_on_next_visit(app, client, auth, demo, capl
         Member.update(email="vol1@example.org").where(Member.id == vol.id).execute()
         participation = Participation.select().where(Participation.volunteer == vol).first()
         request = LinkRequest.create(participation=participation, finished_at=participation.created_at)
-        DailyLog.update(link_state=SUCCEEDED, result_code=300).where(DailyLog.participation == participation).execute()
-        with caplog.at_level("INFO", logger="pumasi.mail"):
-            first = notify.linkage_ended(request.id, app.config)
-            again = notify.linkage_ended(request.id, app.config)
+        DailyLog.update(link_state=DateState.SUCCEEDED, result_code=300).where(DailyLog.participation == participation).execute()
+        with caplog.at_level("INFO", logger="pumasi.ops.mail"):
+            first = notify.tell_ended([request.id], app.config)[request.id]
+            again = notify.tell_ended([request.id], app.config)[request.id]
         assert first.id == again.id and Notification.select().count() == 1
         assert "[1365 연계완료]" in first.title and Notification.get_by_id(first.id).emailed_at is not None
         assert caplog.text.count("vol1@example.org") == 1  # one e-mail, however often the end is seen

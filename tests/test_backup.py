@@ -12,29 +12,33 @@ import time
 
 import pytest
 
-import support
-from pumasi import create_app, identity, keycheck, linkage, migrations, settings
+from pumasi import create_app, migrations, settings
 from pumasi.db import db
-from pumasi.identity import Vault
-from pumasi.jobs import enqueue_request
+from pumasi.identity import keycheck
+from pumasi.identity.vault import Vault
+from pumasi.jobs.tasks import enqueue_request
+from pumasi.linkage.reads import summary
+from pumasi.linkage.requests import request_linkage
+from pumasi.linkage.state import ParticipationState
 from pumasi.models import Activity, AuditLog, Identity, KeyCheck, Member, Participation
-from support import ctx, member
 
-from conftest import child_env
+import helpers
+from helpers import ctx, member
+
+from helpers import child_env
 
 ONE_DAY = "1365 중간연계 테스트 입니다. 신청하지 마세요"  # vol1: one date; 1365 answers 300
 
 
 def flask(app, *args, input=None, **env):
     """Run `flask --app app …` as its own process with the app's settings (and env on top)."""
-    return subprocess.run([support.python(), "-m", "flask", "--app", "app", *args], cwd=support.ROOT,
+    return subprocess.run([helpers.python(), "-m", "flask", "--app", "app", *args], cwd=helpers.ROOT,
                           env=child_env(app, **env), input=input, capture_output=True, text=True, timeout=180)
 
 
 def verify(app, username, rrn):
     with ctx(app):
-        volunteer = member(username)
-        linkage.save_identity(volunteer, app.extensions["rrn_vault"].encrypt(rrn), identity.mask(rrn), volunteer)
+        helpers.verify(app, username, rrn)
 
 
 def wipe(app):
@@ -56,7 +60,7 @@ def wait_for_state(app, participation_id, state, stack, timeout=40):
     deadline = time.monotonic() + timeout
     while True:
         with ctx(app):
-            found = linkage.summary(Participation.get_by_id(participation_id)).state
+            found = summary(Participation.get_by_id(participation_id)).state
         if found == state:
             return
         assert time.monotonic() < deadline, f"{found} after {timeout}s\n{stack.processes.logs()[-4000:]}"
@@ -64,14 +68,14 @@ def wait_for_state(app, participation_id, state, stack, timeout=40):
 
 
 def test_backup_wipe_restore_then_the_next_request_links(app, demo, stack, tmp_path):
-    verify(app, "vol1", support.RRN_VOL1)
+    verify(app, "vol1", helpers.RRN_VOL1)
     target = tmp_path / "backups" / "pumasi.backup"
     target.parent.mkdir()
     made = flask(app, "backup", str(target))
     assert made.returncode == 0, made.stderr
     assert stat.S_IMODE(os.stat(target).st_mode) == 0o600
     with open(target, "rb") as f:
-        assert support.RRN_VOL1.encode() not in f.read()  # sealed in the backup too
+        assert helpers.RRN_VOL1.encode() not in f.read()  # sealed in the backup too
     wipe(app)
 
     refused = flask(app, "restore", str(target), input="n\n")  # asks first
@@ -83,11 +87,11 @@ def test_backup_wipe_restore_then_the_next_request_links(app, demo, stack, tmp_p
         assert Identity.select().join(Member).where(Member.username == "vol1").count() == 1
         participation = (Participation.select().join(Activity)
                          .where(Participation.volunteer == member("vol1"), Activity.title == ONE_DAY).get())
-        request = linkage.request_linkage(participation, member("vol1"))  # 연계신청, no new 본인인증
+        request = request_linkage(participation, member("vol1"))  # 연계신청, no new 본인인증
     stack.start_sim()
     stack.start_worker()
     assert enqueue_request(app, request.id)
-    wait_for_state(app, participation.id, linkage.DONE, stack)
+    wait_for_state(app, participation.id, ParticipationState.DONE, stack)
 
 
 def test_restore_refuses_what_is_not_a_backup(app, demo, tmp_path):
@@ -104,7 +108,7 @@ def test_restore_refuses_what_is_not_a_backup(app, demo, tmp_path):
 def test_postgres_tools_missing_are_named(app, demo, tmp_path):
     if app.config["DATABASE_URL"].startswith("sqlite"):
         pytest.skip("SQLite needs no client tools")
-    result = flask(app, "backup", str(tmp_path / "b"), PATH=os.path.dirname(support.python()))
+    result = flask(app, "backup", str(tmp_path / "b"), PATH=os.path.dirname(helpers.python()))
     assert result.returncode != 0
     assert "pg_dump not found on PATH" in result.stderr and "postgresql-client" in result.stderr
 
@@ -114,7 +118,7 @@ def _wrong_keys_env():
 
 
 def test_wrong_rrn_keys_stop_web_worker_and_command_line(app, demo, processes):
-    verify(app, "vol1", support.RRN_VOL1)
+    verify(app, "vol1", helpers.RRN_VOL1)
     wrong = _wrong_keys_env()
     config = {s.key: app.config[s.key] for s in settings.SETTINGS}
     config.update(INSTANCE_PATH=app.instance_path, TESTING=True, RRN_KEYS=wrong["PUMASI_RRN_KEYS"])
@@ -127,10 +131,10 @@ def test_wrong_rrn_keys_stop_web_worker_and_command_line(app, demo, processes):
         refused = flask(app, *command, **wrong)
         assert refused.returncode != 0 and "PUMASI_RRN_KEYS" in refused.stderr, (command, refused.stderr)
 
-    worker = processes.start("worker", [support.python(), "worker.py"], child_env(app, **wrong))
+    worker = processes.start("worker", [helpers.python(), "worker.py"], child_env(app, **wrong))
     assert worker.wait(60) == 78
-    port = support.free_port()
-    web = processes.start("web", [support.python(), "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "app:app"],
+    port = helpers.free_port()
+    web = processes.start("web", [helpers.python(), "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "app:app"],
                           child_env(app, **wrong))
     assert web.wait(60) != 0
     logs = processes.logs()
@@ -143,7 +147,7 @@ def test_wrong_rrn_keys_stop_web_worker_and_command_line(app, demo, processes):
 
 
 def test_first_start_seals_only_keys_that_open_the_stored_rrns(app, demo, runner):
-    verify(app, "vol1", support.RRN_VOL1)
+    verify(app, "vol1", helpers.RRN_VOL1)
     with ctx(app):
         KeyCheck.delete().execute()  # a database from before the key check
     wrong = flask(app, "init-db", **_wrong_keys_env())
@@ -157,8 +161,8 @@ def test_first_start_seals_only_keys_that_open_the_stored_rrns(app, demo, runner
 
 
 def test_rotation_reseals_the_check_and_audits_each_identity(app, demo, runner):
-    verify(app, "vol1", support.RRN_VOL1)
-    verify(app, "vol2", support.RRN_VOL2)
+    verify(app, "vol1", helpers.RRN_VOL1)
+    verify(app, "vol2", helpers.RRN_VOL2)
     old = app.config["RRN_KEYS"]
     new = Vault.generate_key()
     rotated = flask(app, "rrn", "rotate-key", PUMASI_RRN_KEYS=f"{new},{old}")
@@ -169,4 +173,4 @@ def test_rotation_reseals_the_check_and_audits_each_identity(app, demo, runner):
     with ctx(app):
         rows = list(AuditLog.select().where(AuditLog.action == "rrn.rotate", AuditLog.target_type == "Member"))
         assert sorted(r.target_id for r in rows) == sorted([member("vol1").id, member("vol2").id])
-        assert all(support.RRN_VOL1 not in r.detail for r in AuditLog.select())
+        assert all(helpers.RRN_VOL1 not in r.detail for r in AuditLog.select())

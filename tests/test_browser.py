@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-import support
+import helpers
 from pumasi import demo
 from pumasi.db import db
 from pumasi.models import Activity, DailyLog, Identity, LinkAttempt, LinkRequest, Member, Participation
@@ -268,20 +268,20 @@ def test_link_request_identity_then_linked(page, world):
     expect(modal).to_contain_text("김민준")
 
     # A back part of five digits: a Korean message inside the modal, nothing stored.
-    modal.get_by_label("주민등록번호 앞 6자리").fill(support.RRN_VOL1[:6])
-    modal.get_by_label("주민등록번호 뒤 7자리").fill(support.RRN_VOL1[6:11])
+    modal.get_by_label("주민등록번호 앞 6자리").fill(helpers.RRN_VOL1[:6])
+    modal.get_by_label("주민등록번호 뒤 7자리").fill(helpers.RRN_VOL1[6:11])
     modal.get_by_role("button", name="인증").click()
     expect(modal.get_by_role("alert")).to_have_text("주민등록번호 뒤 7자리를 숫자로 입력해 주세요.")
     back = modal.get_by_label("주민등록번호 뒤 7자리")
     expect(back).to_have_attribute("aria-invalid", "true")
     expect(back).to_be_focused()
-    expect(modal.get_by_label("주민등록번호 앞 6자리")).to_have_value(support.RRN_VOL1[:6])
+    expect(modal.get_by_label("주민등록번호 앞 6자리")).to_have_value(helpers.RRN_VOL1[:6])
     assert query(world, lambda: Identity.select().count()) == 0
 
-    verify_identity(page, support.RRN_VOL1, paste=True)
+    verify_identity(page, helpers.RRN_VOL1, paste=True)
     masked = query(world, lambda: Identity.get().rrn_masked)
     assert masked == "900101-1******"
-    assert support.RRN_VOL1[7:] not in page.content()
+    assert helpers.RRN_VOL1[7:] not in page.content()
 
     link_until(page, TWO_DATES, "연계완료")
     assert page.evaluate("window.__sameDocument === true"), "the page was reloaded"
@@ -302,7 +302,7 @@ def test_same_date_again_is_400_and_linked(page, world):
     log_in(page, "vol1")
     open_activities(page)
     press_link_request(page, SMARTPHONE)
-    verify_identity(page, support.RRN_VOL1)
+    verify_identity(page, helpers.RRN_VOL1)
     link_until(page, SMARTPHONE, "연계완료")
 
     # The site enters the same day once more, under another activity of the same site.
@@ -334,7 +334,7 @@ def test_no_consent_fails_200_then_relink_after_consent(page, world):
     log_in(page, "vol2")
     open_activities(page)
     press_link_request(page, PICTURE_BOOKS)
-    verify_identity(page, support.RRN_VOL2)
+    verify_identity(page, helpers.RRN_VOL2)
     link_until(page, PICTURE_BOOKS, "연계실패")
 
     modal = open_result(page, PICTURE_BOOKS, "연계실패")
@@ -371,7 +371,7 @@ def test_no_1365_account_fails_100(page, world):
     log_in(page, "vol3")
     open_activities(page)
     press_link_request(page, CLEANUP)
-    verify_identity(page, support.RRN_VOL3)
+    verify_identity(page, helpers.RRN_VOL3)
     link_until(page, CLEANUP, "연계실패")
     modal = open_result(page, CLEANUP, "연계실패")
     assert result_rows(modal) == [["2025-04-19", "09:00", "12:00", "3시간", "연계실패", "100"]]
@@ -387,7 +387,7 @@ def test_system_error_99_is_retried_then_shown(page, world):
     log_in(page, "vol1")
     open_activities(page)
     press_link_request(page, ONE_DATE)
-    verify_identity(page, support.RRN_VOL1)
+    verify_identity(page, helpers.RRN_VOL1)
     # Three rounds of send, wait and answer (each step waits for the RQ scheduler): allow more time.
     link_until(page, ONE_DATE, "연계실패", timeout=3 * WAIT)
 
@@ -408,7 +408,7 @@ def test_identity_reset_asks_for_the_rrn_again(page, world):
     log_in(page, "vol3")
     open_activities(page)
     press_link_request(page, CLEANUP)
-    verify_identity(page, support.RRN_VOL3)
+    verify_identity(page, helpers.RRN_VOL3)
     link_until(page, CLEANUP, "연계실패")
 
     modal = open_result(page, CLEANUP, "연계실패")
@@ -433,7 +433,7 @@ def test_identity_reset_asks_for_the_rrn_again(page, world):
     # … and so does 연계신청 on another row.
     press_link_request(page, SMARTPHONE)
     expect(dialog(page).get_by_role("heading", level=2)).to_have_text("본인인증 (주민등록번호 인증)")
-    verify_identity(page, support.RRN_VOL3)
+    verify_identity(page, helpers.RRN_VOL3)
     link_until(page, SMARTPHONE, "연계실패")
 
 
@@ -457,7 +457,7 @@ def test_double_click_makes_one_request(page, world):
     log_in(page, "vol1")
     open_activities(page)
     press_link_request(page, PICTURE_BOOKS)
-    verify_identity(page, support.RRN_VOL1)
+    verify_identity(page, helpers.RRN_VOL1)
 
     row(page, PICTURE_BOOKS).get_by_role("button", name="연계신청").dblclick()
     expect(link_cell(page, PICTURE_BOOKS).get_by_role("button", name="연계중")).to_be_visible()
@@ -485,8 +485,8 @@ def test_without_javascript(page_without_js, world):
     press_link_request(page, TWO_DATES)
     expect(page.get_by_role("heading", level=2)).to_have_text("본인인증 (주민등록번호 인증)")
     expect(page.locator("main")).to_contain_text("자원봉사활동 기본법 시행령 제16조 제1항")
-    page.get_by_label("주민등록번호 앞 6자리").fill(support.RRN_VOL1[:6])
-    page.get_by_label("주민등록번호 뒤 7자리").fill(support.RRN_VOL1[6:])
+    page.get_by_label("주민등록번호 앞 6자리").fill(helpers.RRN_VOL1[:6])
+    page.get_by_label("주민등록번호 뒤 7자리").fill(helpers.RRN_VOL1[6:])
     page.get_by_role("button", name="인증").click()
     expect(page).to_have_url(re.compile(r"/mypage/activities"))
 

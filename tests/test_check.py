@@ -7,11 +7,11 @@ import subprocess
 
 import pytest
 
-import support
+import helpers
 from pumasi import create_app, settings
-from pumasi.identity import Vault
+from pumasi.identity.vault import Vault
 
-from conftest import child_env
+from helpers import child_env
 
 SECRET = "x" * 64
 
@@ -25,8 +25,8 @@ def production_env(app, **extra):
 
 
 def check(env, *options):
-    result = subprocess.run([support.python(), "-m", "flask", "--app", "app", "check", *options], env=env,
-                            cwd=support.ROOT, capture_output=True, text=True, timeout=120)
+    result = subprocess.run([helpers.python(), "-m", "flask", "--app", "app", "check", *options], env=env,
+                            cwd=helpers.ROOT, capture_output=True, text=True, timeout=120)
     lines = {}
     for line in result.stdout.splitlines():
         state, _, rest = line.partition(" ")
@@ -64,7 +64,7 @@ def test_a_production_setup_passes_every_item(app, stack):
 ])
 def test_each_item_fails_on_its_own(app, stack, item, extra, options, expected):
     stack.start_sim()
-    extra = {k: v.format(port=support.free_port(), key=Vault.generate_key()) for k, v in extra.items()}
+    extra = {k: v.format(port=helpers.free_port(), key=Vault.generate_key()) for k, v in extra.items()}
     result, lines = check(production_env(app, **extra), *options)
     assert result.returncode == 1, result.stdout + result.stderr
     failing = {name for name, (ok, _) in lines.items() if not ok}
@@ -108,7 +108,7 @@ def test_production_refuses_a_short_secret_and_defaults_to_secure_cookies(app, m
 def test_gunicorn_config_reads_the_same_settings(tmp_path):
     """deploy/gunicorn.conf.py takes processes and threads from the settings `flask check` counts."""
     env = dict(os.environ, PUMASI_WEB_PROCESSES="3", PUMASI_WEB_THREADS="6")
-    out = subprocess.run([support.python(), "-c", "import runpy; c = runpy.run_path('deploy/gunicorn.conf.py'); "
+    out = subprocess.run([helpers.python(), "-c", "import runpy; c = runpy.run_path('deploy/gunicorn.conf.py'); "
                           "print(c['workers'], c['threads'], c['worker_class'])"],
-                         env=env, cwd=support.ROOT, capture_output=True, text=True, timeout=60)
+                         env=env, cwd=helpers.ROOT, capture_output=True, text=True, timeout=60)
     assert out.stdout.split() == ["3", "6", "gthread"], out.stderr

@@ -3,7 +3,8 @@ from peewee import JOIN
 
 from pumasi import demo
 from pumasi.db import db
-from pumasi.identity import Vault, passes_legacy_checksum, parse
+from pumasi.identity.rrn import passes_legacy_checksum, parse
+from pumasi.identity.vault import Vault
 from pumasi.models import Activity, AuditLog, DailyLog, Identity, Member, Participation
 
 
@@ -76,6 +77,6 @@ def test_rrn_rotate_key(app, runner):
         token = Identity.get().rrn_token
     assert Vault([new_key]).decrypt(token) == "9001011234567"
     import pytest
-    from pumasi.identity import VaultError
+    from pumasi.identity.vault import VaultError
     with pytest.raises(VaultError):
         old_vault.decrypt(token)

@@ -1,13 +1,18 @@
-"""Daily logs as a site enters them (pumasi.dailylogs): the rules with their messages, whole batches,
+"""Daily logs as a site enters them (pumasi.records): the rules with their messages, whole batches,
 locked dates, the 480-minute cap across activities, overlaps, CSV in UTF-8 and CP949."""
 from datetime import date, time
 
 import pytest
 
-from pumasi import dailylogs, linkage
-from pumasi.dailylogs import BatchInvalid, CsvRejected, LogInput, NotAllowed
+from pumasi.linkage.state import DateState, ParticipationState
+from pumasi.linkage import reads
+from pumasi.linkage.requests import request_linkage
+from pumasi.records import activities, dailylogs, exports, imports
+from pumasi.records.dailylogs import LogInput
+from pumasi.records.errors import BatchInvalid, NotAllowed
+from pumasi.records.imports import ImportRejected
 from pumasi.db import db
-from pumasi.models import (FAILED, PENDING, SUCCEEDED, UNSENT, Activity, AuditLog, DailyLog, LinkAttempt,
+from pumasi.models import (Activity, AuditLog, DailyLog, LinkAttempt,
                            LinkRequest, Member, Participation, Site)
 
 TODAY = date(2026, 11, 26)
@@ -52,12 +57,12 @@ class World:
 
 
 def test_one_date_for_three_volunteers(world):
-    dailylogs.add_volunteer(world.activity(MENTORING), "vol2", world.member("site1"))
+    activities.add_volunteer(world.activity(MENTORING), "vol2", world.member("site1"))
     saved = world.save(MENTORING, world.row(MENTORING, "vol1", "10:00", "13:00"),
                        world.row(MENTORING, "vol2", "10:00", "13:00", "150"),
                        world.row(MENTORING, "vol3", "10:00", "12:30"))
     assert [(log.minutes, log.link_state, log.result_code) for log in saved] == [
-        (180, UNSENT, None), (150, UNSENT, None), (150, UNSENT, None)]
+        (180, DateState.UNSENT, None), (150, DateState.UNSENT, None), (150, DateState.UNSENT, None)]
     assert world.logs(MENTORING, "vol3")[0].end == time(12, 30)
     entry = AuditLog.get(AuditLog.action == "dailylog.save")
     assert entry.actor_name == "site1" and entry.detail.startswith("3 added, 0 changed")
@@ -141,22 +146,22 @@ def _state(log, state, code=None):
 
 def test_failed_date_edited_goes_back_to_unsent(world):
     log = world.save(MENTORING, world.row(MENTORING, "vol1", "10:00", "12:00"))[0]
-    _state(log, FAILED, 200)
+    _state(log, DateState.FAILED, 200)
     # Saved unchanged: it stays as 1365 answered.
     world.save(MENTORING, world.row(MENTORING, "vol1", "10:00", "12:00", log_id=log.id))
-    assert DailyLog.get_by_id(log.id).link_state == FAILED
+    assert DailyLog.get_by_id(log.id).link_state == DateState.FAILED
     world.save(MENTORING, world.row(MENTORING, "vol1", "10:00", "11:30", log_id=log.id))
     changed = DailyLog.get_by_id(log.id)
-    assert (changed.link_state, changed.result_code, changed.minutes) == (UNSENT, None, 90)
+    assert (changed.link_state, changed.result_code, changed.minutes) == (DateState.UNSENT, None, 90)
 
 
 @pytest.mark.parametrize("state, message", [
-    (PENDING, "1365 연계중인 날짜는 수정하거나 삭제할 수 없습니다."),
-    (SUCCEEDED, "1365 연계가 완료된 날짜는 수정하거나 삭제할 수 없습니다. 정정이 필요하면 기술지원으로 문의해 주세요."),
+    (DateState.PENDING, "1365 연계중인 날짜는 수정하거나 삭제할 수 없습니다."),
+    (DateState.SUCCEEDED, "1365 연계가 완료된 날짜는 수정하거나 삭제할 수 없습니다. 정정이 필요하면 기술지원으로 문의해 주세요."),
 ])
 def test_pending_and_succeeded_dates_are_locked(world, state, message):
     log = world.save(MENTORING, world.row(MENTORING, "vol1", "10:00", "12:00"))[0]
-    _state(log, state, 300 if state == SUCCEEDED else None)
+    _state(log, state, 300 if state == DateState.SUCCEEDED else None)
     assert world.errors(MENTORING, world.row(MENTORING, "vol1", "10:00", "11:00", log_id=log.id)) == {0: [message]}
     with pytest.raises(NotAllowed) as caught:
         dailylogs.delete_log(log, world.member("site1"))
@@ -169,7 +174,7 @@ def test_delete_a_failed_date_with_its_attempts(world):
     log = world.save(MENTORING, world.row(MENTORING, "vol1", "10:00", "12:00"))[0]
     request = LinkRequest.create(participation=participation)
     LinkAttempt.create(daily_log=log, request=request, ref="r-1", state="answered", code=100)
-    _state(log, FAILED, 100)
+    _state(log, DateState.FAILED, 100)
     dailylogs.delete_log(log, world.member("site1"))
     assert DailyLog.get_or_none(DailyLog.id == log.id) is None
     assert LinkAttempt.select().count() == 0
@@ -178,15 +183,15 @@ def test_delete_a_failed_date_with_its_attempts(world):
 
 def test_new_dates_of_a_linked_participation_ask_for_linkage_and_only_they_are_sent(world):
     participation = world.participation(MENTORING, "vol1")
-    DailyLog.update(link_state=SUCCEEDED, result_code=300).where(
+    DailyLog.update(link_state=DateState.SUCCEEDED, result_code=300).where(
         DailyLog.participation == participation).execute()
-    assert linkage.summary(participation).state == linkage.DONE
+    assert reads.summary(participation).state == ParticipationState.DONE
     world.save(MENTORING, world.row(MENTORING, "vol1", "10:00", "13:00"))
-    summary = linkage.summary(participation)
-    assert (summary.state, summary.minutes) == (linkage.REQUEST, 2 * 120 + 180)
+    summary = reads.summary(participation)
+    assert (summary.state, summary.minutes) == (ParticipationState.REQUEST, 2 * 120 + 180)
     from pumasi.models import Identity
     Identity.create(member=world.member("vol1"), rrn_token="x", rrn_masked="900101-1******")
-    request = linkage.request_linkage(participation, world.member("vol1"))
+    request = request_linkage(participation, world.member("vol1"))
     sent = [a.daily_log.date for a in LinkAttempt.select().where(LinkAttempt.request == request)]
     assert sent == [DAY]
 
@@ -196,39 +201,39 @@ def test_volunteers_join_and_leave(world):
     vol2 = world.member("vol2")
     vol2.phone = "010-1234-5678"
     vol2.save()
-    assert dailylogs.find_volunteers(name="이서연", phone="01012345678") == [vol2]
-    assert dailylogs.find_volunteers(username="vol2") == [vol2]
-    assert dailylogs.find_volunteers(name="이서연") == []          # a name alone finds nobody
-    assert dailylogs.find_volunteers(username="site2") == []       # only volunteers
-    assert dailylogs.find_volunteers(username="VOL2") == [vol2]     # case and width do not matter
-    assert dailylogs.find_volunteers(username="ｖｏｌ２") == [vol2]
-    participation = dailylogs.add_volunteer(activity, "Vol2", site1)
+    assert activities.find_volunteers(name="이서연", phone="01012345678") == [vol2]
+    assert activities.find_volunteers(username="vol2") == [vol2]
+    assert activities.find_volunteers(name="이서연") == []          # a name alone finds nobody
+    assert activities.find_volunteers(username="site2") == []       # only volunteers
+    assert activities.find_volunteers(username="VOL2") == [vol2]     # case and width do not matter
+    assert activities.find_volunteers(username="ｖｏｌ２") == [vol2]
+    participation = activities.add_volunteer(activity, "Vol2", site1)
     assert participation.volunteer_id == vol2.id
     with pytest.raises(NotAllowed, match="이미 이 활동에 등록된 봉사자입니다."):
-        dailylogs.add_volunteer(activity, "vol2", site1)
+        activities.add_volunteer(activity, "vol2", site1)
     # Not a volunteer, inactive, removed or nobody: one message, so a site learns nothing of other members.
     Member.update(active=False).where(Member.username == "vol3").execute()
     for username in ("site2", "admin", "nobody", "vol3", "", "   "):
         with pytest.raises(NotAllowed) as refused:
-            dailylogs.add_volunteer(activity, username, site1)
-        assert refused.value.message == dailylogs.NOT_FOUND_MESSAGE, username
+            activities.add_volunteer(activity, username, site1)
+        assert refused.value.message == activities.NOT_FOUND_MESSAGE, username
     world.save(MENTORING, world.row(MENTORING, "vol2", "10:00", "12:00"))
-    dailylogs.remove_volunteer(participation, site1)  # its unsent date goes with it
+    activities.remove_volunteer(participation, site1)  # its unsent date goes with it
     assert not Participation.select().where(Participation.volunteer == vol2,
                                             Participation.activity == activity).exists()
     linked = world.participation(MENTORING, "vol3")
-    DailyLog.update(link_state=SUCCEEDED).where(DailyLog.participation == linked).execute()
+    DailyLog.update(link_state=DateState.SUCCEEDED).where(DailyLog.participation == linked).execute()
     with pytest.raises(NotAllowed, match="1365에 연계되었거나 연계중인 날짜가 있어 삭제할 수 없습니다."):
-        dailylogs.remove_volunteer(linked, site1)
+        activities.remove_volunteer(linked, site1)
 
 
 def test_a_period_cannot_leave_entered_dates_outside(world):
     activity = world.activity(MENTORING)
-    assert dailylogs.check_period(activity, date(2026, 7, 1), date(2026, 11, 30)) == [
+    assert activities.check_period(activity, date(2026, 7, 1), date(2026, 11, 30)) == [
         "이미 입력된 활동일(2026-06-13)이 새 활동기간 밖이 됩니다."]
-    assert dailylogs.check_period(activity, date(2026, 6, 2), date(2026, 6, 1)) == [
+    assert activities.check_period(activity, date(2026, 6, 2), date(2026, 6, 1)) == [
         "활동기간의 종료일은 시작일과 같거나 늦어야 합니다."]
-    assert dailylogs.check_period(activity, date(2026, 6, 13), date(2026, 7, 11)) == []
+    assert activities.check_period(activity, date(2026, 6, 13), date(2026, 7, 11)) == []
 
 
 # --------------------------------------------------------------------------- CSV
@@ -253,7 +258,7 @@ def vol3_phone(world):
 def test_csv_in_cp949_previews_good_and_bad_lines_and_saves_nothing(world, vol3_phone):
     activity = world.activity(MENTORING)
     before = DailyLog.select().count()
-    preview = dailylogs.preview_csv(activity, GOOD_AND_BAD.encode("cp949"), TODAY)
+    preview = imports.preview(activity, GOOD_AND_BAD.encode("cp949"), TODAY)
     assert preview.problem == ""
     assert [line.number for line in preview.good] == [2, 3]
     assert {line.number: [str(e) for e in line.errors] for line in preview.bad} == {
@@ -267,13 +272,13 @@ def test_csv_in_cp949_previews_good_and_bad_lines_and_saves_nothing(world, vol3_
         "vol3", "2026-11-21", "10:00", "12:30")
     assert DailyLog.select().count() == before
 
-    with pytest.raises(CsvRejected):   # the whole file has bad lines
-        dailylogs.import_csv(activity, GOOD_AND_BAD.encode("cp949"), world.member("site1"), TODAY)
-    with pytest.raises(CsvRejected):   # a bad line cannot be slipped in
-        dailylogs.import_csv(activity, GOOD_AND_BAD.encode("cp949"), world.member("site1"), TODAY,
+    with pytest.raises(ImportRejected):   # the whole file has bad lines
+        imports.import_lines(activity, GOOD_AND_BAD.encode("cp949"), world.member("site1"), TODAY)
+    with pytest.raises(ImportRejected):   # a bad line cannot be slipped in
+        imports.import_lines(activity, GOOD_AND_BAD.encode("cp949"), world.member("site1"), TODAY,
                              only_lines=[2, 3, 4])
     assert DailyLog.select().count() == before
-    saved = dailylogs.import_csv(activity, GOOD_AND_BAD.encode("cp949"), world.member("site1"), TODAY,
+    saved = imports.import_lines(activity, GOOD_AND_BAD.encode("cp949"), world.member("site1"), TODAY,
                                  only_lines=[2, 3])
     assert sorted((log.participation.volunteer.username, log.minutes) for log in saved) == [
         ("vol1", 180), ("vol3", 120)]
@@ -284,7 +289,7 @@ def test_csv_in_utf8_with_bom_and_the_rules_across_lines(world):
     text = ("\ufeff활동일,회원아이디,시작시간,종료시간\n"
             "20261121,vol1,0900,1300\n"
             "2026-11-21,vol1,12:00,15:00\n")
-    preview = dailylogs.preview_csv(world.activity(MENTORING), text.encode("utf-8"), TODAY)
+    preview = imports.preview(world.activity(MENTORING), text.encode("utf-8"), TODAY)
     assert {line.number: [str(e) for e in line.errors] for line in preview.lines} == {
         2: ["같은 날 이 활동의 다른 시간과 겹칩니다. (12:00~15:00)"],
         3: ["같은 날 이 활동의 다른 시간과 겹칩니다. (09:00~13:00)"],
@@ -300,7 +305,7 @@ def test_csv_cells_with_control_characters_are_refused_by_line(world):
             "2026-11-21,vol\x001,,,13:00,14:00\n"
             "2026-11-21,,김\x1b민준,010-1111-2222,13:00,14:00\n"
             "2026-11-2\x7f1,vol1,,,15:00,16:00\n")
-    preview = dailylogs.preview_csv(world.activity(MENTORING), text.encode("utf-8"), TODAY)
+    preview = imports.preview(world.activity(MENTORING), text.encode("utf-8"), TODAY)
     assert [line.number for line in preview.good] == [2]
     assert {line.number: [str(e) for e in line.errors] for line in preview.bad} == {
         3: [inputs.CONTROL_MESSAGE], 4: [inputs.CONTROL_MESSAGE], 5: [inputs.CONTROL_MESSAGE]}
@@ -314,24 +319,24 @@ def test_csv_cells_with_control_characters_are_refused_by_line(world):
     (b"\xff\xfe\x00\x00\xff", "파일을 읽을 수 없습니다. CSV(UTF-8 또는 엑셀의 CSV) 형식으로 저장해 주세요."),
 ])
 def test_csv_file_problems(world, data, problem):
-    assert dailylogs.preview_csv(world.activity(MENTORING), data, TODAY).problem == problem
+    assert imports.preview(world.activity(MENTORING), data, TODAY).problem == problem
 
 
 def test_csv_export_reimports_and_template(world):
     activity = world.activity(MENTORING)
-    exported = dailylogs.export_csv(activity)
+    exported = exports.export_csv(activity)
     assert exported.startswith("\ufeff활동일,회원아이디,이름,시작시간,종료시간,인정시간(분),1365연계,결과코드\r\n")
     assert "2026-06-13,vol1,김민준,10:00,12:00,120,미연계,\r\n" in exported
     # The export of one activity is a valid import into another with the same volunteers and period:
     # here into itself it finds every line overlapping its own original.
-    preview = dailylogs.preview_csv(activity, exported.encode("utf-8"), TODAY)
+    preview = imports.preview(activity, exported.encode("utf-8"), TODAY)
     assert len(preview.lines) == 3 and all("겹칩니다" in str(line.errors[0]) for line in preview.lines)
-    assert dailylogs.template_csv() == "\ufeff활동일,회원아이디,이름,연락처,시작시간,종료시간,인정시간(분)\r\n"
+    assert exports.template_csv() == "\ufeff활동일,회원아이디,이름,연락처,시작시간,종료시간,인정시간(분)\r\n"
 
 
 def test_csv_export_defuses_formulas(world):
     Member.update(name="=HYPERLINK(1)").where(Member.username == "vol1").execute()
-    assert ",'=HYPERLINK(1)," in dailylogs.export_csv(world.activity(MENTORING))
+    assert ",'=HYPERLINK(1)," in exports.export_csv(world.activity(MENTORING))
 
 
 def test_day_rows_and_site_scoping(world):
@@ -339,13 +344,13 @@ def test_day_rows_and_site_scoping(world):
     rows = dailylogs.day_rows(activity, date(2026, 6, 13))
     assert [(p.volunteer.username, log is not None) for p, log in rows] == [("vol1", True), ("vol3", True)]
     site1, site2 = Site.get(Site.name == "CSV 총괄운영본부"), Site.get(Site.name == "종로 문화나눔센터")
-    assert dailylogs.site_activity(site1.id, activity.id) == activity
-    assert dailylogs.site_activity(site2.id, activity.id) is None
-    assert dailylogs.site_activity(None, activity.id) is None
+    assert activities.site_activity(site1.id, activity.id) == activity
+    assert activities.site_activity(site2.id, activity.id) is None
+    assert activities.site_activity(None, activity.id) is None
     log = rows[0][1]
     assert dailylogs.site_log(site1.id, log.id).id == log.id and dailylogs.site_log(site2.id, log.id) is None
-    assert dailylogs.site_participation(site2.id, log.participation_id) is None
-    listed = dailylogs.site_activities(site1.id)
+    assert activities.site_participation(site2.id, log.participation_id) is None
+    listed = activities.site_activities(site1.id)
     assert [a.title for a in listed][0] == MENTORING
     assert {a.title: (a.volunteers, a.dates) for a in listed}[MENTORING] == (2, 3)
 

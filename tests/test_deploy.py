@@ -10,10 +10,10 @@ import sys
 
 import pytest
 
-import support
+import helpers
 from pumasi import settings
 
-DEPLOY = os.path.join(support.ROOT, "deploy")
+DEPLOY = os.path.join(helpers.ROOT, "deploy")
 ENV_FILE = os.path.join(DEPLOY, "pumasi.env")
 UNITS = ["pumasi-web.service", "pumasi-worker@.service", "pumasi-backup.service", "pumasi-backup.timer"]
 # Read by the app factory, not a Setting: where instance/ is.
@@ -68,7 +68,7 @@ def _units_for_here(folder):
     for name in UNITS:
         with open(os.path.join(DEPLOY, "systemd", name)) as f:
             text = f.read()
-        text = (text.replace("/srv/pumasi/.venv/bin", bin_dir).replace("/srv/pumasi", support.ROOT)
+        text = (text.replace("/srv/pumasi/.venv/bin", bin_dir).replace("/srv/pumasi", helpers.ROOT)
                 .replace("/etc/pumasi/pumasi.env", str(env_file)))
         (folder / name).write_text(text)
 
@@ -76,7 +76,7 @@ def _units_for_here(folder):
 def test_systemd_accepts_the_units(tmp_path):
     analyze = shutil.which("systemd-analyze")
     if analyze is None:
-        support.missing("systemd-analyze is not installed (Debian: apt-get install systemd)")
+        helpers.missing("systemd-analyze is not installed (Debian: apt-get install systemd)")
     _units_for_here(tmp_path)
     # The worker template is verified as an instance, the way it is enabled.
     names = ["pumasi-web.service", "pumasi-worker@1.service", "pumasi-backup.service", "pumasi-backup.timer"]
@@ -92,7 +92,7 @@ def _exec_start(name):
 
 
 def test_the_readme_runs_what_the_units_run():
-    with open(os.path.join(support.ROOT, "README.md"), encoding="utf-8") as f:
+    with open(os.path.join(helpers.ROOT, "README.md"), encoding="utf-8") as f:
         readme = f.read()
     production = readme[readme.index("## Running it in production"):]
     for unit in ("pumasi-web.service", "pumasi-worker@.service"):

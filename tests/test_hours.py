@@ -6,8 +6,8 @@ from datetime import date, time
 import pytest
 from hypothesis import given, strategies as st
 
-from pumasi import hours
-from pumasi.hours import Entry, LogError, Place, check_day, check_entry
+from pumasi.records import hours
+from pumasi.records.hours import Entry, LogError, Place, check_day, check_entry
 
 PERIOD = (date(2021, 8, 4), date(2021, 9, 30))
 TODAY = date(2021, 9, 1)

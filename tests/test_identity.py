@@ -5,8 +5,9 @@ import pickle
 import pytest
 from hypothesis import given, strategies as st
 
-from pumasi import identity
-from pumasi.identity import RRNError, Vault, VaultError
+from pumasi.identity import rrn as identity
+from pumasi.identity.rrn import RRNError
+from pumasi.identity.vault import Vault, VaultError
 
 TODAY = datetime.date(2024, 5, 1)
 DEMO_NUMBERS = ['9001011234567', '8805152345678', '0203044567890']
@@ -110,10 +111,12 @@ def test_legacy_checksum_accepts_a_number_with_the_old_check_digit():
     assert not identity.passes_legacy_checksum(body + str((check + 1) % 10))
 
 
-def test_mask_and_birth7():
+def test_mask_and_the_birth_date_alone():
     assert identity.mask('9001011234567') == '900101-1******'
     assert identity.mask('900101-1234567') == '900101-1******'
-    assert identity.birth7('9001011234567') == '9001011'
+    # The certificate's 생년월일 (identity.birth7, never used but by this test, is gone: issue 13).
+    assert identity.birth_only('900101-1******') == '900101-*******'
+    assert identity.mask_in_text('rrn 9001011234567, 880515-2345678') == 'rrn 900101-*******, 880515-*******'
 
 
 @st.composite

@@ -11,7 +11,7 @@ import subprocess
 
 import requests
 
-import support
+import helpers
 
 
 def _open_to_others(folder):
@@ -30,19 +30,19 @@ def test_instance_files_are_private_after_a_real_start(tmp_path):
     os.chmod(instance, 0o755)  # as an older start left it
     (instance / "notes.txt").write_text("left by an older start")
     os.chmod(instance / "notes.txt", 0o644)
-    port = support.free_port()
+    port = helpers.free_port()
     env = {key: value for key, value in os.environ.items()
            if not key.startswith("PUMASI_") and key not in ("DATABASE_URL", "REDIS_URL")}
     env.update(PUMASI_INSTANCE_PATH=str(instance), PUMASI_PORT=str(port),
-               PUMASI_SIM1365_PORT=str(support.free_port()), PUMASI_QUEUE=f"perm-{port}", PYTHONUNBUFFERED="1")
-    flask = [support.python(), "-m", "flask", "--app", "app"]
+               PUMASI_SIM1365_PORT=str(helpers.free_port()), PUMASI_QUEUE=f"perm-{port}", PYTHONUNBUFFERED="1")
+    flask = [helpers.python(), "-m", "flask", "--app", "app"]
     log = open(tmp_path / "up.log", "wb")
     for command in (["init-db"], ["seed-demo"]):
-        subprocess.run(flask + command, env=env, cwd=support.ROOT, check=True, umask=0o022, stdout=log, stderr=log)
-    up = subprocess.Popen(flask + ["up"], env=env, cwd=support.ROOT, umask=0o022, stdout=log, stderr=log,
+        subprocess.run(flask + command, env=env, cwd=helpers.ROOT, check=True, umask=0o022, stdout=log, stderr=log)
+    up = subprocess.Popen(flask + ["up"], env=env, cwd=helpers.ROOT, umask=0o022, stdout=log, stderr=log,
                           start_new_session=True)
     try:
-        support.wait_http(f"http://127.0.0.1:{port}/login", seconds=60, process=up)
+        helpers.wait_http(f"http://127.0.0.1:{port}/login", seconds=60, process=up)
         session = requests.Session()
         page = session.get(f"http://127.0.0.1:{port}/login", timeout=10)
         token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.text).group(1)

@@ -1,8 +1,9 @@
-"""The linkage domain (pumasi/linkage.py) against the real 1365 simulator, over HTTP, on both databases.
+"""The linkage domain (pumasi/linkage/) against the real 1365 simulator, over HTTP, on both databases.
 
 The simulator runs as a subprocess (`stack.start_sim()`); the tests drive the domain functions the jobs
-call (`submit_batch`, `poll_answers`) themselves, with a real `Portal1365` client, so every answer and
-every fault travels the same HTTP path it does in production.
+call (`delivery.submit_batch`, `delivery.poll_answers`) themselves, with the real adapter of the
+setting (pumasi's HTTP client), so every answer and every fault travels the same HTTP path it does in
+production.
 """
 import contextlib
 import re
@@ -13,15 +14,17 @@ from datetime import date, time
 
 import pytest
 
-from pumasi import identity, linkage
-from pumasi.models import (FAILED, PENDING, SUCCEEDED, UNSENT, Activity, AuditLog, DailyLog, Identity,
+from pumasi.identity import store as identities
+from pumasi.linkage import delivery, reads, requests
+from pumasi.linkage.delivery import NextStep
+from pumasi.linkage.requests import IdentityRequired, NoDailyLogs, request_linkage
+from pumasi.linkage.state import SUCCESS_CODES, DateState, ParticipationState
+from pumasi.models import (Activity, AuditLog, DailyLog, Identity,
                            LinkAttempt, LinkRequest, Participation)
-from pumasi.portal1365 import Portal1365
+from pumasi.portal import adapter
 
-import support
-from support import ctx, member, sim_stats
-
-RRNS = {"vol1": support.RRN_VOL1, "vol2": support.RRN_VOL2, "vol3": support.RRN_VOL3}
+import helpers
+from helpers import count_submissions, ctx, member, participation, sim_stats, verify
 
 # Demo participations (pumasi/demo.py) by title.
 ONE_DAY = "1365 중간연계 테스트 입니다. 신청하지 마세요"          # vol1: 2021-08-09 10-16
@@ -32,21 +35,8 @@ SMARTPHONE = "어르신 스마트폰 교실 보조"                          # v
 MUSEUM = "박물관 전시 해설 도우미"                                # no daily logs
 
 
-def participation(username, title):
-    return (Participation.select().join(Activity)
-            .where(Participation.volunteer == member(username), Activity.title == title).get())
-
-
-def verify(app, username):
-    """본인인증 for a demo volunteer, as the view stores it (encrypted and masked)."""
-    volunteer = member(username)
-    rrn = RRNS[username]
-    return linkage.save_identity(volunteer, app.extensions["rrn_vault"].encrypt(rrn), identity.mask(rrn),
-                                 volunteer)
-
-
 def portal(app):
-    return Portal1365.from_config(app.config)
+    return adapter.load(app.config)
 
 
 def drive(app, request_id, client=None, timeout=30.0):
@@ -54,17 +44,17 @@ def drive(app, request_id, client=None, timeout=30.0):
     client = client or portal(app)
     vault = app.extensions["rrn_vault"]
     steps = []
-    step = linkage.Next(submit_in=0.0)
+    step = NextStep(submit_in=0.0)
     deadline = clock.monotonic() + timeout
-    while step.submit_in is not None or step.poll_in is not None:
+    while not step.ended:
         assert clock.monotonic() < deadline, f"request {request_id} did not finish: {steps}"
         if step.submit_in is not None:
             clock.sleep(step.submit_in)
-            step = linkage.submit_batch(request_id, client, vault, app.config)
+            step = delivery.submit_batch([request_id], client, vault, app.config)[request_id]
             steps.append(("submit", step.submit_in, step.poll_in))
         else:
             clock.sleep(step.poll_in)
-            step = linkage.poll_answers(request_id, client, app.config)
+            step = delivery.poll_answers([request_id], client, app.config)[request_id]
             steps.append(("poll", step.submit_in, step.poll_in))
     return steps
 
@@ -114,37 +104,37 @@ def sim(stack, demo):
 def test_request_without_daily_logs_or_identity(app, demo):
     with ctx(app):
         museum = participation("vol1", MUSEUM)
-        with pytest.raises(linkage.NoDailyLogs):
-            linkage.request_linkage(museum, member("vol1"))
+        with pytest.raises(NoDailyLogs):
+            request_linkage(museum, member("vol1"))
         one_day = participation("vol1", ONE_DAY)
-        with pytest.raises(linkage.IdentityRequired):
-            linkage.request_linkage(one_day, member("vol1"))
+        with pytest.raises(IdentityRequired):
+            request_linkage(one_day, member("vol1"))
         # Neither left anything behind: no request, no attempt, every date still unsent.
         assert LinkRequest.select().count() == 0 and LinkAttempt.select().count() == 0
-        assert set(states(one_day).values()) == {(UNSENT, None)}
+        assert set(states(one_day).values()) == {(DateState.UNSENT, None)}
         # With 본인인증 done, no daily logs is still the notice.
         verify(app, "vol1")
-        with pytest.raises(linkage.NoDailyLogs):
-            linkage.request_linkage(museum, member("vol1"))
+        with pytest.raises(NoDailyLogs):
+            request_linkage(museum, member("vol1"))
 
 
 def test_request_makes_dates_pending_once(app, demo):
     with ctx(app):
         verify(app, "vol1")
         books = participation("vol1", PICTURE_BOOKS)
-        request = linkage.request_linkage(books, member("vol1"))
+        request = request_linkage(books, member("vol1"))
         assert request is not None and request.kind == "request"
         assert request.requested_by_id == member("vol1").id
-        assert set(states(books).values()) == {(PENDING, None)}
+        assert set(states(books).values()) == {(DateState.PENDING, None)}
         attempts = list(LinkAttempt.select().where(LinkAttempt.request == request))
         assert len(attempts) == 3
         assert {a.daily_log_id for a in attempts} == {log.id for log in books.daily_logs}
         assert all(a.state == "queued" and a.try_no == 1 and re.fullmatch(r"[0-9a-f]{32}", a.ref)
                    for a in attempts)
-        assert linkage.summary(books).state == linkage.LINKING
+        assert reads.summary(books).state == ParticipationState.LINKING
         # A second click, tab or device while pending: nothing new.
-        assert linkage.request_linkage(books, member("vol1")) is None
-        assert linkage.request_linkage(books, member("vol1"), kind="relink") is None
+        assert request_linkage(books, member("vol1")) is None
+        assert request_linkage(books, member("vol1"), kind="relink") is None
         assert LinkRequest.select().count() == 1 and LinkAttempt.select().count() == 3
         entry = AuditLog.get(AuditLog.action == "link.request")
         assert entry.target_id == books.id and entry.actor_id == member("vol1").id
@@ -154,20 +144,20 @@ def test_a_date_added_after_success_is_the_only_one_sent(app, sim):
     with ctx(app):
         verify(app, "vol1")
         books = participation("vol1", PICTURE_BOOKS)
-        first = linkage.request_linkage(books, member("vol1"))
+        first = request_linkage(books, member("vol1"))
         drive(app, first.id)
-        assert set(states(books).values()) == {(SUCCEEDED, 300)}
-        assert linkage.summary(books).state == linkage.DONE
-        assert linkage.request_linkage(books, member("vol1")) is None  # nothing left to send
+        assert set(states(books).values()) == {(DateState.SUCCEEDED, 300)}
+        assert reads.summary(books).state == ParticipationState.DONE
+        assert request_linkage(books, member("vol1")) is None  # nothing left to send
         # The site enters one more day afterwards: the row asks for 연계신청 again.
         late = DailyLog.create(participation=books, date=date(2022, 3, 26), start=time(10), end=time(12),
                                minutes=120)
-        assert linkage.summary(books).state == linkage.REQUEST
-        second = linkage.request_linkage(books, member("vol1"))
+        assert reads.summary(books).state == ParticipationState.REQUEST
+        second = request_linkage(books, member("vol1"))
         assert [a.daily_log_id for a in LinkAttempt.select().where(LinkAttempt.request == second)] == [late.id]
         drive(app, second.id)
-        assert states(books)[date(2022, 3, 26)] == (SUCCEEDED, 300)
-        assert linkage.summary(books).state == linkage.DONE
+        assert states(books)[date(2022, 3, 26)] == (DateState.SUCCEEDED, 300)
+        assert reads.summary(books).state == ParticipationState.DONE
         # Every earlier date still has its one attempt only.
         assert all(len(attempts_of(log)) == 1 for log in books.daily_logs)
     stats = sim_stats(sim)
@@ -178,15 +168,15 @@ def test_legacy_participation_is_sent_only_on_support_request(app, sim):
     with ctx(app):
         verify(app, "vol1")
         legacy = participation("vol1", LEGACY)
-        assert linkage.summary(legacy).state == linkage.DONE
-        assert linkage.request_linkage(legacy, member("vol1")) is None
+        assert reads.summary(legacy).state == ParticipationState.DONE
+        assert request_linkage(legacy, member("vol1")) is None
         assert LinkRequest.select().count() == 0
-        assert set(states(legacy).values()) == {(UNSENT, None)}
-        support_request = linkage.request_linkage(legacy, member("admin"), kind="support")
+        assert set(states(legacy).values()) == {(DateState.UNSENT, None)}
+        support_request = request_linkage(legacy, member("admin"), kind="support")
         assert support_request is not None and support_request.kind == "support"
-        assert linkage.summary(legacy).state == linkage.LINKING
+        assert reads.summary(legacy).state == ParticipationState.LINKING
         drive(app, support_request.id)
-        assert set(states(legacy).values()) == {(SUCCEEDED, 300)}
+        assert set(states(legacy).values()) == {(DateState.SUCCEEDED, 300)}
         assert AuditLog.select().where(AuditLog.action == "link.support").count() == 1
     assert sim_stats(sim)["recorded"] == 1
 
@@ -200,13 +190,13 @@ def test_two_simultaneous_requests_make_one(app, demo, monkeypatch):
                    (("vol1", PICTURE_BOOKS), ("vol1", TWO_DAYS), ("vol2", PICTURE_BOOKS))]
     # Widen the window between reading the unsent dates and writing the request (utcnow is called
     # right in between), so that a missing lock shows up every time instead of once in a while.
-    real_now = linkage.utcnow
+    real_now = requests.utcnow
 
     def slow_now():
         clock.sleep(0.3)
         return real_now()
 
-    monkeypatch.setattr(linkage, "utcnow", slow_now)
+    monkeypatch.setattr(requests, "utcnow", slow_now)
     for username, participation_id in targets:
         barrier = threading.Barrier(2)
         results, errors = [], []
@@ -217,7 +207,7 @@ def test_two_simultaneous_requests_make_one(app, demo, monkeypatch):
                     p = Participation.get_by_id(participation_id)
                     volunteer = member(username)
                     barrier.wait(5)
-                    results.append(linkage.request_linkage(p, volunteer))
+                    results.append(request_linkage(p, volunteer))
             except Exception as exc:  # noqa: BLE001 - reported below
                 errors.append(exc)
 
@@ -233,7 +223,7 @@ def test_two_simultaneous_requests_make_one(app, demo, monkeypatch):
             assert LinkRequest.select().where(LinkRequest.participation == p).count() == 1
             logs = list(p.daily_logs)
             assert LinkAttempt.select().join(DailyLog).where(DailyLog.participation == p).count() == len(logs)
-            assert {log.link_state for log in logs} == {PENDING}
+            assert {log.link_state for log in logs} == {DateState.PENDING}
 
 
 # --- submit_batch + poll_answers: the result codes ------------------------------------------------
@@ -246,17 +236,17 @@ def test_result_codes_from_the_simulator(app, sim):
         cases = [("vol1", PICTURE_BOOKS, 300), ("vol2", PICTURE_BOOKS, 200), ("vol3", SMARTPHONE, 100)]
         requests_ = {}
         for username, title, _ in cases:
-            requests_[(username, title)] = linkage.request_linkage(participation(username, title),
+            requests_[(username, title)] = request_linkage(participation(username, title),
                                                                    member(username))
         client = portal(app)
         for request in requests_.values():
             drive(app, request.id, client)
         for username, title, code in cases:
             p = participation(username, title)
-            final = SUCCEEDED if code in linkage.SUCCESS_CODES else FAILED
+            final = DateState.SUCCEEDED if code in SUCCESS_CODES else DateState.FAILED
             assert set(states(p).values()) == {(final, code)}, (username, title)
-            assert linkage.summary(p).state == (linkage.DONE if code == 300 else linkage.FAILURE)
-            for log, attempt in linkage.date_rows(p):
+            assert reads.summary(p).state == (ParticipationState.DONE if code == 300 else ParticipationState.FAILED)
+            for log, attempt in reads.date_rows(p):
                 assert attempt.state == "answered" and attempt.code == code and attempt.message
             assert LinkRequest.get_by_id(requests_[(username, title)].id).finished_at is not None
         # Each decryption of an RRN was audited, once per send, without the number.
@@ -274,9 +264,9 @@ def test_result_codes_from_the_simulator(app, sim):
         for log in books.daily_logs:
             DailyLog.create(participation=again, date=log.date, start=log.start, end=log.end,
                             minutes=log.minutes)
-        drive(app, linkage.request_linkage(again, member("vol1")).id, client)
-        assert set(states(again).values()) == {(SUCCEEDED, 400)}
-        assert linkage.summary(again).state == linkage.DONE
+        drive(app, request_linkage(again, member("vol1")).id, client)
+        assert set(states(again).values()) == {(DateState.SUCCEEDED, 400)}
+        assert reads.summary(again).state == ParticipationState.DONE
     stats = sim_stats(sim)
     assert stats["by_code"] == {"100": 1, "200": 2, "300": 3, "400": 3}
     assert stats["recorded"] == 3 and stats["received_twice"] == 0
@@ -290,17 +280,10 @@ def test_batch_size_splits_submissions(app, sim):
         for day in (10, 11, 12):
             DailyLog.create(participation=p, date=date(2021, 8, day), start=time(10), end=time(12), minutes=120)
         client = portal(app)
-        sizes = []
-        real_submit = client.submit
-
-        def counting_submit(records):
-            sizes.append(len(records))
-            return real_submit(records)
-
-        client.submit = counting_submit
-        drive(app, linkage.request_linkage(p, member("vol1")).id, client)
+        sizes = count_submissions(client)
+        drive(app, request_linkage(p, member("vol1")).id, client)
         assert sizes == [2, 2, 1]
-        assert set(states(p).values()) == {(SUCCEEDED, 300)}
+        assert set(states(p).values()) == {(DateState.SUCCEEDED, 300)}
         # The RRN was decrypted once for the whole request, not once per batch.
         assert AuditLog.select().where(AuditLog.action == "rrn.decrypt").count() == 1
     assert sim_posts(sim, 3) == 3
@@ -319,19 +302,12 @@ def test_batch_size_setting_is_kept_within_the_contract(app, sim, setting, posts
         DailyLog.insert_many([{"participation": p.id, "date": date(2021, 8, 4), "start": time(0, 0),
                                "end": time(0, 1), "minutes": 1} for _ in range(count)]).execute()
         client = portal(app)
-        sizes = []
-        real_submit = client.submit
-
-        def counting_submit(records):
-            sizes.append(len(records))
-            return real_submit(records)
-
-        client.submit = counting_submit
-        drive(app, linkage.request_linkage(p, member("vol1")).id, client)
+        sizes = count_submissions(client)
+        drive(app, request_linkage(p, member("vol1")).id, client)
         assert sizes == posts
         # The same date and times over and over: 1365 records the first, the rest are duplicates.
         assert sorted(log.result_code for log in p.daily_logs) == [300] + [400] * (count - 1)
-        assert {log.link_state for log in p.daily_logs} == {SUCCEEDED}
+        assert {log.link_state for log in p.daily_logs} == {DateState.SUCCEEDED}
 
 
 # --- retries and faults ---------------------------------------------------------------------------
@@ -345,10 +321,10 @@ def test_code_99_is_retried_then_fails(app, sim):
         verify(app, "vol1")
         p = participation("vol1", TWO_DAYS)
         for kind in ("request", "relink"):
-            request = linkage.request_linkage(p, member("vol1"), kind=kind)
+            request = request_linkage(p, member("vol1"), kind=kind)
             steps = drive(app, request.id)
-            assert set(states(p).values()) == {(FAILED, 99)}, kind
-            assert linkage.summary(p).state == linkage.FAILURE
+            assert set(states(p).values()) == {(DateState.FAILED, 99)}, kind
+            assert reads.summary(p).state == ParticipationState.FAILED
             for log in p.daily_logs:
                 attempts = list(LinkAttempt.select().where(LinkAttempt.daily_log == log,
                                                            LinkAttempt.request == request))
@@ -362,9 +338,9 @@ def test_code_99_is_retried_then_fails(app, sim):
             assert resubmits == [base * 2 ** n for n in range(tries - 1)], kind
         # Once 1365 is well again, 재연계 succeeds.
         sim.sim("faults", "--clear")
-        drive(app, linkage.request_linkage(p, member("vol1"), kind="relink").id)
-        assert set(states(p).values()) == {(SUCCEEDED, 300)}
-        assert linkage.summary(p).state == linkage.DONE
+        drive(app, request_linkage(p, member("vol1"), kind="relink").id)
+        assert set(states(p).values()) == {(DateState.SUCCEEDED, 300)}
+        assert reads.summary(p).state == ParticipationState.DONE
     assert sim_stats(sim)["by_code"] == {"99": 2 * 2 * tries, "300": 2}
 
 
@@ -374,10 +350,10 @@ def test_http_errors_are_retried_with_backoff_then_fail(app, sim):
     with ctx(app):
         verify(app, "vol1")
         p = participation("vol1", TWO_DAYS)
-        steps = drive(app, linkage.request_linkage(p, member("vol1")).id)
+        steps = drive(app, request_linkage(p, member("vol1")).id)
         base = app.config["LINK_RETRY_BASE"]
         assert [submit for _, submit, _ in steps] == [base * 2 ** n for n in range(tries - 1)] + [None]
-        assert set(states(p).values()) == {(FAILED, 99)}
+        assert set(states(p).values()) == {(DateState.FAILED, 99)}
         for log in p.daily_logs:
             (attempt,) = attempts_of(log)
             assert attempt.errors == tries and attempt.code == 99 and "503" in attempt.message
@@ -390,16 +366,16 @@ def test_http_errors_then_recovery(app, sim):
     with ctx(app):
         verify(app, "vol1")
         p = participation("vol1", TWO_DAYS)
-        request = linkage.request_linkage(p, member("vol1"))
+        request = request_linkage(p, member("vol1"))
         client = portal(app)
-        step = linkage.submit_batch(request.id, client, app.extensions["rrn_vault"], app.config)
+        step = delivery.submit_batch([request.id], client, app.extensions["rrn_vault"], app.config)[request.id]
         assert step.submit_in == app.config["LINK_RETRY_BASE"] and step.poll_in is None
-        assert set(states(p).values()) == {(PENDING, None)}
+        assert set(states(p).values()) == {(DateState.PENDING, None)}
         # The request is not left for the sweeper while it waits for its retry.
-        assert linkage.stalled_requests() == []
+        assert delivery.stalled_requests() == []
         sim.sim("faults", "--clear")
         drive(app, request.id, client)
-        assert set(states(p).values()) == {(SUCCEEDED, 300)}
+        assert set(states(p).values()) == {(DateState.SUCCEEDED, 300)}
         assert all(len(attempts_of(log)) == 1 for log in p.daily_logs)
 
 
@@ -411,17 +387,17 @@ def test_lost_answer_resends_the_same_ref(app, sim, fault):
     with ctx(app):
         verify(app, "vol1")
         p = participation("vol1", PICTURE_BOOKS)
-        request = linkage.request_linkage(p, member("vol1"))
+        request = request_linkage(p, member("vol1"))
         client = portal(app)
         refs = {a.ref for a in LinkAttempt.select().where(LinkAttempt.request == request)}
-        step = linkage.submit_batch(request.id, client, app.extensions["rrn_vault"], app.config)
+        step = delivery.submit_batch([request.id], client, app.extensions["rrn_vault"], app.config)[request.id]
         assert step.submit_in is not None and step.poll_in is None  # a retry, later
         assert all(a.state == "queued" and a.errors == 1
                    for a in LinkAttempt.select().where(LinkAttempt.request == request))
         assert sim_stats(sim)["submissions"] == 3  # 1365 did receive them
         sim.sim("faults", "--clear")
         drive(app, request.id, client)
-        assert set(states(p).values()) == {(SUCCEEDED, 300)}
+        assert set(states(p).values()) == {(DateState.SUCCEEDED, 300)}
         # No new ref was made: the very same refs were resent.
         assert {a.ref for a in LinkAttempt.select().where(LinkAttempt.request == request)} == refs
     assert times_received(app) == {ref: 2 for ref in refs}
@@ -436,8 +412,8 @@ def test_lost_answers_until_the_last_try_fail_with_99(app, sim):
     with ctx(app):
         verify(app, "vol1")
         p = participation("vol1", ONE_DAY)
-        drive(app, linkage.request_linkage(p, member("vol1")).id)
-        assert set(states(p).values()) == {(FAILED, 99)}
+        drive(app, request_linkage(p, member("vol1")).id)
+        assert set(states(p).values()) == {(DateState.FAILED, 99)}
         (attempt,) = attempts_of(p.daily_logs.get())
         assert attempt.errors == app.config["LINK_MAX_TRIES"] and attempt.code == 99
         # 1365 did record the date (its answers were what got lost): each try was the same ref.
@@ -451,15 +427,15 @@ def test_results_unknown_to_1365_are_sent_again(app, sim):
     with ctx(app):
         verify(app, "vol1")
         p = participation("vol1", ONE_DAY)
-        request = linkage.request_linkage(p, member("vol1"))
+        request = request_linkage(p, member("vol1"))
         (attempt,) = LinkAttempt.select().where(LinkAttempt.request == request)
         # As if the submission had been accepted but 1365 lost it: marked submitted, never received.
         LinkAttempt.update(state="submitted").where(LinkAttempt.id == attempt.id).execute()
-        step = linkage.poll_answers(request.id, portal(app), app.config)
+        step = delivery.poll_answers([request.id], portal(app), app.config)[request.id]
         assert step.submit_in == 0.0
         assert LinkAttempt.get_by_id(attempt.id).state == "queued"
         drive(app, request.id)
-        assert states(p) == {date(2021, 8, 9): (SUCCEEDED, 300)}
+        assert states(p) == {date(2021, 8, 9): (DateState.SUCCEEDED, 300)}
         assert [a.ref for a in attempts_of(p.daily_logs.get())] == [attempt.ref]
 
 
@@ -467,17 +443,17 @@ def test_poll_while_1365_is_down_asks_again_later(app, sim):
     with ctx(app):
         verify(app, "vol1")
         p = participation("vol1", ONE_DAY)
-        request = linkage.request_linkage(p, member("vol1"))
+        request = request_linkage(p, member("vol1"))
         client = portal(app)
-        step = linkage.submit_batch(request.id, client, app.extensions["rrn_vault"], app.config)
+        step = delivery.submit_batch([request.id], client, app.extensions["rrn_vault"], app.config)[request.id]
         assert step.poll_in is not None
         sim.sim("faults", "--set", "error_rate=1")
-        step = linkage.poll_answers(request.id, client, app.config)
+        step = delivery.poll_answers([request.id], client, app.config)[request.id]
         assert step.poll_in is not None and step.submit_in is None
-        assert states(p) == {date(2021, 8, 9): (PENDING, None)}
+        assert states(p) == {date(2021, 8, 9): (DateState.PENDING, None)}
         sim.sim("faults", "--clear")
         drive(app, request.id, client)
-        assert states(p) == {date(2021, 8, 9): (SUCCEEDED, 300)}
+        assert states(p) == {date(2021, 8, 9): (DateState.SUCCEEDED, 300)}
 
 
 # --- 본인인증 초기화 between the request and the send --------------------------------------------------
@@ -487,12 +463,12 @@ def test_identity_reset_before_send_returns_dates_to_unsent(app, sim, auth, clie
     with ctx(app):
         verify(app, "vol1")
         p = participation("vol1", PICTURE_BOOKS)
-        request = linkage.request_linkage(p, member("vol1"))
-        linkage.reset_identity(member("vol1"), member("vol1"))
+        request = request_linkage(p, member("vol1"))
+        identities.reset(member("vol1"), member("vol1"))
         assert Identity.select().count() == 0
         drive(app, request.id)
-        assert set(states(p).values()) == {(UNSENT, None)}
-        assert linkage.summary(p).state == linkage.REQUEST
+        assert set(states(p).values()) == {(DateState.UNSENT, None)}
+        assert reads.summary(p).state == ParticipationState.REQUEST
         assert {a.state for a in LinkAttempt.select().where(LinkAttempt.request == request)} == {"cancelled"}
         assert LinkRequest.get_by_id(request.id).finished_at is not None
         assert AuditLog.select().where(AuditLog.action == "rrn.decrypt").count() == 0
@@ -503,11 +479,11 @@ def test_identity_reset_before_send_returns_dates_to_unsent(app, sim, auth, clie
     row = client.get(f"/mypage/participations/{pid}/row").get_data(as_text=True)
     assert "연계신청" in row and "연계중" not in row
     with ctx(app):
-        with pytest.raises(linkage.IdentityRequired):
-            linkage.request_linkage(p, member("vol1"))
+        with pytest.raises(IdentityRequired):
+            request_linkage(p, member("vol1"))
         verify(app, "vol1")
-        again = linkage.request_linkage(p, member("vol1"))
+        again = request_linkage(p, member("vol1"))
         # The cancelled tries count: each date goes again as its second try, under a new ref.
         assert {a.try_no for a in LinkAttempt.select().where(LinkAttempt.request == again)} == {2}
         drive(app, again.id)
-        assert set(states(p).values()) == {(SUCCEEDED, 300)}
+        assert set(states(p).values()) == {(DateState.SUCCEEDED, 300)}

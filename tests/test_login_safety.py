@@ -2,10 +2,10 @@
 import pytest
 from werkzeug import security
 
-from pumasi import members
+from pumasi.accounts import members
 from pumasi.models import Member
 
-from support import ctx, member
+from helpers import ctx, member
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """The log filter masks RRN-shaped digit runs, in messages, arguments and tracebacks."""
 import logging
 
-from pumasi import logmask
+from pumasi.ops import logmask
 
 
 def test_mask_text():

@@ -9,14 +9,14 @@ import time as clock
 
 import pytest
 
+from pumasi.linkage.state import DateState
 from pumasi import demo as demo_world
-from pumasi.models import PENDING, SUCCEEDED, UNSENT, DailyLog, Member, Participation
+from pumasi.models import DailyLog, Member, Participation
 
-import support
-from conftest import child_env
-from support import ctx
+import helpers
+from helpers import child_env, ctx
 
-RRNS = {"vol1": support.RRN_VOL1, "vol2": support.RRN_VOL2, "vol3": support.RRN_VOL3}
+RRNS = {"vol1": helpers.RRN_VOL1, "vol2": helpers.RRN_VOL2, "vol3": helpers.RRN_VOL3}
 HX = {"HX-Request": "true"}
 # A request line: method, route (the URL rule), status, milliseconds, member, address.
 REQUEST_LINE = re.compile(r"pumasi\.request: (GET|POST) (\S+) (\d{3}) \d+\.\dms member=(\d+|-) ip=(\S+)$", re.M)
@@ -31,7 +31,7 @@ def rrn_forms(rrn):
 
 def flask(app, *args, **env):
     """Run `flask --app app …` as the operator would: its own process, its standard output apart."""
-    return subprocess.run([support.python(), "-m", "flask", "--app", "app", *args], cwd=support.ROOT,
+    return subprocess.run([helpers.python(), "-m", "flask", "--app", "app", *args], cwd=helpers.ROOT,
                           env=child_env(app, **env), capture_output=True, text=True, timeout=120)
 
 
@@ -47,7 +47,7 @@ def test_logs_of_a_whole_linkage_run_have_request_and_job_lines_and_no_rrn(world
         ids = {name: [p.id for p in Participation.select().join(Member).where(Member.username == name)]
                for name in RRNS}
     for number, (username, rrn) in enumerate(RRNS.items()):
-        visitor = support.Visitor(world.web_url, f"127.0.0.{number + 2}")  # each on their own phone
+        visitor = helpers.Visitor(world.web_url, f"127.0.0.{number + 2}")  # each on their own phone
         assert visitor.login(username) == 303
         visitor.get(f"/mypage/activities?page=1&participation_id={ids[username][0]}")
         # A mistyped number, then the right one (the form's values never reach a log).
@@ -59,10 +59,10 @@ def test_logs_of_a_whole_linkage_run_have_request_and_job_lines_and_no_rrn(world
                               headers=HX)
         assert linked.status_code == 200, linked.text[:300]
     deadline = clock.monotonic() + 90
-    while any(state in (PENDING, UNSENT) for state in sent_dates(app)):
+    while any(state in (DateState.PENDING, DateState.UNSENT) for state in sent_dates(app)):
         assert clock.monotonic() < deadline, world.processes.logs()[-4000:]
         clock.sleep(0.5)
-    assert SUCCEEDED in sent_dates(app)  # vol1's dates reached 연계완료
+    assert DateState.SUCCEEDED in sent_dates(app)  # vol1's dates reached 연계완료
 
     # The command line, as an operator runs it after the fact (rotate-key decrypts every RRN).
     commands = [flask(app, "linkage", "sweep"), flask(app, "rrn", "rotate-key")]
@@ -103,7 +103,7 @@ def test_the_mask_is_on_the_handler_and_a_log_file_rotates(sqlite_app, tmp_path)
              "record = logging.makeLogRecord({'name': 'probe', 'levelno': 20, 'levelname': 'INFO', "
              "'msg': 'rrn %s', 'args': ('900101-1234567',)}); "
              "[logging.getLogger().handle(record) for _ in range(40)]")
-    run = lambda **env: subprocess.run([support.python(), "-c", probe], cwd=support.ROOT, capture_output=True,  # noqa: E731
+    run = lambda **env: subprocess.run([helpers.python(), "-c", probe], cwd=helpers.ROOT, capture_output=True,  # noqa: E731
                                        text=True, timeout=60, env=child_env(sqlite_app, **env))
     plain = run()
     assert plain.returncode == 0, plain.stderr

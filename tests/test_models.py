@@ -4,26 +4,27 @@ from datetime import date, time
 import psycopg2
 import pytest
 
-from pumasi import linkage, migrations
+from pumasi import migrations
 from pumasi.db import db
-from pumasi.linkage import DONE, FAILURE, LINKING, REQUEST, derive_state
-from pumasi.models import (FAILED, PENDING, SUCCEEDED, UNSENT, Activity, DailyLog, Member, Participation,
+from pumasi.linkage import reads
+from pumasi.linkage.state import DateState, ParticipationState, derive_state
+from pumasi.models import (Activity, DailyLog, Member, Participation,
                            SchemaVersion, Site)
 
-import support
+import helpers
 
 
 @pytest.mark.parametrize("counts, legacy, expected", [
-    ((0, 0, 0, 0), False, REQUEST),      # no daily logs yet: 연계신청 (opens the notice)
-    ((2, 0, 0, 2), False, REQUEST),      # nothing sent
-    ((2, 1, 1, 0), False, LINKING),      # a date in flight wins over a failure
-    ((2, 0, 1, 0), False, FAILURE),      # a failure wins over an unsent date
-    ((3, 0, 1, 1), False, FAILURE),
-    ((3, 0, 0, 1), False, REQUEST),      # a site added a day after 연계완료
-    ((2, 0, 0, 0), False, DONE),         # every date succeeded
-    ((1, 0, 0, 1), True, DONE),          # linked the old whole-period way
-    ((0, 0, 0, 0), True, DONE),
-    ((2, 1, 0, 1), True, LINKING),
+    ((0, 0, 0, 0), False, ParticipationState.REQUEST),      # no daily logs yet: 연계신청 (opens the notice)
+    ((2, 0, 0, 2), False, ParticipationState.REQUEST),      # nothing sent
+    ((2, 1, 1, 0), False, ParticipationState.LINKING),      # a date in flight wins over a failure
+    ((2, 0, 1, 0), False, ParticipationState.FAILED),      # a failure wins over an unsent date
+    ((3, 0, 1, 1), False, ParticipationState.FAILED),
+    ((3, 0, 0, 1), False, ParticipationState.REQUEST),      # a site added a day after 연계완료
+    ((2, 0, 0, 0), False, ParticipationState.DONE),         # every date succeeded
+    ((1, 0, 0, 1), True, ParticipationState.DONE),          # linked the old whole-period way
+    ((0, 0, 0, 0), True, ParticipationState.DONE),
+    ((2, 1, 0, 1), True, ParticipationState.LINKING),
 ])
 def test_derive_state(counts, legacy, expected):
     assert derive_state(*counts, legacy=legacy) == expected
@@ -40,13 +41,13 @@ def _participation():
 def test_summaries_count_minutes_and_states(app):
     with app.app_context(), db.connection_context():
         p = _participation()
-        for day, state, minutes in ((1, SUCCEEDED, 360), (2, FAILED, 30), (3, UNSENT, 60), (4, PENDING, 90)):
+        for day, state, minutes in ((1, DateState.SUCCEEDED, 360), (2, DateState.FAILED, 30), (3, DateState.UNSENT, 60), (4, DateState.PENDING, 90)):
             DailyLog.create(participation=p, date=date(2024, 3, day), start=time(10), end=time(17),
                             minutes=minutes, link_state=state)
-        s = linkage.summary(p)
+        s = reads.summary(p)
         assert (s.minutes, s.total, s.pending, s.failed, s.unsent) == (540, 4, 1, 1, 1)
-        assert s.state == LINKING
-        empty = linkage.summaries([])
+        assert s.state == ParticipationState.LINKING
+        empty = reads.summaries([])
         assert empty == {}
 
 
@@ -86,16 +87,16 @@ def test_volunteer_page_rows_match_their_summaries(app):
                                        start_date=date(2024, 1, 1 + n % 5), end_date=date(2024, 6, 30))
             mine.append(Participation.create(activity=activity, volunteer=me, legacy_linked=n == 3))
             Participation.create(activity=activity, volunteer=other)
-            for day, state in enumerate([SUCCEEDED, FAILED, PENDING, UNSENT][: n % 5]):
+            for day, state in enumerate([DateState.SUCCEEDED, DateState.FAILED, DateState.PENDING, DateState.UNSENT][: n % 5]):
                 DailyLog.create(participation=mine[-1], date=date(2024, 2, day + 1), start=time(9), end=time(10),
                                 minutes=60 + n, link_state=state)
 
-        total, first = linkage.volunteer_page(me.id, 1, 20)
-        _, second = linkage.volunteer_page(me.id, 2, 20)
+        total, first = reads.volunteer_page(me.id, 1, 20)
+        _, second = reads.volunteer_page(me.id, 2, 20)
         assert total == 25 and len(first) == 20 and len(second) == 5
         expected = sorted(mine, key=lambda p: (p.activity.start_date, p.activity.id, p.id), reverse=True)
         assert [r.id for r in first + second] == [p.id for p in expected]
-        sums = linkage.summaries(mine)
+        sums = reads.summaries(mine)
         by_id = {p.id: p for p in mine}
         for row in first + second:
             p = by_id[row.id]
@@ -103,21 +104,21 @@ def test_volunteer_page_rows_match_their_summaries(app):
             assert (row.title, row.category, row.location, row.site_name, row.start_date, row.end_date,
                     row.legacy_linked) == (p.activity.title, "문화", p.activity.location, "활동처",
                                            p.activity.start_date, date(2024, 6, 30), p.legacy_linked)
-        assert {r.state for r in first + second} == {REQUEST, DONE, FAILURE, LINKING}
+        assert {r.state for r in first + second} == {ParticipationState.REQUEST, ParticipationState.DONE, ParticipationState.FAILED, ParticipationState.LINKING}
 
-        assert linkage.volunteer_page(me.id, 3, 20) == (25, [])  # past the last page: the count alone
-        assert linkage.volunteer_page(Member.create(username="new", password_hash="x", name="새",
+        assert reads.volunteer_page(me.id, 3, 20) == (25, [])  # past the last page: the count alone
+        assert reads.volunteer_page(Member.create(username="new", password_hash="x", name="새",
                                                     role="volunteer").id, 1, 20) == (0, [])
-        assert linkage.volunteer_row(me.id, mine[7].id) == next(r for r in first + second if r.id == mine[7].id)
+        assert reads.volunteer_row(me.id, mine[7].id) == next(r for r in first + second if r.id == mine[7].id)
         theirs = Participation.get(Participation.volunteer == other)
-        assert linkage.volunteer_row(me.id, theirs.id) is None
+        assert reads.volunteer_row(me.id, theirs.id) is None
 
 
 def test_pool_checks_only_connections_idle_for_a_while(pg_database, monkeypatch):
     """A PostgreSQL connection back in the pool a moment ago is handed out again without a round trip;
     one idle longer is checked first, and one whose server side died is replaced, not handed out."""
     if pg_database is None:
-        support.missing("PostgreSQL is not reachable at 127.0.0.1:5432 (set PUMASI_TEST_PG)")
+        helpers.missing("PostgreSQL is not reachable at 127.0.0.1:5432 (set PUMASI_TEST_PG)")
     from playhouse.db_url import parse
     from pumasi.db import PooledPostgres
     pool = PooledPostgres(**parse(pg_database), max_connections=2)

@@ -6,7 +6,7 @@ import pytest
 
 from pumasi.db import db
 from pumasi.models import Activity, DailyLog, Member, Participation, Site
-from pumasi.templating import page_window
+from pumasi.web.templating import page_window
 
 
 def _rows(html):
@@ -174,11 +174,11 @@ HX = {"HX-Request": "true"}
 def test_a_volunteer_added_by_a_site_sees_it_and_can_leave_it(app, client, auth, demo):
     """A site adds vol2 to an activity: it is on vol2's 활동내역 at once, with 활동 나가기 (a confirm
     dialog, then the row is gone, audited as participation.leave) while nothing of it went to 1365."""
-    from pumasi import dailylogs
     from pumasi.models import AuditLog
+    from pumasi.records import activities
     with app.app_context(), db.connection_context():
         activity = Activity.get(Activity.title == "청소년 문화예술 멘토링")
-        participation = dailylogs.add_volunteer(activity, "vol2", Member.get(Member.username == "site1"))
+        participation = activities.add_volunteer(activity, "vol2", Member.get(Member.username == "site1"))
         DailyLog.create(participation=participation, date=date(2026, 6, 13), start=time(10), end=time(12),
                         minutes=120)
     auth.login("vol2")
@@ -203,23 +203,24 @@ def test_a_volunteer_added_by_a_site_sees_it_and_can_leave_it(app, client, auth,
 @pytest.mark.parametrize("state", ["pending", "succeeded", "failed", "request"])
 def test_no_leaving_once_a_date_went_to_1365(app, client, auth, demo, state):
     """A date pending, succeeded or failed at 1365, or a 연계신청 ever made: the dialog says why and
-    the participation stays (dailylogs.removable)."""
-    from pumasi import dailylogs, linkage
+    the participation stays (records.activities.removable)."""
+    from pumasi.linkage import reads
     from pumasi.models import LinkRequest
+    from pumasi.records import activities
     with app.app_context(), db.connection_context():
         activity = Activity.get(Activity.title == "청소년 문화예술 멘토링")
-        p = dailylogs.add_volunteer(activity, "vol2", Member.get(Member.username == "site1"))
+        p = activities.add_volunteer(activity, "vol2", Member.get(Member.username == "site1"))
         DailyLog.create(participation=p, date=date(2026, 6, 13), start=time(10), end=time(12), minutes=120,
                         link_state=state if state != "request" else "unsent")
         if state == "request":
             LinkRequest.create(participation=p)
-        assert not dailylogs.removable(p)
+        assert not activities.removable(p)
     auth.login("vol2")
     leave = f"/mypage/participations/{p.id}/leave"
-    assert dailylogs.LEAVE_LINKED_MESSAGE in client.get(leave, headers=HX).text
+    assert activities.LEAVE_LINKED_MESSAGE in client.get(leave, headers=HX).text
     refused = client.post(leave, headers=HX)
-    assert refused.status_code == 422 and dailylogs.LEAVE_LINKED_MESSAGE in refused.text
+    assert refused.status_code == 422 and activities.LEAVE_LINKED_MESSAGE in refused.text
     assert client.post(leave).status_code == 422
     with app.app_context(), db.connection_context():
         assert Participation.select().where(Participation.id == p.id).exists()
-        assert linkage.summary(p).total == 1
+        assert reads.summary(p).total == 1

@@ -6,13 +6,14 @@ import time
 
 import pytest
 
-import support
 from pumasi import demo
 from pumasi.db import db
-from pumasi.identity import mask
-from pumasi.linkage import request_linkage, save_identity
-from pumasi.jobs import enqueue_request
-from pumasi.models import FAILED, SUCCEEDED, Activity, DailyLog, Member, Participation
+from pumasi.jobs.tasks import enqueue_request
+from pumasi.linkage.requests import request_linkage
+from pumasi.linkage.state import DateState
+
+import helpers
+from pumasi.models import Activity, DailyLog, Member, Participation
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
@@ -49,8 +50,8 @@ def _verify_and_request(world, username, title):
     """What the volunteer did before calling 기술지원: 본인인증, then 연계신청 (as the views do)."""
     def run():
         volunteer = Member.get(Member.username == username)
-        rrn = {"vol1": support.RRN_VOL1, "vol2": support.RRN_VOL2}[username]
-        save_identity(volunteer, world.app.extensions["rrn_vault"].encrypt(rrn), mask(rrn), volunteer)
+        rrn = {"vol1": helpers.RRN_VOL1, "vol2": helpers.RRN_VOL2}[username]
+        helpers.verify(world.app, username, rrn)
         participation = (Participation.select().join(Activity)
                          .where(Participation.volunteer == volunteer, Activity.title == title).get())
         request = request_linkage(participation, volunteer)
@@ -73,7 +74,7 @@ def _wait_for_states(world, participation_id, states, seconds=30):
 
 def test_operator_retries_a_200_failure_after_consent(browser, world):
     pid = _verify_and_request(world, "vol2", PICTURE_BOOKS)
-    _wait_for_states(world, pid, {FAILED})
+    _wait_for_states(world, pid, {DateState.FAILED})
 
     context = _context(browser, world, DESKTOP)
     page = context.new_page()
@@ -101,7 +102,7 @@ def test_operator_retries_a_200_failure_after_consent(browser, world):
     failures.get_by_role("button", name="선택 재연계").click()
     expect(page.locator(".flash")).to_contain_text("1건의 재연계를 요청했습니다.")
 
-    _wait_for_states(world, pid, {SUCCEEDED})
+    _wait_for_states(world, pid, {DateState.SUCCEEDED})
     page.get_by_role("navigation", name="운영관리 메뉴").get_by_role("link", name="연계 현황").click()
     expect(page.locator("[data-count=code-300]")).to_have_text("2", timeout=WAIT)  # the monitor polls itself
     expect(page.locator("[data-count=state-failed]")).to_have_text("0")
@@ -131,7 +132,7 @@ def test_operator_runs_per_date_linkage_for_a_whole_period_participation(browser
     page.get_by_role("button", name="날짜 별 연계 진행").click()
     expect(page.locator(".flash")).to_contain_text("날짜 별 연계를 요청했습니다.")
 
-    _wait_for_states(world, pid, {SUCCEEDED})
+    _wait_for_states(world, pid, {DateState.SUCCEEDED})
     page.reload()
     expect(page.locator("table.dates tbody tr").first).to_contain_text("연계성공")
     expect(page.locator("table.dates tbody tr").first).to_contain_text("300")

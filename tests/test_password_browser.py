@@ -5,7 +5,8 @@ import re
 
 import pytest
 
-from pumasi import demo, passwords
+from pumasi import demo
+from pumasi.accounts import passwords
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect

@@ -5,17 +5,18 @@ from datetime import timedelta
 
 import pytest
 
-import support
-from pumasi import members, passwords
+import helpers
+from pumasi.accounts import members, passwords
+from pumasi.clock import utcnow
 from pumasi.db import db
-from pumasi.models import AuditLog, Member, PasswordReset, utcnow
+from pumasi.models import AuditLog, Member, PasswordReset
 
 NEW = "a-new-password-1"
 
 
 def _actions(app, username):
-    with support.ctx(app):
-        target = support.member(username)
+    with helpers.ctx(app):
+        target = helpers.member(username)
         return [a.action for a in AuditLog.select().where(AuditLog.target_id == target.id,
                                                            AuditLog.target_type == "Member",
                                                            AuditLog.action.startswith("password."))
@@ -54,8 +55,8 @@ def test_change_own_password(app, client, auth, demo):
     assert mismatch.status_code == 422 and passwords.MISMATCH_MESSAGE in mismatch.text
     same = client.post("/account/password", data=dict(form, new_password="pumasi-demo", confirm="pumasi-demo"))
     assert same.status_code == 422 and passwords.SAME_MESSAGE in same.text
-    with support.ctx(app):
-        assert support.member("vol1").check_password("pumasi-demo")  # nothing changed by the refusals
+    with helpers.ctx(app):
+        assert helpers.member("vol1").check_password("pumasi-demo")  # nothing changed by the refusals
     done = client.post("/account/password", data=form)
     assert done.status_code == 303
     assert "비밀번호를 변경했습니다" in client.get(done.headers["Location"]).text
@@ -75,14 +76,14 @@ def test_wrong_current_passwords_are_limited_like_log_ins(app, client, auth, dem
 
 def test_operator_reset_link_once_within_the_hour(app, client, auth, demo):
     auth.login("admin")
-    with support.ctx(app):
-        vol2 = support.member("vol2")
+    with helpers.ctx(app):
+        vol2 = helpers.member("vol2")
     other = _second_session(app, "vol2")
     issued = client.post(f"/admin/members/{vol2.id}/password-reset", data={"kind": "link"})
     assert issued.status_code == 200 and issued.headers["Cache-Control"] == "no-store"
     link = re.search(r'value="(http://localhost/password/reset/[^"]+)"', issued.text).group(1)
     token = link.rsplit("/", 1)[1]
-    with support.ctx(app):
+    with helpers.ctx(app):
         stored = PasswordReset.get()
         # Only a hash of the token is kept: the database alone cannot open the link.
         assert stored.token_hash != token and token not in str(list(PasswordReset.select().tuples()))
@@ -105,16 +106,16 @@ def test_operator_reset_link_once_within_the_hour(app, client, auth, demo):
                                                                                   "confirm": "x" * 10})):
         assert again.status_code == 410 and passwords.LINK_GONE_MESSAGE in again.text
     assert app.test_client().get("/password/reset/not-a-token").status_code == 410
-    with support.ctx(app):
-        assert support.member("vol2").check_password(NEW)
+    with helpers.ctx(app):
+        assert helpers.member("vol2").check_password(NEW)
     assert _actions(app, "vol2") == ["password.reset-link", "password.reset-used"]
 
 
 def test_an_expired_or_replaced_link_is_refused(app, client, auth, demo):
     auth.login("admin")
-    with support.ctx(app):
-        vol1 = support.member("vol1")
-        admin = support.member("admin")
+    with helpers.ctx(app):
+        vol1 = helpers.member("vol1")
+        admin = helpers.member("admin")
         first = passwords.issue_link(vol1, admin)
         second = passwords.issue_link(vol1, admin)
         PasswordReset.update(expires_at=utcnow() - timedelta(seconds=1)) \
@@ -124,16 +125,16 @@ def test_an_expired_or_replaced_link_is_refused(app, client, auth, demo):
         assert page.status_code == 410 and passwords.LINK_GONE_MESSAGE in page.text
         gone = app.test_client().post(f"/password/reset/{token}", data={"new_password": NEW, "confirm": NEW})
         assert gone.status_code == 410
-    with support.ctx(app):
-        assert support.member("vol1").check_password("pumasi-demo")
+    with helpers.ctx(app):
+        assert helpers.member("vol1").check_password("pumasi-demo")
 
 
 def test_reset_link_is_emailed_when_the_member_has_an_address(app, client, auth, demo, smtp_server):
     app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_server.port, SMTP_STARTTLS=False)
     app.extensions.pop("config_cache", None)
-    with support.ctx(app):
+    with helpers.ctx(app):
         Member.update(email="vol1@example.org").where(Member.username == "vol1").execute()
-        vol1, vol2 = support.member("vol1"), support.member("vol2")
+        vol1, vol2 = helpers.member("vol1"), helpers.member("vol2")
     auth.login("admin")
     issued = client.post(f"/admin/members/{vol1.id}/password-reset", data={"kind": "link"})
     assert "vol1@example.org 로 같은 링크를 이메일로 보냈습니다" in issued.text
@@ -147,14 +148,14 @@ def test_reset_link_is_emailed_when_the_member_has_an_address(app, client, auth,
 
 def test_temporary_password_must_be_changed_at_next_log_in(app, client, auth, demo):
     auth.login("admin")
-    with support.ctx(app):
-        vol1 = support.member("vol1")
+    with helpers.ctx(app):
+        vol1 = helpers.member("vol1")
     other = _second_session(app, "vol1")
     issued = client.post(f"/admin/members/{vol1.id}/password-reset", data={"kind": "temporary"})
     assert issued.status_code == 200 and issued.headers["Cache-Control"] == "no-store"
     temporary = re.search(r'id="temporary-password">([^<]+)<', issued.text).group(1)
     assert len(temporary) == passwords.TEMPORARY_LENGTH
-    with support.ctx(app):
+    with helpers.ctx(app):
         assert temporary not in str(list(Member.select().tuples()))
     assert not _logged_in(other)  # the old sessions ended at once
 
@@ -183,18 +184,18 @@ def test_temporary_password_must_be_changed_at_next_log_in(app, client, auth, de
 
 def test_reset_refused_for_oneself_removed_and_unknown_kinds(app, client, auth, demo):
     auth.login("admin")
-    with support.ctx(app):
-        admin, vol3 = support.member("admin"), support.member("vol3")
+    with helpers.ctx(app):
+        admin, vol3 = helpers.member("admin"), helpers.member("vol3")
         members.remove_member(vol3, admin)
     assert client.post(f"/admin/members/{admin.id}/password-reset", data={"kind": "link"}).status_code == 409
     assert client.post(f"/admin/members/{vol3.id}/password-reset", data={"kind": "link"}).status_code == 409
-    with support.ctx(app):
-        vol1 = support.member("vol1")
+    with helpers.ctx(app):
+        vol1 = helpers.member("vol1")
     assert client.post(f"/admin/members/{vol1.id}/password-reset", data={"kind": "x"}).status_code == 409
     auth.logout()
     auth.login("site1")
     assert client.post(f"/admin/members/{vol1.id}/password-reset", data={"kind": "link"}).status_code == 403
-    with support.ctx(app):
+    with helpers.ctx(app):
         assert PasswordReset.select().count() == 0
 
 
@@ -211,10 +212,10 @@ def test_set_password_on_the_command_line(app, runner, demo):
     assert short.exit_code != 0 and "8 to 200 characters" in short.output
     unknown = runner.invoke(args=["set-password", "nobody", "--password-stdin"], input=NEW + "\n")
     assert unknown.exit_code != 0 and "no member" in unknown.output
-    with support.ctx(app):
-        assert support.member("admin").check_password(NEW) and support.member("vol1").check_password(NEW)
-        assert support.member("vol2").must_change_password and not support.member("vol1").must_change_password
-        assert support.member("vol3").check_password("pumasi-demo")
+    with helpers.ctx(app):
+        assert helpers.member("admin").check_password(NEW) and helpers.member("vol1").check_password(NEW)
+        assert helpers.member("vol2").must_change_password and not helpers.member("vol1").must_change_password
+        assert helpers.member("vol3").check_password("pumasi-demo")
         rows = list(AuditLog.select().where(AuditLog.action == "password.set").order_by(AuditLog.id))
     assert [(r.actor_name, r.detail) for r in rows] == [
         ("system", "command line"), ("system", "command line"),

@@ -19,10 +19,10 @@ import requests
 from pumasi import demo as demo_world
 from pumasi.models import AuditLog
 
-import support
-from support import ctx
+import helpers
+from helpers import ctx
 
-SITE_CONFIG = os.path.join(support.ROOT, "deploy", "nginx", "pumasi.conf")
+SITE_CONFIG = os.path.join(helpers.ROOT, "deploy", "nginx", "pumasi.conf")
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 HOST = "pumasi.example.org"  # the site config's server_name: the test's clients use it as browsers would
 BAD_RRN = {"rrn_front": "990230", "rrn_back": "1234567"}  # no such date: 422, counted
@@ -30,7 +30,7 @@ BAD_RRN = {"rrn_front": "990230", "rrn_back": "1234567"}  # no such date: 422, c
 
 def _need_nginx():
     if not os.path.exists(NGINX):
-        support.missing(f"nginx not found at {NGINX} (apt install nginx)")
+        helpers.missing(f"nginx not found at {NGINX} (apt install nginx)")
 
 
 def _self_signed(folder):
@@ -78,7 +78,7 @@ def site_config(cert, key, http_port, https_port, upstream_port=None):
     text = _replace(text, "listen 443 ", f"listen 127.0.0.1:{https_port} ", count=2)
     if upstream_port:
         text = _replace(text, "server 127.0.0.1:8000;", f"server 127.0.0.1:{upstream_port};")
-        text = _replace(text, "alias /srv/pumasi/static/;", f"alias {os.path.join(support.ROOT, 'static')}/;")
+        text = _replace(text, "alias /srv/pumasi/static/;", f"alias {os.path.join(helpers.ROOT, 'static')}/;")
     return text
 
 
@@ -134,7 +134,7 @@ class Nginx:
                               capture_output=True, text=True, timeout=30, **self._as_user())
 
     def start(self, upstream_port):
-        self.http_port, self.https_port = support.free_port(), support.free_port()
+        self.http_port, self.https_port = helpers.free_port(), helpers.free_port()
         conf = self.write(site_config(self.cert, self.key, self.http_port, self.https_port, upstream_port))
         user = self._as_user()
         self.process = self.processes.start(
@@ -159,7 +159,7 @@ class Nginx:
         shutil.rmtree(self.prefix, ignore_errors=True)
 
 
-class Phone(support.Visitor):
+class Phone(helpers.Visitor):
     """A browser at its own address, speaking to the service through nginx as HOST."""
 
     def __init__(self, nginx, address):
@@ -224,7 +224,7 @@ def test_identity_budgets_are_per_account_and_per_address(proxied, live):
     codes = [vol3.post("/mypage/identity", BAD_RRN).status_code for _ in range(6)]
     assert codes == [422] * 5 + [429], codes
     assert vol2.post("/mypage/identity", BAD_RRN).status_code == 422  # vol2's own budget is whole
-    rrn = support.RRN_VOL2
+    rrn = helpers.RRN_VOL2
     saved = vol2.post("/mypage/identity", {"rrn_front": rrn[:6], "rrn_back": rrn[6:]},
                       headers={"X-Forwarded-For": "10.9.9.9"})
     assert saved.status_code == 303
@@ -255,7 +255,7 @@ def test_static_files_come_from_nginx_with_caching(proxied, live, processes):
         assert response.headers["Strict-Transport-Security"].startswith("max-age=")
     # A changed file would get another URL: the version is the content's.
     css = next(link for link in links if "pumasi.css" in link)
-    with open(os.path.join(support.ROOT, "static", "pumasi.css"), "rb") as f:
+    with open(os.path.join(helpers.ROOT, "static", "pumasi.css"), "rb") as f:
         import hashlib
         assert css.endswith("?v=" + hashlib.sha256(f.read()).hexdigest()[:10])
     # Plain http is sent to https; a name other than the site's gets no answer at all.
@@ -283,7 +283,7 @@ def test_nginx_accepts_the_site_config(processes):
     _need_nginx()
     nginx = Nginx(processes)
     try:
-        result = nginx.test_config(site_config(nginx.cert, nginx.key, support.free_port(), support.free_port()))
+        result = nginx.test_config(site_config(nginx.cert, nginx.key, helpers.free_port(), helpers.free_port()))
     finally:
         nginx.remove()
     assert result.returncode == 0, result.stderr
@@ -302,7 +302,7 @@ def test_a_forged_forwarded_for_changes_nothing_without_a_proxy(app, demo):
                        headers={"X-Forwarded-For": "10.0.0.99"}).status_code == 429
     client = app.test_client()
     assert client.post("/login", data={"username": "vol3", "password": demo_world.PASSWORD}).status_code == 303
-    rrn = support.RRN_VOL3
+    rrn = helpers.RRN_VOL3
     response = client.post("/mypage/identity", data={"rrn_front": rrn[:6], "rrn_back": rrn[6:]},
                            headers={"X-Forwarded-For": "10.9.9.9"})
     assert response.status_code == 303

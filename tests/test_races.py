@@ -10,13 +10,13 @@ from datetime import date
 import pytest
 from peewee import IntegrityError
 
-from pumasi import dailylogs, members, usernames
+from pumasi.accounts import members, sites, usernames
+from pumasi.records.activities import ALREADY_MEMBER_MESSAGE
 from pumasi.db import db, unique_columns
 from pumasi.models import Activity, Identity, Member, Participation, Site
 
-import support
-from conftest import child_env
-from support import ctx
+import helpers
+from helpers import child_env, ctx
 
 THREADS = 6
 ROUNDS = 4  # a race is won by chance: several rounds, so that two requests do meet
@@ -77,7 +77,7 @@ def test_operators_creating_one_site_at_once(app, demo):
     for n in range(ROUNDS):
         results = race(app, "admin", lambda client, i: client.post("/admin/sites/new",
                                                                    data={"name": f"동시 활동처 {n}", "phone": ""}))
-        one_won(results, 303, members.SITE_TAKEN_MESSAGE)
+        one_won(results, 303, sites.SITE_TAKEN_MESSAGE)
         with ctx(app):
             assert Site.select().where(Site.name == f"동시 활동처 {n}").count() == 1
 
@@ -88,7 +88,7 @@ def test_operators_renaming_sites_to_one_name_at_once(app, demo):
             ids = [Site.create(name=f"이름 {n}-{i}").id for i in range(THREADS)]
         results = race(app, "admin", lambda client, i: client.post(f"/admin/sites/{ids[i]}",
                                                                    data={"name": f"같은 새 이름 {n}", "phone": ""}))
-        one_won(results, 303, members.SITE_TAKEN_MESSAGE)
+        one_won(results, 303, sites.SITE_TAKEN_MESSAGE)
 
 
 def test_a_site_adding_one_volunteer_twice_at_once(app, demo):
@@ -100,7 +100,7 @@ def test_a_site_adding_one_volunteer_twice_at_once(app, demo):
         results = race(app, "site1", lambda client, i: client.post(f"/site/activities/{activity.id}/volunteers",
                                                                    data={"username": "vol2"},
                                                                    headers={"HX-Request": "true"}))
-        one_won(results, 204, dailylogs.ALREADY_MEMBER_MESSAGE)
+        one_won(results, 204, ALREADY_MEMBER_MESSAGE)
         with ctx(app):
             assert Participation.select().where(Participation.activity == activity.id).join(Member).where(
                 Member.username == "vol2").count() == 1
@@ -121,8 +121,8 @@ def test_create_user_on_the_command_line_at_once(sqlite_app):
     """`flask create-user` started four times at once with the same name (in different cases): one
     creates it, the others say it exists, none fails with a traceback."""
     env = child_env(sqlite_app)
-    argv = [support.python(), "-m", "flask", "--app", "app", "create-user", "--role", "operator", "--name", "운영"]
-    processes = [subprocess.Popen([*argv, "--username", name, "--password-stdin"], env=env, cwd=support.ROOT,
+    argv = [helpers.python(), "-m", "flask", "--app", "app", "create-user", "--role", "operator", "--name", "운영"]
+    processes = [subprocess.Popen([*argv, "--username", name, "--password-stdin"], env=env, cwd=helpers.ROOT,
                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
                  for name in ("cliracer", "CLIRACER", "ｃｌｉｒａｃｅｒ", "CliRacer")]
     outputs = [process.communicate("long-enough-password\n", timeout=60) for process in processes]

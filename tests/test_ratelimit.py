@@ -2,13 +2,13 @@
 import pytest
 
 from pumasi.db import db
-from pumasi.ratelimit import limiter
+from pumasi.web.ratelimit import limiter
 
 
 @pytest.fixture(params=["memory", "redis"])
 def limited(request, tmp_path, redis_url):
     """An app with small limits, counting in memory or in the shared Redis (as gunicorn workers do)."""
-    from conftest import build_app
+    from helpers import build_app
     from pumasi import demo
     storage = {"RATELIMIT_STORAGE_URI": "memory://" if request.param == "memory" else None}
     app = build_app(tmp_path, f"sqlite:///{tmp_path / 'pumasi.db'}", redis_url, WTF_CSRF_ENABLED=False,

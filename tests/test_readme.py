@@ -3,11 +3,11 @@ import os
 
 from pumasi.settings import SETTINGS
 
-import support
+import helpers
 
 
 def _readme():
-    with open(os.path.join(support.ROOT, "README.md"), encoding="utf-8") as f:
+    with open(os.path.join(helpers.ROOT, "README.md"), encoding="utf-8") as f:
         return f.read()
 
 

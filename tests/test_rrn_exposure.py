@@ -20,14 +20,15 @@ import zlib
 import pytest
 import redis
 
+from pumasi.linkage.state import DateState
 from pumasi import demo as demo_world
 from pumasi.db import db
-from pumasi.models import FAILED, PENDING, SUCCEEDED, DailyLog, Member, Participation
+from pumasi.models import DailyLog, Member, Participation
 
-import support
+import helpers
 
-VOLUNTEERS = {"vol1": support.RRN_VOL1, "vol2": support.RRN_VOL2, "vol3": support.RRN_VOL3}
-EXPECTED = {"vol1": (SUCCEEDED, 300), "vol2": (FAILED, 200), "vol3": (FAILED, 100)}
+VOLUNTEERS = {"vol1": helpers.RRN_VOL1, "vol2": helpers.RRN_VOL2, "vol3": helpers.RRN_VOL3}
+EXPECTED = {"vol1": (DateState.SUCCEEDED, 300), "vol2": (DateState.FAILED, 200), "vol3": (DateState.FAILED, 100)}
 
 
 def needles(rrns=tuple(VOLUNTEERS.values())):
@@ -252,7 +253,7 @@ def test_no_rrn_in_plaintext_anywhere(live, processes, caplog, tmp_path):
 
     # The worker and the simulator do the rest; the rows are looked at as a browser polls them.
     deadline = clock.monotonic() + 60
-    while any(state == PENDING for states in outcomes(app).values() for state, _ in states):
+    while any(state == DateState.PENDING for states in outcomes(app).values() for state, _ in states):
         assert clock.monotonic() < deadline, processes.logs()[-3000:]
         clock.sleep(0.5)
     assert outcomes(app) == {username: {expected} for username, expected in EXPECTED.items()}
@@ -270,7 +271,7 @@ def test_no_rrn_in_plaintext_anywhere(live, processes, caplog, tmp_path):
         browser.get("/mypage/identity/reset")
         browser.logout()
     deadline = clock.monotonic() + 60
-    while any(state == PENDING for states in outcomes(app).values() for state, _ in states):
+    while any(state == DateState.PENDING for states in outcomes(app).values() for state, _ in states):
         assert clock.monotonic() < deadline, processes.logs()[-3000:]
         clock.sleep(0.5)
     browser.login("vol3")
@@ -349,7 +350,7 @@ def test_a_whole_rrn_typed_into_the_first_box_is_not_echoed(sqlite_app):
         demo_world.seed()
     browser = Browser(sqlite_app)
     browser.login("vol1")
-    rrn = support.RRN_VOL1
+    rrn = helpers.RRN_VOL1
     # Four tries: under the 본인인증 rate limit (5 a minute), so each gets the form's own answer.
     for front, htmx in ((rrn, False), (f"{rrn[:6]}-{rrn[6:]}", True), (f"{rrn[:6]}-{rrn[6:]}", False),
                         (f"{rrn[:6]} {rrn[6:]}", True)):

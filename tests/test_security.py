@@ -6,7 +6,7 @@ import pytest
 
 from pumasi.db import db
 
-import support
+import helpers
 
 
 def _post_routes(app):
@@ -35,7 +35,7 @@ def test_every_state_changing_route_needs_a_csrf_token(sqlite_app):
 
 @pytest.mark.parametrize("name", ["requirements.txt", "requirements-test.txt", "requirements-bench.txt"])
 def test_direct_dependencies_are_pinned_exactly(name):
-    with open(os.path.join(support.ROOT, name)) as f:
+    with open(os.path.join(helpers.ROOT, name)) as f:
         lines = [line.split("#")[0].strip() for line in f]
     requirements = [line for line in lines if line and not line.startswith("-r")]
     assert requirements

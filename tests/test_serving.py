@@ -53,7 +53,7 @@ def test_an_overlong_body_is_read_before_the_413(live):
     import socket
     from urllib.parse import urlsplit
 
-    from pumasi import MAX_BODY
+    from pumasi.web.security import MAX_BODY
 
     live.start_web()
     address = urlsplit(live.web_url)

@@ -11,12 +11,10 @@ import pytest
 import requests
 from click.testing import CliRunner
 
+from sim1365 import accounts, faults, rules, settings, store
+from sim1365.cli import cli as sim_cli
+
 ROOT = Path(__file__).resolve().parents[1]
-try:
-    from pumasi import sim1365
-except ImportError:
-    sys.path.insert(0, str(ROOT / "pumasi"))
-    import sim1365
 
 KIM = {"name": "김민준", "rrn": "9001011234567"}   # vol1, consenting
 LEE = {"name": "이서연", "rrn": "8805152345678"}   # vol2, no consent
@@ -33,11 +31,11 @@ def free_port():
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     db = str(tmp_path_factory.mktemp("sim") / "sim1365.db")
-    sim1365.add_account(db, KIM["name"], "vol1", KIM["rrn"], True)
-    sim1365.add_account(db, LEE["name"], "vol2", "880515-2345678", False)
+    accounts.add_account(db, KIM["name"], "vol1", KIM["rrn"], True)
+    accounts.add_account(db, LEE["name"], "vol2", "880515-2345678", False)
     port = free_port()
     env = dict(os.environ, PYTHONPATH=str(ROOT), PUMASI_SIM1365_DELAY="0", PUMASI_SIM1365_API_KEY="sim-key")
-    proc = subprocess.Popen([sys.executable, "-m", "pumasi.sim1365", "serve", "--port", str(port), "--db", db],
+    proc = subprocess.Popen([sys.executable, "-m", "sim1365", "serve", "--port", str(port), "--db", db],
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -60,7 +58,7 @@ def server(tmp_path_factory):
 @pytest.fixture(autouse=True)
 def no_faults(request):
     if "server" in request.fixturenames:
-        sim1365.clear_faults(request.getfixturevalue("server")["db"])
+        faults.clear_faults(request.getfixturevalue("server")["db"])
 
 
 def record(person, site=None, date="2021-08-09", start="10:00", end="16:00", **extra):
@@ -133,14 +131,14 @@ def test_consent_change_then_new_ref(server):
     site = f"site-{uuid.uuid4().hex[:8]}"
     assert codes(server, [record(LEE, site)]) == [200]
     try:
-        sim1365.set_consent(server["db"], "vol2", True)
+        accounts.set_consent(server["db"], "vol2", True)
         assert codes(server, [record(LEE, site)]) == [300]
     finally:
-        sim1365.set_consent(server["db"], "vol2", False)
+        accounts.set_consent(server["db"], "vol2", False)
 
 
 def test_same_ref_twice_is_recorded_once(server):
-    before = sim1365.stats(server["db"])
+    before = accounts.stats(server["db"])
     rec = record(KIM)
     assert codes(server, [rec]) == [300]
     r = post(server, [rec])
@@ -153,7 +151,7 @@ def test_same_ref_twice_is_recorded_once(server):
 
 
 def test_delay_pending_then_done(server):
-    sim1365.set_faults(server["db"], delay=1)
+    faults.set_faults(server["db"], delay=1)
     rec = record(KIM)
     assert post(server, [rec]).status_code == 202
     assert results(server, [rec["ref"]])[rec["ref"]] == {"ref": rec["ref"], "status": "pending"}
@@ -162,43 +160,43 @@ def test_delay_pending_then_done(server):
 
 
 def test_fault_error_rate(server):
-    sim1365.set_faults(server["db"], error_rate=1)
+    faults.set_faults(server["db"], error_rate=1)
     rec = record(KIM)
     r = post(server, [rec])
     assert (r.status_code, r.json()) == (503, {"error": "unavailable"})
-    sim1365.clear_faults(server["db"])
+    faults.clear_faults(server["db"])
     assert results(server, [rec["ref"]])[rec["ref"]]["status"] == "unknown"
 
 
 def test_fault_code99(server):
-    before = sim1365.stats(server["db"])["recorded"]
-    sim1365.set_faults(server["db"], code99_rate=1)
+    before = accounts.stats(server["db"])["recorded"]
+    faults.set_faults(server["db"], code99_rate=1)
     rec = record(KIM)
     assert codes(server, [rec]) == [99]
     assert results(server, [rec["ref"]])[rec["ref"]]["message"] == "시스템 오류 입니다."
-    assert sim1365.stats(server["db"])["recorded"] == before
+    assert accounts.stats(server["db"])["recorded"] == before
 
 
 def test_fault_timeout_after_processing(server):
-    sim1365.set_faults(server["db"], timeout_rate=1, timeout_s=2)
+    faults.set_faults(server["db"], timeout_rate=1, timeout_s=2)
     rec = record(KIM)
     with pytest.raises(requests.Timeout):
         post(server, [rec], timeout=0.5)
-    sim1365.clear_faults(server["db"])
+    faults.clear_faults(server["db"])
     assert results(server, [rec["ref"]])[rec["ref"]]["code"] == 300
 
 
 def test_fault_drop_after_processing(server):
-    sim1365.set_faults(server["db"], drop_rate=1)
+    faults.set_faults(server["db"], drop_rate=1)
     rec = record(KIM)
     with pytest.raises(requests.ConnectionError):
         post(server, [rec])
-    sim1365.clear_faults(server["db"])
+    faults.clear_faults(server["db"])
     assert results(server, [rec["ref"]])[rec["ref"]]["code"] == 300
 
 
 def test_fault_latency(server):
-    sim1365.set_faults(server["db"], latency_ms=400)
+    faults.set_faults(server["db"], latency_ms=400)
     started = time.monotonic()
     assert codes(server, [record(KIM)]) == [300]
     assert time.monotonic() - started >= 0.8  # two requests, each delayed
@@ -212,49 +210,49 @@ def test_store_never_holds_plain_rrn(server):
         rrn = person["rrn"]
         for form in (rrn, f"{rrn[:6]}-{rrn[6:]}", rrn[7:]):
             assert form.encode() not in blob
-    assert "900101-1******" in [a["rrn_masked"] for a in sim1365.list_accounts(server["db"])]
+    assert "900101-1******" in [a["rrn_masked"] for a in accounts.list_accounts(server["db"])]
 
 
 def test_cli(tmp_path):
     db = str(tmp_path / "cli.db")
     run = CliRunner().invoke
-    r = run(sim1365.cli, ["add-account", "--name", KIM["name"], "--user-id", "vol1", "--rrn", "900101-1234567",
+    r = run(sim_cli, ["add-account", "--name", KIM["name"], "--user-id", "vol1", "--rrn", "900101-1234567",
                           "--consent", "--db", db])
     assert r.exit_code == 0, r.output
-    r = run(sim1365.cli, ["--db", db, "add-account", "--name", LEE["name"], "--user-id", "vol2", "--rrn", LEE["rrn"]])
+    r = run(sim_cli, ["--db", db, "add-account", "--name", LEE["name"], "--user-id", "vol2", "--rrn", LEE["rrn"]])
     assert r.exit_code == 0, r.output
-    assert run(sim1365.cli, ["add-account", "--name", "x", "--user-id", "x", "--rrn", "123", "--db", db]).exit_code != 0
-    r = run(sim1365.cli, ["list", "--db", db])
+    assert run(sim_cli, ["add-account", "--name", "x", "--user-id", "x", "--rrn", "123", "--db", db]).exit_code != 0
+    r = run(sim_cli, ["list", "--db", db])
     assert r.exit_code == 0
     assert "vol1\t김민준\t900101-1******\tconsent=yes" in r.output
     assert "vol2\t이서연\t880515-2******\tconsent=no" in r.output
     assert KIM["rrn"][7:] not in r.output and LEE["rrn"][7:] not in r.output
-    assert run(sim1365.cli, ["set-consent", "vol2", "yes", "--db", db]).exit_code == 0
-    assert [a["consent"] for a in sim1365.list_accounts(db)] == [True, True]
-    assert run(sim1365.cli, ["set-consent", "nobody", "yes", "--db", db]).exit_code != 0
-    r = run(sim1365.cli, ["faults", "--set", "error_rate=0.5", "--set", "delay=0", "--db", db])
+    assert run(sim_cli, ["set-consent", "vol2", "yes", "--db", db]).exit_code == 0
+    assert [a["consent"] for a in accounts.list_accounts(db)] == [True, True]
+    assert run(sim_cli, ["set-consent", "nobody", "yes", "--db", db]).exit_code != 0
+    r = run(sim_cli, ["faults", "--set", "error_rate=0.5", "--set", "delay=0", "--db", db])
     assert r.exit_code == 0 and "error_rate=0.5" in r.output and "delay=0" in r.output
-    assert sim1365.get_faults(db)["error_rate"] == 0.5
-    assert run(sim1365.cli, ["faults", "--set", "error_rate=2", "--db", db]).exit_code != 0
-    assert run(sim1365.cli, ["faults", "--set", "bogus=1", "--db", db]).exit_code != 0
-    r = run(sim1365.cli, ["faults", "--clear", "--db", db], env={"PUMASI_SIM1365_DELAY": "3"})
+    assert faults.get_faults(db)["error_rate"] == 0.5
+    assert run(sim_cli, ["faults", "--set", "error_rate=2", "--db", db]).exit_code != 0
+    assert run(sim_cli, ["faults", "--set", "bogus=1", "--db", db]).exit_code != 0
+    r = run(sim_cli, ["faults", "--clear", "--db", db], env={"PUMASI_SIM1365_DELAY": "3"})
     assert r.exit_code == 0 and "error_rate=0" in r.output and "delay=3" in r.output
-    assert sim1365.stats(db) == {"accounts": 2, "submissions": 0, "recorded": 0, "received_twice": 0, "by_code": {}}
-    r = run(sim1365.cli, ["list"], env={"PUMASI_SIM1365_DB": db})
+    assert accounts.stats(db) == {"accounts": 2, "submissions": 0, "recorded": 0, "received_twice": 0, "by_code": {}}
+    r = run(sim_cli, ["list"], env={"PUMASI_SIM1365_DB": db})
     assert "vol1" in r.output
 
 
 def test_concurrent_posts_of_one_ref_record_it_once(server):
     import threading
 
-    before = sim1365.stats(server["db"])
+    before = accounts.stats(server["db"])
     rec, statuses = record(KIM), []
     threads = [threading.Thread(target=lambda: statuses.append(post(server, [rec]).status_code)) for _ in range(8)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    after = sim1365.stats(server["db"])
+    after = accounts.stats(server["db"])
     assert statuses == [202] * 8
     assert after["submissions"] == before["submissions"] + 1
     assert after["recorded"] == before["recorded"] + 1
@@ -289,8 +287,8 @@ def test_the_store_keeps_keyed_hashes_only(tmp_path, monkeypatch):
     import stat
     monkeypatch.delenv("PUMASI_SIM1365_SECRET", raising=False)
     db = str(tmp_path / "sim1365.db")
-    sim1365.add_account(db, KIM["name"], "vol1", KIM["rrn"], True)
-    key_file = Path(sim1365.secret_path(db))
+    accounts.add_account(db, KIM["name"], "vol1", KIM["rrn"], True)
+    key_file = Path(store.secret_path(db))
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
     secret = key_file.read_bytes().strip()
     assert len(secret) >= 32
@@ -308,8 +306,8 @@ def test_a_secret_from_the_setting(tmp_path, monkeypatch):
     import hmac
     monkeypatch.setenv("PUMASI_SIM1365_SECRET", "a-secret-from-the-environment")
     db = str(tmp_path / "sim1365.db")
-    sim1365.add_account(db, KIM["name"], "vol1", KIM["rrn"], True)
-    assert not Path(sim1365.secret_path(db)).exists()
+    accounts.add_account(db, KIM["name"], "vol1", KIM["rrn"], True)
+    assert not Path(store.secret_path(db)).exists()
     _, [(_, _, digest)] = _store_rows(db)
     assert digest == hmac.new(b"a-secret-from-the-environment", KIM["rrn"].encode(), hashlib.sha256).hexdigest()
 
@@ -324,24 +322,24 @@ def test_a_store_from_before_keyed_hashes_is_cleared_of_them(tmp_path, monkeypat
     salt = "0123456789abcdef0123456789abcdef"
     old = hashlib.sha256((salt + KIM["rrn"]).encode()).hexdigest()
     with sqlite3.connect(db) as conn:
-        conn.executescript(sim1365.SCHEMA)
+        conn.executescript(store.SCHEMA)
         conn.execute("INSERT INTO meta VALUES ('salt', ?)", (salt,))
         conn.execute("INSERT INTO accounts (name, user_id, birth7, rrn_hash, rrn_masked, consent, created_at) "
                      "VALUES (?, 'vol1', ?, ?, '900101-1******', 1, '2024-01-01')", (KIM["name"], KIM["rrn"][:7], old))
     assert _reverse(KIM["rrn"][:7], old, [salt]) == KIM["rrn"]  # what the old store gave away
-    accounts = sim1365.list_accounts(db)
-    assert [a["rrn_missing"] for a in accounts] == [True]
+    found = accounts.list_accounts(db)
+    assert [a["rrn_missing"] for a in found] == [True]
     meta, [(_, _, digest)] = _store_rows(db)
     assert digest == "" and "salt" not in meta
     assert old.encode() not in b"".join(p.read_bytes() for p in tmp_path.iterdir())
     now = time.time()
-    with sim1365._store(db) as conn, sim1365._tx(conn):
+    with store.connected(db) as conn, store.transaction(conn):
         record = {"ref": "r1", "name": KIM["name"], "site": "s", "rrn": KIM["rrn"], "date": "2024-01-01",
                   "start": "10:00", "end": "11:00", "minutes": 60}
-        assert sim1365.receive_record(conn, record, sim1365.FAULT_DEFAULTS, now) == 200
-    sim1365.add_account(db, KIM["name"], "vol1", KIM["rrn"], True)
-    with sim1365._store(db) as conn, sim1365._tx(conn):
-        assert sim1365.receive_record(conn, {**record, "ref": "r2"}, sim1365.FAULT_DEFAULTS, now) == 300
+        assert rules.receive_record(conn, record, settings.FAULT_DEFAULTS, now) == 200
+    accounts.add_account(db, KIM["name"], "vol1", KIM["rrn"], True)
+    with store.connected(db) as conn, store.transaction(conn):
+        assert rules.receive_record(conn, {**record, "ref": "r2"}, settings.FAULT_DEFAULTS, now) == 300
 
 
 def test_seed_demo_re_adds_the_demo_accounts_a_store_lost(sqlite_app):
@@ -350,21 +348,23 @@ def test_seed_demo_re_adds_the_demo_accounts_a_store_lost(sqlite_app):
     runner = sqlite_app.test_cli_runner()
     assert runner.invoke(args=["seed-demo"]).exit_code == 0
     path = sqlite_app.config["SIM1365_DB"]
-    with sim1365._store(path) as conn:
+    with store.connected(path) as conn:
         conn.execute("UPDATE accounts SET rrn_hash = '' WHERE user_id = 'minjun1365'")
         conn.execute("DELETE FROM accounts WHERE user_id = 'seoyeon1365'")
-    assert sim1365.without_rrn(path, ["minjun1365", "seoyeon1365"]) == {"minjun1365", "seoyeon1365"}
+    assert accounts.without_rrn(path, ["minjun1365", "seoyeon1365"]) == {"minjun1365", "seoyeon1365"}
     result = runner.invoke(args=["seed-demo", "--if-empty"])
     assert result.exit_code == 0 and "not seeded" in result.output
-    assert sim1365.without_rrn(path, ["minjun1365", "seoyeon1365"]) == set()
+    assert accounts.without_rrn(path, ["minjun1365", "seoyeon1365"]) == set()
 
 
 def test_the_simulator_imports_nothing_of_pumasi():
     """It stands apart from the service it simulates (it could run on another machine)."""
     import ast
-    tree = ast.parse((ROOT / "pumasi" / "sim1365.py").read_text())
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom):
-            assert node.level == 0 and not (node.module or "").startswith("pumasi"), ast.dump(node)
-        if isinstance(node, ast.Import):
-            assert not any(alias.name.startswith("pumasi") for alias in node.names)
+    modules = sorted((ROOT / "sim1365").glob("*.py"))
+    assert len(modules) >= 6
+    for path in modules:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom):
+                assert node.level == 0 and not (node.module or "").startswith("pumasi"), (path.name, ast.dump(node))
+            if isinstance(node, ast.Import):
+                assert not any(alias.name.startswith("pumasi") for alias in node.names), path.name

@@ -1,15 +1,15 @@
 """활동처관리: a site manager's pages — activities, volunteers, 일별 입력, edits, CSV — and who may see what."""
-import base64
 import io
 import re
 from datetime import timedelta
 
 import pytest
 
-from pumasi import dailylogs
+from pumasi.clock import today_kst
 from pumasi.db import db
-from pumasi.models import (FAILED, SUCCEEDED, UNSENT, Activity, AuditLog, DailyLog, Member, Participation, Site,
-                           today_kst)
+from pumasi.linkage.state import DateState
+from pumasi.models import Activity, AuditLog, DailyLog, Member, Participation, Site, Upload
+from pumasi.records import activities
 
 HX = {"HX-Request": "true"}
 TODAY = today_kst()
@@ -136,7 +136,7 @@ def test_add_a_volunteer_by_id_or_by_name_and_phone(app, client, auth, demo):
     assert found.status_code == 200 and "이서연" in found.text and "***-****-5678" in found.text
     assert "010-1234-5678" not in found.text
     assert 'name="username" value="vol2"' in found.text and "member_id" not in found.text
-    assert dailylogs.NOT_FOUND_MESSAGE in client.get(url + "/search?name=이서연&phone=01000000000", headers=HX).text
+    assert activities.NOT_FOUND_MESSAGE in client.get(url + "/search?name=이서연&phone=01000000000", headers=HX).text
     empty = client.get(url + "/search?name=이서연", headers=HX)
     assert empty.status_code == 422 and "회원아이디, 또는 이름과 연락처를 함께 입력해 주세요." in empty.text
 
@@ -165,13 +165,13 @@ def test_a_site_cannot_add_or_probe_members_by_id(app, client, auth, demo):
             assert response.status_code in (200, 422), member_id
             for username in ids:
                 assert f"({username})" not in response.text or username == "site1", (member_id, username)
-            answers.add(dailylogs.NOT_FOUND_MESSAGE in response.text)
+            answers.add(activities.NOT_FOUND_MESSAGE in response.text)
     assert answers == {True}
     for username in ("admin", "site2", "vol3", "nobody", "removed-1", "ADMIN"):
         response = client.post(url, data={"username": username}, headers=HX)
-        assert response.status_code == 422 and dailylogs.NOT_FOUND_MESSAGE in response.text, username
+        assert response.status_code == 422 and activities.NOT_FOUND_MESSAGE in response.text, username
         search = client.get(url + "/search", query_string={"username": username}, headers=HX)
-        assert dailylogs.NOT_FOUND_MESSAGE in search.text and username not in search.text.replace(
+        assert activities.NOT_FOUND_MESSAGE in search.text and username not in search.text.replace(
             f'value="{username}"', ""), username
     assert q(app, lambda: Participation.select().count()) == before
 
@@ -186,7 +186,7 @@ def test_remove_a_volunteer_only_without_linked_dates(app, client, auth, world):
 
     vol1 = world["people"]["vol1"]
     q(app, lambda: DailyLog.create(participation=vol1, date=DAY, start="10:00", end="12:00", minutes=120,
-                                   link_state=SUCCEEDED, result_code=300))
+                                   link_state=DateState.SUCCEEDED, result_code=300))
     refused = client.post(f"/site/participations/{vol1}/remove", headers=HX)
     assert refused.status_code == 422 and "1365에 연계되었거나 연계중인 날짜가 있어 삭제할 수 없습니다." in refused.text
     assert q(app, lambda: Participation.select().where(Participation.id == vol1).exists())
@@ -213,8 +213,8 @@ def test_one_date_for_three_volunteers_filled_down_then_adjusted(app, client, au
     assert saved.status_code == 200
     assert f"{DAY.isoformat()} 상세봉사내역 3건을 저장했습니다." in saved.text
     assert sorted(logs_of(app, world["activity"])) == [
-        ("vol1", DAY, "10:00", "13:00", 180, UNSENT), ("vol2", DAY, "10:00", "13:00", 150, UNSENT),
-        ("vol3", DAY, "10:00", "12:30", 150, UNSENT)]
+        ("vol1", DAY, "10:00", "13:00", 180, DateState.UNSENT), ("vol2", DAY, "10:00", "13:00", 150, DateState.UNSENT),
+        ("vol3", DAY, "10:00", "12:30", 150, DateState.UNSENT)]
     # Now the rows are the saved dates, ready to edit.
     assert 'id="row-e' in saved.text and "새 입력" not in saved.text
 
@@ -233,7 +233,7 @@ def test_chosen_rows_left_blank_take_the_common_times(app, client, auth, world):
     auth.login("site1")
     response = client.post(day_url(world), data=day_form(world, {}, common=("09:00", "11:00"), picks=("vol1",)))
     assert response.status_code == 303
-    assert logs_of(app, world["activity"]) == [("vol1", DAY, "09:00", "11:00", 120, UNSENT)]
+    assert logs_of(app, world["activity"]) == [("vol1", DAY, "09:00", "11:00", 120, DateState.UNSENT)]
     assert "상세봉사내역 1건을 저장했습니다." in client.get(response.headers["Location"]).text
 
 
@@ -297,9 +297,9 @@ def test_existing_dates_are_edited_on_the_form_and_locked_ones_shown_only(app, c
 
     def make():
         failed = DailyLog.create(participation=people["vol1"], date=DAY, start="10:00", end="12:00", minutes=120,
-                                 link_state=FAILED, result_code=200)
+                                 link_state=DateState.FAILED, result_code=200)
         done = DailyLog.create(participation=people["vol2"], date=DAY, start="10:00", end="12:00", minutes=120,
-                               link_state=SUCCEEDED, result_code=300)
+                               link_state=DateState.SUCCEEDED, result_code=300)
         return failed.id, done.id
     failed, done = q(app, make)
     auth.login("site1")
@@ -312,18 +312,18 @@ def test_existing_dates_are_edited_on_the_form_and_locked_ones_shown_only(app, c
     assert response.status_code == 200 and "1건을 저장했습니다" in response.text
     assert q(app, lambda: [(l.minutes, l.link_state, l.result_code) for l in
                            DailyLog.select().where(DailyLog.id.in_([failed, done])).order_by(DailyLog.id)]) == [
-        (90, UNSENT, None), (120, SUCCEEDED, 300)]
+        (90, DateState.UNSENT, None), (120, DateState.SUCCEEDED, 300)]
 
 
 # --------------------------------------------------------------------------- one date: edit and delete
 
-def _one_log(app, world, state=UNSENT, code=None):
+def _one_log(app, world, state=DateState.UNSENT, code=None):
     return q(app, lambda: DailyLog.create(participation=world["people"]["vol1"], date=DAY, start="10:00",
                                           end="13:00", minutes=180, link_state=state, result_code=code).id)
 
 
 def test_edit_a_date_in_the_modal(app, client, auth, world):
-    log = _one_log(app, world, FAILED, 100)
+    log = _one_log(app, world, DateState.FAILED, 100)
     auth.login("site1")
     modal = client.get(f"/site/logs/{log}/edit", headers=HX)
     assert modal.headers["HX-Retarget"] == "#modal" and 'value="13:00"' in modal.text
@@ -334,7 +334,7 @@ def test_edit_a_date_in_the_modal(app, client, auth, world):
     good = client.post(f"/site/logs/{log}/edit", headers=HX,
                        data={"date": DAY.isoformat(), "start": "10:00", "end": "14:00", "minutes": "200"})
     assert good.status_code == 204 and good.headers["HX-Trigger"] == "logs-changed, modal-close"
-    assert logs_of(app, world["activity"]) == [("vol1", DAY, "10:00", "14:00", 200, UNSENT)]
+    assert logs_of(app, world["activity"]) == [("vol1", DAY, "10:00", "14:00", 200, DateState.UNSENT)]
     assert q(app, lambda: DailyLog.get_by_id(log).result_code) is None
     # Without htmx: a page, then back to the activity.
     assert client.get(f"/site/logs/{log}/edit").status_code == 200
@@ -396,21 +396,29 @@ def test_csv_in_cp949_preview_then_confirm(app, client, auth, world):
     assert "오류 없는 2줄만 저장" in text
     assert logs_of(app, world["activity"]) == []  # nothing saved until confirmed
 
-    data = re.search(r'name="csv_data" value="([^"]+)"', text).group(1)
+    token = re.search(r'name="upload" value="([^"]+)"', text).group(1)
     lines = re.search(r'name="lines" value="([^"]+)"', text).group(1)
     assert lines == "2,3"
     # A bad line cannot be slipped into the confirmation.
-    sneaky = client.post(url + "/confirm", data={"csv_data": data, "lines": "2,3,4"})
+    sneaky = client.post(url + "/confirm", data={"upload": token, "lines": "2,3,4"})
     assert sneaky.status_code == 422 and logs_of(app, world["activity"]) == []
-    assert client.post(url + "/confirm", data={"csv_data": "%%%", "lines": "2"}).status_code == 400
-    done = client.post(url + "/confirm", data={"csv_data": data, "lines": lines})
+    # A made-up or broken token saves nothing (the file travels only as this token now, see
+    # test_an_upload_stays_on_the_server_for_its_manager_and_activity).
+    assert client.post(url + "/confirm", data={"upload": "%%%", "lines": "2"}).status_code == 400
+    done = client.post(url + "/confirm", data={"upload": token, "lines": lines})
     assert done.status_code == 303
     assert sorted(logs_of(app, world["activity"])) == [
-        ("vol1", DAY, "10:00", "12:00", 120, UNSENT), ("vol2", DAY, "13:00", "15:00", 90, UNSENT)]
+        ("vol1", DAY, "10:00", "12:00", 120, DateState.UNSENT), ("vol2", DAY, "13:00", "15:00", 90, DateState.UNSENT)]
     assert "CSV에서 상세봉사내역 2건을 저장했습니다." in client.get(done.headers["Location"]).text
+    # Saved: the file is no longer held, and its token saves nothing more.
+    assert q(app, lambda: Upload.select().count()) == 0
+    assert client.post(url + "/confirm", data={"upload": token, "lines": lines}).status_code == 400
     # The same file again: every line now overlaps what was saved.
-    again = client.post(url + "/confirm", data={"csv_data": data, "lines": lines})
+    again = client.post(url, data={"file": (io.BytesIO(_csv(world).encode("cp949")), "일지.csv")},
+                        content_type="multipart/form-data")
     assert again.status_code == 422 and "같은 날 이 활동의 다른 시간과 겹칩니다." in again.text
+    assert 'name="upload"' not in again.text  # no line can be saved: nothing to confirm, nothing held
+    assert q(app, lambda: Upload.select().count()) == 0
     assert len(logs_of(app, world["activity"])) == 2
 
 
@@ -430,10 +438,37 @@ def test_csv_all_good_is_saved_whole(app, client, auth, world):
     good = "\n".join(_csv(world).splitlines()[:3]).encode("utf-8-sig")
     preview = client.post(url, data={"file": (io.BytesIO(good), "a.csv")}, content_type="multipart/form-data")
     assert preview.status_code == 200 and "2건 저장" in preview.text
-    data = re.search(r'name="csv_data" value="([^"]+)"', preview.text).group(1)
-    assert base64.b64decode(data).decode().startswith("활동일,")
-    assert client.post(url + "/confirm", data={"csv_data": data, "lines": "2,3"}).status_code == 303
+    token = re.search(r'name="upload" value="([^"]+)"', preview.text).group(1)
+    assert client.post(url + "/confirm", data={"upload": token, "lines": "2,3"}).status_code == 303
     assert len(logs_of(app, world["activity"])) == 2
+
+
+def test_an_upload_stays_on_the_server_for_its_manager_and_activity(app, client, auth, world):
+    """The page carries only a random token, never the file; the token works for the manager who
+    uploaded it and the activity it was uploaded for, until it expires."""
+    auth.login("site1")
+    url = f"/site/activities/{world['activity']}/import"
+    good = "\n".join(_csv(world).splitlines()[:3]).encode("utf-8-sig")
+    preview = client.post(url, data={"file": (io.BytesIO(good), "a.csv")}, content_type="multipart/form-data")
+    token = re.search(r'name="upload" value="([^"]+)"', preview.text).group(1)
+    form = preview.text.split('name="upload"')[0].rsplit("<form", 1)[1]
+    assert "활동일" not in form and "vol1" not in form and len(token) < 64  # only the token travels
+    stored = q(app, lambda: Upload.get())
+    assert bytes(stored.data) == good and token not in stored.token_hash  # kept hashed
+    other = q(app, lambda: Activity.create(site=Activity.get_by_id(world["activity"]).site, category="문화",
+                                            title="다른 활동", start_date=DAY, end_date=DAY).id)
+    elsewhere = client.post(f"/site/activities/{other}/import/confirm", data={"upload": token, "lines": "2,3"})
+    assert elsewhere.status_code == 400 and "파일을 다시 올려 주세요" in elsewhere.text
+    auth.logout()
+    q(app, lambda: Member.update(site=Activity.get_by_id(world["activity"]).site).where(
+        Member.username == "site2").execute())
+    auth.login("site2")  # a manager of the same site, not the one who uploaded it
+    assert client.post(url + "/confirm", data={"upload": token, "lines": "2,3"}).status_code == 400
+    auth.logout()
+    auth.login("site1")
+    q(app, lambda: Upload.update(expires_at=Upload.created_at).execute())  # expired
+    assert client.post(url + "/confirm", data={"upload": token, "lines": "2,3"}).status_code == 400
+    assert logs_of(app, world["activity"]) == []
 
 
 def test_csv_export_and_template(app, client, auth, demo):
@@ -454,7 +489,7 @@ def test_csv_export_and_template(app, client, auth, demo):
 def test_the_volunteer_sees_new_hours_and_link_request_at_once(app, client, auth, world):
     people = world["people"]
     q(app, lambda: DailyLog.create(participation=people["vol1"], date=DAY - timedelta(days=1), start="10:00",
-                                   end="12:00", minutes=120, link_state=SUCCEEDED, result_code=300))
+                                   end="12:00", minutes=120, link_state=DateState.SUCCEEDED, result_code=300))
     auth.login("vol1")
     row = client.get(f"/mypage/participations/{people['vol1']}/row").text
     assert "2시간" in row and "연계완료" in row
@@ -510,7 +545,7 @@ def test_a_manager_of_site1_can_neither_see_nor_change_site2(app, client, auth, 
                 response = client.open(url, method=method, headers=headers, data={
                     "date": "2026-06-13", "start": "09:00", "end": "10:00", "member_id": "1",
                     "category": "x", "title": "x", "start_date": "2026-01-01", "end_date": "2026-12-31",
-                    "csv_data": base64.b64encode("활동일,회원아이디,시작시간,종료시간\n".encode()).decode()})
+                    "upload": "x", "lines": "2"})
                 assert response.status_code == 404, (method, url, response.status_code)
                 checked += 1
     assert checked >= 2 * 17

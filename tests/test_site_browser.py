@@ -4,10 +4,11 @@ import re
 
 import pytest
 
-import support
+import helpers
+from pumasi.linkage.state import DateState
 from pumasi import demo
 from pumasi.db import db
-from pumasi.models import SUCCEEDED, Activity, DailyLog, LinkAttempt, LinkRequest, Member, Participation
+from pumasi.models import Activity, DailyLog, LinkAttempt, LinkRequest, Member, Participation
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
@@ -25,7 +26,7 @@ DAY = "2026-11-21"
 def world(world):
     """The shared world, with vol1's dates of 멘토링 already linked."""
     with world.app.app_context(), db.connection_context():
-        DailyLog.update(link_state=SUCCEEDED, result_code=300).where(
+        DailyLog.update(link_state=DateState.SUCCEEDED, result_code=300).where(
             DailyLog.participation == _participation("vol1")).execute()
     return world
 
@@ -153,8 +154,8 @@ def test_a_site_enters_a_date_for_three_on_a_desktop_edits_one_on_a_phone_and_th
     expect(volunteer_row.locator("td[data-label=활동시간]")).to_have_text("8시간")
     volunteer_row.get_by_role("button", name="연계신청").click()
     modal = vol.locator("#modal dialog[open]")
-    modal.get_by_label("주민등록번호 앞 6자리").fill(support.RRN_VOL1[:6])
-    modal.get_by_label("주민등록번호 뒤 7자리").fill(support.RRN_VOL1[6:])
+    modal.get_by_label("주민등록번호 앞 6자리").fill(helpers.RRN_VOL1[:6])
+    modal.get_by_label("주민등록번호 뒤 7자리").fill(helpers.RRN_VOL1[6:])
     modal.get_by_role("button", name="인증").click()
     modal.get_by_role("button", name="확인").click()
     volunteer_row.get_by_role("button", name="연계신청").click()

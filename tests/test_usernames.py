@@ -5,11 +5,12 @@ stops, changing nothing, when two members' names are one."""
 import pytest
 from peewee import IntegrityError
 
-from pumasi import migrations, usernames
+from pumasi import migrations
+from pumasi.accounts import usernames
 from pumasi.db import db
 from pumasi.models import AuditLog, Member, SchemaVersion
 
-from support import ctx
+from helpers import ctx
 
 FULL_WIDTH = "".join(chr(ord(c) + 0xFEE0) for c in "vol1")  # ｖｏｌ１
 SAME_AS_VOL1 = ["vol1", "VOL1", "Vol1", FULL_WIDTH, FULL_WIDTH.upper(), " vol1 ", "ｖｏｌ1", "VoL１"]

@@ -10,10 +10,11 @@ import redis
 from rq.registry import StartedJobRegistry
 from rq.scheduler import SCHEDULER_KEY_TEMPLATE
 
-import support
-from pumasi.queue import get_queue, health
+import helpers
+from pumasi.jobs.connection import get_queue
+from pumasi.jobs.status import queue_report
 
-from conftest import child_env
+from helpers import child_env
 
 
 def _alive(pid):
@@ -47,7 +48,7 @@ def _wait(condition, seconds, message):
 def test_the_scheduler_dies_with_a_sigkilled_worker(app, processes):
     conn = redis.Redis.from_url(app.config["REDIS_URL"])
     lock = f"rq:scheduler-lock:{app.config['QUEUE_NAME']}"
-    worker = processes.start("worker", [support.python(), "worker.py"], child_env(app))
+    worker = processes.start("worker", [helpers.python(), "worker.py"], child_env(app))
     # Its scheduler at work: it beats (its signal handlers are in place by then; a SIGTERM before
     # that ends it before it can free the lock, which the next worker's sweeper frees 10 s later).
     _wait(lambda: conn.get(lock) and conn.hget(SCHEDULER_KEY_TEMPLATE % conn.get(lock).decode(), "last_heartbeat")
@@ -66,14 +67,14 @@ def test_the_scheduler_dies_with_a_sigkilled_worker(app, processes):
 
 
 def test_a_killed_workers_job_leaves_the_started_registry_at_the_next_sweep(app, processes):
-    first = processes.start("worker1", [support.python(), "worker.py"], child_env(app))
+    first = processes.start("worker1", [helpers.python(), "worker.py"], child_env(app))
     registry = StartedJobRegistry(queue=get_queue(app))
     get_queue(app).enqueue("time.sleep", 60, job_timeout=600)
     _wait(lambda: registry.get_job_ids(cleanup=False), 30, "the job never started")
     processes.kill(first)  # SIGKILL to the worker and its scheduler
     killed = time.monotonic()
-    processes.start("worker2", [support.python(), "worker.py"], child_env(app))
+    processes.start("worker2", [helpers.python(), "worker.py"], child_env(app))
     _wait(lambda: not registry.get_job_ids(cleanup=False), 20, "the dead worker's job stayed in the started registry")
     assert time.monotonic() - killed < 20  # RQ alone: its entry expires after 90 s
-    report = health(app)
+    report = queue_report(app)
     assert report["started"] == 0 and len(report["workers"]) == 1, report

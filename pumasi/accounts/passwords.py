@@ -1,0 +1,146 @@
+"""Passwords: the rules, a member's own change, an operator's reset (one-time link or temporary
+password) and the command line's; each change audited and ending the member's other sessions.
+
+Plain Python over the models: the views and the CLI are thin callers.
+"""
+import hashlib
+import secrets
+from datetime import timedelta
+
+from ..clock import utcnow
+from ..db import db, lock_rows, locked_transaction
+from ..models import Member, PasswordReset
+from ..ops import audit
+
+MIN_LENGTH, MAX_LENGTH = 8, 200
+LENGTH_MESSAGE = f"비밀번호는 {MIN_LENGTH}자 이상 {MAX_LENGTH}자 이하입니다."
+MISMATCH_MESSAGE = "새 비밀번호가 서로 다릅니다."
+SAME_MESSAGE = "새 비밀번호가 현재 비밀번호와 같습니다."
+CURRENT_MESSAGE = "현재 비밀번호가 올바르지 않습니다."
+LINK_GONE_MESSAGE = "이미 사용했거나 만료된 비밀번호 재설정 링크입니다. 운영자에게 새 링크를 요청해 주세요."
+LINK_VALID = timedelta(hours=1)
+# Letters and digits that cannot be mistaken for each other when read out or copied by hand.
+_TEMPORARY_ALPHABET = "abcdefghjkmnpqrstuvwxyzACDEFGHJKLMNPQRTUVWXY346789"
+TEMPORARY_LENGTH = 12
+
+
+class PasswordError(ValueError):
+    """Korean messages by form field: {field: message}."""
+
+    def __init__(self, errors):
+        super().__init__(errors)
+        self.errors = errors
+
+
+def rule_error(password):
+    """The Korean message for a password that breaks the rules, or None (the one place they live)."""
+    if not isinstance(password, str) or not MIN_LENGTH <= len(password) <= MAX_LENGTH:
+        return LENGTH_MESSAGE
+    return None
+
+
+def _check_new(new, confirm, errors, field="new_password"):
+    problem = rule_error(new)
+    if problem:
+        errors[field] = problem
+    elif confirm is not None and new != confirm:
+        errors["confirm"] = MISMATCH_MESSAGE
+
+
+def _set(member, password, must_change=False):
+    """Store a new password hash; every session issued so far ends; open reset links die."""
+    member.set_password(password)
+    Member.update(password_hash=member.password_hash, must_change_password=must_change,
+                  session_version=Member.session_version + 1).where(Member.id == member.id).execute()
+    PasswordReset.update(used_at=utcnow()).where(PasswordReset.member == member.id,
+                                                 PasswordReset.used_at.is_null()).execute()
+    member.must_change_password = must_change
+    member.session_version = Member.get_by_id(member.id).session_version
+
+
+def change_own(member, current, new, confirm):
+    """A member changes their own password (current one asked). Raises PasswordError.
+
+    The caller logs the member in again: their other sessions have ended with the change.
+    """
+    errors = {}
+    if not member.check_password(current or ""):
+        errors["current_password"] = CURRENT_MESSAGE
+    _check_new(new, confirm, errors)
+    if not errors and new == current:
+        errors["new_password"] = SAME_MESSAGE
+    if errors:
+        raise PasswordError(errors)
+    with db.atomic():
+        was_temporary = member.must_change_password
+        _set(member, new)
+        audit.record("password.change", actor=member, target=member,
+                     detail="temporary password replaced" if was_temporary else "")
+
+
+def _token_hash(token):
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def issue_link(member, actor):
+    """An operator's one-time reset link for the member: returns the token (kept only hashed),
+    valid for LINK_VALID and once. Earlier open links of the member die."""
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    with db.atomic():
+        PasswordReset.update(used_at=now).where(PasswordReset.member == member.id,
+                                                PasswordReset.used_at.is_null()).execute()
+        PasswordReset.create(member=member, token_hash=_token_hash(token), created_at=now,
+                             expires_at=now + LINK_VALID, created_by=actor)
+        audit.record("password.reset-link", actor=actor, target=member, detail="valid for 1 hour")
+    return token
+
+
+def issue_temporary(member, actor):
+    """An operator's temporary password for the member, to be changed at the next log-in; returns it."""
+    password = "".join(secrets.choice(_TEMPORARY_ALPHABET) for _ in range(TEMPORARY_LENGTH))
+    with db.atomic():
+        _set(member, password, must_change=True)
+        audit.record("password.reset-temporary", actor=actor, target=member)
+    return password
+
+
+def open_link(token):
+    """The member a reset link is for, or None when it is unknown, used or expired."""
+    if not isinstance(token, str) or len(token) > 100:
+        return None
+    reset = (PasswordReset.select(PasswordReset, Member).join(Member, on=(PasswordReset.member == Member.id))
+             .where(PasswordReset.token_hash == _token_hash(token)).first())
+    if reset is None or reset.used_at is not None or reset.expires_at <= utcnow() or not reset.member.is_active:
+        return None
+    return reset.member
+
+
+def use_link(token, new, confirm):
+    """Set the password through a reset link, once: returns the member, or None when the link is
+    unknown, used or expired. Raises PasswordError for a password that breaks the rules."""
+    errors = {}
+    _check_new(new, confirm, errors)
+    if errors:
+        raise PasswordError(errors)
+    with locked_transaction():
+        reset = lock_rows(PasswordReset.select().where(PasswordReset.token_hash == _token_hash(token or ""))).first()
+        if reset is None or reset.used_at is not None or reset.expires_at <= utcnow():
+            return None
+        member = Member.get_by_id(reset.member_id)
+        if not member.is_active:
+            return None
+        _set(member, new)  # marks this link used too
+        audit.record("password.reset-used", actor=member, target=member)
+    return member
+
+
+def set_from_command_line(member, password, temporary=False):
+    """`flask set-password`: set the member's password. Raises PasswordError."""
+    problem = rule_error(password)
+    if problem:
+        raise PasswordError({"password": problem})
+    with db.atomic():
+        _set(member, password, must_change=temporary)
+        audit.record("password.set", target=member,
+                     detail="command line" + (", to be changed at next log-in" if temporary else ""))

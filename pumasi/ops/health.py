@@ -1,0 +1,53 @@
+"""What a monitor asks every few seconds: is each part of the service up? Cheap (one SELECT 1, two
+Redis round trips with a one-second timeout) and with nothing personal or version numbers in it."""
+from datetime import datetime, timezone
+
+from rq.utils import utcparse
+from rq.worker_registration import WORKERS_BY_QUEUE_KEY
+
+from ..clock import KST
+from ..db import db
+from ..jobs.connection import connection
+from ..jobs.status import ANSWERED_FORMAT, portal_key
+
+
+def _database():
+    try:
+        with db.connection_context():
+            db.execute_sql("SELECT 1")
+        return {"ok": True}
+    except Exception:  # noqa: BLE001 - whatever it is, the database cannot be used now
+        return {"ok": False}
+
+
+def _age(moment, now):
+    return max(int((now - moment).total_seconds()), 0)
+
+
+def report(app):
+    """{"ok": bool, "down": [parts], part: {...}} for the database, Redis, the workers (the age of
+    the youngest heartbeat) and 1365 (the age of its last answer, and whether it was one)."""
+    now = datetime.now(timezone.utc)
+    parts = {"database": _database(), "redis": {"ok": False}, "workers": {"ok": None},
+             "1365": {"ok": None}}
+    try:
+        conn = connection(app, quick=True)
+        pipe = conn.pipeline(transaction=False)
+        pipe.ping().smembers(WORKERS_BY_QUEUE_KEY % app.config["QUEUE_NAME"]).hgetall(portal_key(app))
+        _, worker_keys, portal = pipe.execute()
+        pipe = conn.pipeline(transaction=False)
+        for key in worker_keys:
+            pipe.hget(key, "last_heartbeat")
+        beats = [utcparse(beat.decode()).replace(tzinfo=timezone.utc) for beat in pipe.execute() if beat]
+    except Exception:  # noqa: BLE001 - unreachable, timed out, or an embedded one failing to start
+        pass
+    else:
+        parts["redis"] = {"ok": True}
+        age = _age(max(beats), now) if beats else None
+        parts["workers"] = {"ok": age is not None and age <= app.config["HEALTH_WORKER_AGE"],
+                            "count": len(beats), "heartbeat_age": age}
+        if portal.get(b"at"):
+            answered = datetime.strptime(portal[b"at"].decode(), ANSWERED_FORMAT).replace(tzinfo=KST)
+            parts["1365"] = {"ok": portal.get(b"ok") == b"1", "last_answer_age": _age(answered, now)}
+    down = [name for name, part in parts.items() if part["ok"] is False]
+    return {"ok": not down, "down": down, **parts}

@@ -1,0 +1,92 @@
+"""Notifications: when a participation's linkage ends, its volunteer is told (e-mail and next visit)."""
+import logging
+
+from ..clock import utcnow
+from ..db import db
+from ..linkage.reads import summaries
+from ..linkage.state import PARTICIPATION_LABELS, ParticipationState
+from ..models import Activity, LinkRequest, Member, Notification, Participation
+from . import mail
+
+log = logging.getLogger(__name__)
+
+ENDINGS = (ParticipationState.DONE, ParticipationState.FAILED)
+
+
+def _message(state, participation, failed):
+    title = f"[1365 {PARTICIPATION_LABELS[state]}] {participation.activity.title}"
+    if state == ParticipationState.DONE:
+        return title, "1365 봉사실적 연계가 완료되었습니다. 1365 자원봉사 포털(https://www.1365.go.kr)에서 확인할 수 있습니다."
+    return title, (f"1365 연계에 실패한 날짜가 {failed}일 있습니다. 마이페이지 > 활동내역확인에서 "
+                   "'연계실패'를 눌러 결과코드를 확인하고 재연계 또는 본인인증 초기화를 진행해 주세요.")
+
+
+def tell_ended(request_ids, config):
+    """Of these requests, those that ended with their participation standing 연계완료 or 연계실패: their
+    volunteers are told, once per request however often its end is seen (e-mail, and on the next
+    visit). Returns {request id: Notification}. A few queries for them all: one per request made
+    notifications most of a linkage job's time (docs/BENCHMARKS.md)."""
+    ids = list(dict.fromkeys(request_ids))
+    requests = list(LinkRequest.select(LinkRequest, Participation, Activity).join(Participation).join(Activity)
+                    .where(LinkRequest.id.in_(ids), LinkRequest.finished_at.is_null(False))) if ids else []
+    found = summaries([request.participation for request in requests])
+    rows, now = [], utcnow()
+    for request in requests:
+        participation = request.participation
+        summary = found[participation.id]
+        if summary.state in ENDINGS:
+            title, body = _message(summary.state, participation, summary.failed)
+            rows.append({"member": participation.volunteer_id, "participation": participation.id,
+                         "request": request.id, "title": title, "body": body, "created_at": now})
+    if not rows:
+        return {}
+    Notification.insert_many(rows).on_conflict_ignore().execute()
+    notifications = {n.request_id: n for n in Notification.select(Notification, Member).join(Member)
+                     .where(Notification.request.in_([row["request"] for row in rows]))}
+    # Nothing to send to members without an address: their notifications are done with at once.
+    silent = [n.id for n in notifications.values() if not n.member.email and n.emailed_at is None]
+    if silent:
+        Notification.update(emailed_at=now).where(Notification.id.in_(silent), Notification.emailed_at.is_null()) \
+            .execute()
+    for notification in notifications.values():
+        if notification.member.email and notification.emailed_at is None:
+            send_email(notification, config)
+    return notifications
+
+
+def send_email(notification, config):
+    """E-mail the notification (SMTP settings), or write it to the log when no server is set."""
+    member = notification.member
+    # Claim the sending first, so that two jobs seeing the same end send one e-mail.
+    claimed = (Notification.update(emailed_at=utcnow())
+               .where(Notification.id == notification.id, Notification.emailed_at.is_null()).execute())
+    if not claimed or not member.email:
+        return False
+    if mail.send(config, member.email, notification.title, mail.signature(member, config, notification.body),
+                 log_as=notification.title):
+        return True
+    Notification.update(emailed_at=None).where(Notification.id == notification.id).execute()
+    return False
+
+
+def unread(member_id):
+    """The member's notifications not yet seen, newest first."""
+    # By SQL: asked on every 활동내역 and 마이페이지 visit (see pumasi.load_user).
+    return list(Notification.raw(f"SELECT * FROM notification WHERE member_id = {db.param} AND read_at IS NULL "
+                                 "ORDER BY id DESC LIMIT 20", member_id))
+
+
+def mark_read(notifications):
+    """Note that the member has seen these."""
+    ids = [n.id for n in notifications]
+    if ids:
+        Notification.update(read_at=utcnow()).where(Notification.id.in_(ids)).execute()
+
+
+def mail_reset_link(member, link, config):
+    """E-mail an operator's one-time password reset link to the member; True when it was sent (or
+    logged, with no SMTP server). The log says whose link it was, never the link."""
+    return mail.send(config, member.email, "비밀번호 재설정 안내", mail.signature(member, config, (
+        "운영자가 비밀번호 재설정 링크를 발급했습니다. 아래 링크에서 1시간 안에 새 비밀번호를 정해 주세요. "
+        f"링크는 한 번만 쓸 수 있습니다.\n\n{link}\n\n요청하지 않았다면 기술지원으로 연락해 주세요.")),
+        log_as=f"password reset link for member {member.id}")

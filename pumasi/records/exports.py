@@ -1,0 +1,43 @@
+"""Daily logs out: an activity's dates as CSV (importable again), and the empty import template.
+UTF-8 with BOM, so that Korean Excel opens them right; no cell can start a formula."""
+import csv
+import io
+
+from ..linkage.state import date_label
+from . import hours
+from .dailylogs import activity_logs
+from .imports import COLUMNS
+
+EXPORT_COLUMNS = ("활동일", "회원아이디", "이름", "시작시간", "종료시간", "인정시간(분)", "1365연계", "결과코드")
+
+
+def _cell(value):
+    """A cell safe to open in a spreadsheet (no formula injection)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _csv(rows):
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    for row in rows:
+        writer.writerow(row)
+    return "\ufeff" + out.getvalue()
+
+
+def template_csv():
+    """The empty import template."""
+    return _csv([COLUMNS])
+
+
+def export_csv(activity):
+    """The activity's daily logs as CSV, by date; importable again."""
+    logs = sorted(activity_logs(activity), key=lambda log: (log.date, log.participation.volunteer.name, log.start))
+    rows = [EXPORT_COLUMNS]
+    for log in logs:
+        volunteer = log.participation.volunteer
+        rows.append([_cell(v) for v in (
+            log.date.isoformat(), volunteer.username, volunteer.name, hours.format_clock(log.start),
+            hours.format_clock(log.end), log.minutes, date_label(log.link_state, log.participation.legacy_linked),
+            "" if log.result_code is None else log.result_code)])
+    return _csv(rows)

@@ -1,0 +1,212 @@
+"""Daily logs from an uploaded file: its lines read (volunteers found by 회원아이디, or by name and
+phone), checked by the rules of a batch, shown as a preview with each line's problems, and then saved:
+all of them, or exactly the lines asked for, in one transaction. The file is read and checked once
+per preview and once per confirmation (pumasi.records.uploads keeps it on the server in between)."""
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from .. import inputs
+from ..accounts import usernames
+from . import dailylogs
+from .activities import digits, participants
+from .errors import NotAllowed
+from .hours import LogError
+from .readers import read_rows
+
+MAX_LINES = 2000
+COLUMNS = ("활동일", "회원아이디", "이름", "연락처", "시작시간", "종료시간", "인정시간(분)")
+HEADERS = {  # the header a spreadsheet may use -> the column it means
+    "활동일": "date", "날짜": "date", "일자": "date", "봉사일": "date",
+    "회원아이디": "username", "아이디": "username", "id": "username",
+    "이름": "name", "성명": "name", "봉사자": "name",
+    "연락처": "phone", "전화번호": "phone", "휴대폰": "phone", "휴대전화": "phone",
+    "시작시간": "start", "시작": "start", "종료시간": "end", "종료": "end",
+    "인정시간(분)": "minutes", "인정시간": "minutes", "인정분": "minutes",
+}
+EMPTY_MESSAGE = "파일에 입력된 줄이 없습니다."
+HEADER_MESSAGE = "첫 줄에 열 이름이 필요합니다. 빠진 열: {missing}"
+TOO_MANY_MESSAGE = f"한 번에 최대 {MAX_LINES:,}줄까지 올릴 수 있습니다."
+WHO_MESSAGE = "회원아이디 또는 이름과 연락처를 입력해 주세요."
+UNKNOWN_MESSAGE = "이 활동에 등록된 봉사자 중 '{who}'을(를) 찾을 수 없습니다."
+AMBIGUOUS_MESSAGE = "이름과 연락처가 같은 봉사자가 여럿입니다. 회원아이디로 입력해 주세요."
+
+_CLOCK_CELL = re.compile(r"(오전|오후|AM|PM)?\s*([0-9]{1,2}):([0-9]{2})(?::00)?\s*(AM|PM)?", re.IGNORECASE)
+_DATE_CELL = re.compile(r"([0-9]{4})[./-]\s*([0-9]{1,2})[./-]\s*([0-9]{1,2})\.?(?:\s+0{1,2}:00(?::00)?)?")
+
+
+class ImportRejected(Exception):
+    """The lines asked for cannot be saved (any more): the fresh preview says why; nothing was written."""
+
+    def __init__(self, preview):
+        super().__init__(preview)
+        self.preview = preview
+
+
+@dataclass
+class ImportLine:
+    """One line of an uploaded file: its number in the file, the cells, the row, its problems."""
+
+    number: int
+    cells: dict
+    row: dailylogs.LogInput | None = None
+    volunteer: object = None
+    errors: list = field(default_factory=list)
+
+    @property
+    def ok(self):
+        return not self.errors
+
+
+@dataclass
+class Preview:
+    """A checked file: its lines, or one problem with the whole file."""
+
+    lines: list = field(default_factory=list)
+    problem: str = ""
+
+    @property
+    def good(self):
+        return [line for line in self.lines if line.ok]
+
+    @property
+    def bad(self):
+        return [line for line in self.lines if not line.ok]
+
+
+def _clock_cell(text):
+    """How Excel writes a time ('9:00', '09:00:00', '오후 1:30:00') as 'HH:MM'; other text as it is."""
+    text = (text or "").strip()
+    match = _CLOCK_CELL.fullmatch(text)
+    if not match:
+        return text
+    half = (match.group(1) or match.group(4) or "").upper()
+    hour, minute = int(match.group(2)), match.group(3)
+    if half and not 1 <= hour <= 12:
+        return text
+    if half in ("오후", "PM") and hour != 12:
+        hour += 12
+    elif half in ("오전", "AM") and hour == 12:
+        hour = 0
+    return f"{hour:02d}:{minute}"
+
+
+def _date_cell(text):
+    """How Excel writes a date ('2026/11/21', '2026.11.21', '2026-11-21 0:00') as 'YYYY-MM-DD'."""
+    text = (text or "").strip()
+    match = _DATE_CELL.fullmatch(text)
+    if not match:
+        return text
+    return f"{match.group(1)}-{int(match.group(2)):02d}-{int(match.group(3)):02d}"
+
+
+def _columns(header):
+    """The column each header cell means; NotAllowed naming the columns that are missing."""
+    columns = [HEADERS.get(re.sub(r"\s+", "", cell or "").lower()) for cell in header]
+    missing = [name for name, key in (("활동일", "date"), ("시작시간", "start"), ("종료시간", "end"))
+               if key not in columns]
+    if "username" not in columns and not {"name", "phone"} <= set(columns):
+        missing.append("회원아이디(또는 이름과 연락처)")
+    if missing:
+        raise NotAllowed(HEADER_MESSAGE.format(missing=", ".join(missing)))
+    return columns
+
+
+def read_lines(data, filename=""):
+    """The lines of a file as [({column: cell}, line number)]; NotAllowed for the whole file."""
+    rows = [(number, cells) for number, cells in read_rows(data, filename) if any(c.strip() for c in cells)]
+    if not rows:
+        raise NotAllowed(EMPTY_MESSAGE)
+    columns = _columns(rows[0][1])
+    if len(rows) - 1 > MAX_LINES:
+        raise NotAllowed(TOO_MANY_MESSAGE)
+    lines = []
+    for number, cells in rows[1:]:
+        line = {}
+        for key, cell in zip(columns, cells):
+            if key and key not in line:
+                line[key] = cell.strip()
+        lines.append((line, number))
+    return lines
+
+
+def _resolve(cells, by_username, by_name_phone):
+    """The participation a line means, or the LogError why none."""
+    username = cells.get("username", "")
+    if username:
+        found = by_username.get(usernames.key(username))
+        if found is None:
+            raise LogError("volunteer", UNKNOWN_MESSAGE.format(who=username))
+        return found
+    name, phone = cells.get("name", ""), digits(cells.get("phone", ""))
+    if not name or not phone:
+        raise LogError("volunteer", WHO_MESSAGE)
+    found = by_name_phone.get((name, phone), [])
+    if not found:
+        raise LogError("volunteer", UNKNOWN_MESSAGE.format(who=name))
+    if len(found) > 1:
+        raise LogError("volunteer", AMBIGUOUS_MESSAGE)
+    return found[0]
+
+
+def _line(cells, number, by_username, by_name_phone):
+    """An ImportLine with its row, or with the reason it could not be read."""
+    line = ImportLine(number, cells)
+    refused = inputs.problems(cells)
+    if refused:  # the line is shown without the cells that hold them
+        line.cells = {key: "" if key in refused else cell for key, cell in cells.items()}
+        line.errors.append(LogError(next(iter(refused)), inputs.CONTROL_MESSAGE))
+        return line
+    try:
+        participation = _resolve(cells, by_username, by_name_phone)
+    except LogError as exc:
+        line.errors.append(exc)
+        return line
+    line.volunteer = participation.volunteer
+    line.row = dailylogs.LogInput(participation.id, _date_cell(cells.get("date")), _clock_cell(cells.get("start")),
+                                  _clock_cell(cells.get("end")), cells.get("minutes", ""))
+    return line
+
+
+def _lines(activity, raw_lines):
+    people = participants(activity)
+    by_username = {p.volunteer.username_key: p for p in people}
+    by_name_phone = defaultdict(list)
+    for p in people:
+        by_name_phone[(p.volunteer.name, digits(p.volunteer.phone))].append(p)
+    return [_line(cells, number, by_username, by_name_phone) for cells, number in raw_lines]
+
+
+def _checked(activity, lines, today):
+    """Check the readable lines as one batch, their problems added to them: (Preview, {line
+    number: Checked})."""
+    readable = [line for line in lines if line.row is not None]
+    checked, errors = dailylogs.validate_batch(activity, [line.row for line in readable], today)
+    for index, found in errors.items():
+        readable[index].errors.extend(found)
+    return Preview(lines=lines), {line.number: item for line, item in zip(readable, checked)}
+
+
+def preview(activity, data, today, filename=""):
+    """Read and check a file of daily logs for the activity without saving anything."""
+    try:
+        lines = _lines(activity, read_lines(data, filename))
+    except NotAllowed as exc:
+        return Preview(problem=exc.message)
+    return _checked(activity, lines, today)[0]
+
+
+def import_lines(activity, data, actor, today, only_lines=None, filename=""):
+    """Save a file's lines in one transaction: all of them, or exactly only_lines (line numbers);
+    returns the saved logs. The file is read and checked once, inside the transaction; when the lines
+    to save are not all good (any more), nothing is saved and ImportRejected carries the preview.
+    NotAllowed for a problem with the whole file."""
+    lines = _lines(activity, read_lines(data, filename))
+    numbers = None if only_lines is None else set(only_lines)
+    wanted = [line for line in lines if numbers is None or line.number in numbers]
+    with dailylogs.writing([line.row for line in lines if line.row is not None]):
+        found, checked = _checked(activity, lines, today)
+        if not wanted or not all(line.ok for line in wanted) or (
+                numbers is not None and {line.number for line in wanted} != numbers):
+            raise ImportRejected(found)
+        return dailylogs.write_checked(activity, [checked[line.number] for line in wanted], actor)

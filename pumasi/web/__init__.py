@@ -1,0 +1,30 @@
+"""The web: one blueprint per audience — `auth` (log-in), `account` (own password), `mypage`
+(volunteers), `site` (activity sites), `admin` (operators), `help`, `health` (/healthz) — and what
+they share: `helpers` (roles, the acting member, 404s, pages), `forms`, `listargs`, `htmx` (fragments
+and dialogs), `templating` (filters and the one label table), `security` (CSRF, input rule, headers),
+`errors`, `login`, `ratelimit`, `proxies` (the client's address), `requestlog` (set up first by the
+factory, so that a request's time includes its database connection), `compress`.
+
+Views parse the request, call the domain (pumasi.linkage, .records, .identity, .accounts, .ops) and
+render; no rule lives here."""
+
+
+def init_app(app):
+    """Everything the web adds to the app, in order: the outermost WSGI layer (proxies) last."""
+    from . import account, admin, auth, compress, errors, health, help, mypage, proxies, security, site, templating
+    from .login import login_manager
+    from .ratelimit import init_app as init_ratelimit
+    security.cookies_and_limits(app)
+    security.csrf.init_app(app)
+    init_ratelimit(app)
+    login_manager.init_app(app)
+    app.url_map.converters["int"] = security.BoundedIntConverter
+    for blueprint in (auth.bp, account.bp, mypage.bp, help.bp, admin.bp, site.bp, health.bp):
+        app.register_blueprint(blueprint)
+    app.before_request(security.refuse_bad_input)
+    templating.init_app(app)
+    app.after_request(security.security_headers)
+    security.without_server_header()
+    compress.init_app(app)
+    errors.init_app(app)
+    proxies.init_app(app)

@@ -1,0 +1,77 @@
+"""A member's own account: 비밀번호 변경, and the page an operator's one-time reset link opens."""
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user
+
+from ..accounts import passwords
+from .helpers import actor
+from .ratelimit import limit_from, limiter, member_key
+
+bp = Blueprint("account", __name__)
+
+# What a member who must replace a temporary password may still open.
+_ALLOWED_WHILE_TEMPORARY = {"account.password", "auth.logout", "static", "help.index"}
+
+
+@bp.before_app_request
+def _temporary_password_must_go():
+    """A member with a temporary password sees only 비밀번호 변경 until they have changed it."""
+    if (current_user.is_authenticated and current_user.must_change_password
+            and request.endpoint not in _ALLOWED_WHILE_TEMPORARY):
+        target = url_for("account.password")
+        if request.headers.get("HX-Request") == "true":
+            return "", 204, {"HX-Redirect": target}
+        return redirect(target, 303)
+    return None
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+@limiter.limit(limit_from("LOGIN_FAIL_LIMIT"), methods=["POST"], key_func=member_key,
+               deduct_when=lambda response: response.status_code == 401)
+def password():
+    """비밀번호 변경: the current password, then the new one twice."""
+    errors, status = {}, 200
+    if request.method == "POST":
+        member = actor()
+        try:
+            passwords.change_own(member, request.form.get("current_password", ""),
+                                 request.form.get("new_password", ""), request.form.get("confirm", ""))
+        except passwords.PasswordError as exc:
+            errors = exc.errors
+            # A wrong current password counts like a failed log-in (a borrowed session cannot guess it).
+            status = 401 if "current_password" in errors else 422
+        else:
+            login_user(member)  # this session goes on; every other one has ended
+            flash("비밀번호를 변경했습니다. 다른 기기의 로그인은 모두 종료되었습니다.", "info")
+            return redirect(url_for("account.password"), 303)
+    return render_template("account/password.html", errors=errors,
+                           forced=current_user.must_change_password), status
+
+
+@bp.after_request
+def _not_kept(response):
+    """A password page (and a reset link's, with its token in the address) is never cached."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@limiter.limit(limit_from("LOGIN_LIMIT"), methods=["POST"])
+def reset(token):
+    """The page of an operator's one-time link: set a new password (once, within the hour)."""
+    member = passwords.open_link(token)
+    if member is None:
+        return render_template("account/reset_gone.html", message=passwords.LINK_GONE_MESSAGE), 410
+    errors = {}
+    if request.method == "POST":
+        try:
+            member = passwords.use_link(token, request.form.get("new_password", ""),
+                                        request.form.get("confirm", ""))
+        except passwords.PasswordError as exc:
+            errors = exc.errors
+        else:
+            if member is None:  # used by another tab a moment ago
+                return render_template("account/reset_gone.html", message=passwords.LINK_GONE_MESSAGE), 410
+            flash("비밀번호를 설정했습니다. 새 비밀번호로 로그인해 주세요.", "info")
+            return redirect(url_for("auth.login"), 303)
+    return render_template("account/reset.html", member=member, errors=errors), 422 if errors else 200

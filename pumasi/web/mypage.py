@@ -1,0 +1,212 @@
+"""마이페이지 for volunteers: 활동내역확인, 연계신청, 본인인증, results, 재연계, 본인인증 초기화, 활동 나가기."""
+from flask import Blueprint, current_app, make_response, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..clock import today_kst
+from ..identity import store as identities
+from ..linkage import reads
+from ..linkage.requests import IdentityRequired, NoDailyLogs, request_each, request_linkage
+from ..linkage.state import RequestKind, code_guide
+from ..ops import certificate, console_settings, notify
+from ..db import db_int
+from ..records.activities import LEAVE_LINKED_MESSAGE, date_count, removable, remove_volunteer
+from ..records.errors import NotAllowed
+from . import htmx
+from .forms import IdentityForm
+from .helpers import actor, found_or_404, page_count, queued, role_required
+from .ratelimit import limit_from, limiter, member_key
+from .security import reports_bad_input
+
+bp = Blueprint("mypage", __name__, url_prefix="/mypage")
+
+PAGE_LAYOUT = "mypage/_dialog_page.html"
+
+
+@bp.before_request
+@role_required("volunteer")
+def _volunteers_only():
+    """Every page here is a volunteer's own."""
+
+
+def _own(participation_id):
+    return found_or_404(reads.participation_of(current_user.id, participation_id))
+
+
+def _dialog(template, status=200, **context):
+    return htmx.dialog(template, PAGE_LAYOUT, status, **context)
+
+
+def _row_response(participation_id):
+    """One row of 활동내역, as the table shows it (404 when it is not the volunteer's)."""
+    row = found_or_404(reads.volunteer_row(current_user.id, participation_id))
+    response = make_response(render_template(
+        "mypage/_row.html", r=row, poll_seconds=current_app.config["ROW_POLL_SECONDS"]))
+    response.vary.add("HX-Request")
+    return response
+
+
+def _identity_dialog(form=None, status=200, participation_id=None):
+    return _dialog("mypage/identity.html", status, form=form or IdentityForm(), participation_id=participation_id)
+
+
+def _identity_required(participation_id=None):
+    """The 본인인증 modal, or without htmx the 본인인증 page (never a bare modal fragment as a page)."""
+    if htmx.is_fragment_request():
+        return _identity_dialog(participation_id=participation_id)
+    return redirect(url_for(".verify", participation_id=participation_id), 303)
+
+
+def _notices():
+    """Linkage results the volunteer has not seen yet; shown once."""
+    if not getattr(current_user, "has_unread_notices", True):  # known at log-in time (login.load_user)
+        return []
+    notices = notify.unread(current_user.id)
+    notify.mark_read(notices)
+    return notices
+
+
+@bp.route("/")
+def index():
+    """마이페이지: the menu."""
+    return render_template("mypage/index.html", identity=identities.of(current_user.id), notices=_notices())
+
+
+@bp.route("/activities")
+def activities():
+    """활동내역확인: the volunteer's participations, newest first, PAGE_SIZE a page."""
+    page = request.args.get("page", 1, type=db_int) or 1
+    size = current_app.config["PAGE_SIZE"]
+    total, rows = reads.volunteer_page(current_user.id, max(page, 1), size)
+    pages = page_count(total, size)
+    if page < 1 or page > pages:
+        return redirect(url_for(".activities"))
+    notices = [] if htmx.is_fragment_request() else _notices()
+    return htmx.render("mypage/activities.html", "mypage/_table.html", total=total, rows=rows, notices=notices,
+                       page=page, pages=pages, poll_seconds=current_app.config["ROW_POLL_SECONDS"])
+
+
+@bp.route("/participations/<int:participation_id>/row")
+def row(participation_id):
+    """One row of the table; a 연계중 row asks for it every few seconds until it settles."""
+    return _row_response(participation_id)
+
+
+def _request(participation, kind):
+    """Make the request and hand it to the workers; a response when the volunteer has something to
+    do first (the no-detail notice, 본인인증) or when the page asked without htmx; None when the row
+    should be shown."""
+    try:
+        queued(request_linkage(participation, actor(), kind=kind))
+    except NoDailyLogs:
+        return _dialog("mypage/nodetail.html")
+    except IdentityRequired:
+        return _identity_required(participation.id)
+    if not htmx.is_fragment_request():
+        return redirect(url_for(".activities"), 303)
+    return None
+
+
+@bp.route("/participations/<int:participation_id>/link", methods=["POST"])
+def link(participation_id):
+    """연계신청: no daily logs → the notice; no 본인인증 → its modal; else the request."""
+    participation = _own(participation_id)
+    return _request(participation, RequestKind.REQUEST) or _row_response(participation.id)
+
+
+@bp.route("/link", methods=["POST"])
+def link_selected():
+    """연계신청 for every checked row at once."""
+    ids = request.form.getlist("participation_ids", type=db_int)[:200]
+    if not ids:
+        return _dialog("_notice.html", 422, title="선택된 활동이 없습니다", message="연계신청할 활동을 선택해 주세요.")
+    participations = [_own(participation_id) for participation_id in dict.fromkeys(ids)]
+    try:
+        made, nothing, no_detail = request_each(participations, actor())
+    except IdentityRequired:
+        return _identity_required()
+    for link_request in made:
+        queued(link_request)
+    response = _dialog("mypage/bulk.html", sent=made, nothing=nothing, no_detail=no_detail)
+    return htmx.trigger(response, "rows-changed") if htmx.is_fragment_request() else response
+
+
+@bp.route("/participations/<int:participation_id>/result")
+def result(participation_id):
+    """The per-date results of a 연계완료/연계실패 row, with the 1365 result-code guide."""
+    participation = _own(participation_id)
+    return _dialog("mypage/result.html", p=participation, s=reads.summary(participation),
+                   rows=reads.date_rows(participation), codes=code_guide(console_settings.effective(current_app)))
+
+
+@bp.route("/participations/<int:participation_id>/relink", methods=["POST"])
+def relink(participation_id):
+    """재연계: send again only the dates that did not succeed."""
+    participation = _own(participation_id)
+    early = _request(participation, RequestKind.RELINK)
+    if early is not None:
+        return early
+    response = _row_response(participation.id)
+    response.headers["HX-Retarget"] = f"#p-{participation.id}"
+    response.headers["HX-Reswap"] = "outerHTML"
+    # After the swap: closing the modal first would detach this form and break the retarget.
+    return htmx.trigger(response, "modal-close", after="swap")
+
+
+@bp.route("/participations/<int:participation_id>/leave", methods=["GET", "POST"])
+def leave(participation_id):
+    """활동 나가기: a volunteer leaves an activity a site added them to, after confirming, while
+    none of its dates was ever sent to 1365 (records.activities.removable); audited."""
+    participation = _own(participation_id)
+    problem = None if removable(participation) else LEAVE_LINKED_MESSAGE
+    if request.method == "POST" and problem is None:
+        try:
+            remove_volunteer(participation, actor(), leaving=True)
+        except NotAllowed as exc:
+            problem = exc.message
+        else:
+            if not htmx.is_fragment_request():
+                return redirect(url_for(".activities"), 303)
+            response = htmx.modal("mypage/leave_done.html", activity_title=participation.activity.title)
+            return htmx.trigger(response, "rows-changed")
+    status = 422 if problem and request.method == "POST" else 200
+    unsent = 0 if problem else date_count(participation)
+    return _dialog("mypage/leave.html", status, p=participation, problem=problem, unsent=unsent)
+
+
+@bp.route("/identity", methods=["GET", "POST"])
+@reports_bad_input
+@limiter.limit(limit_from("IDENTITY_LIMIT"), methods=["POST"])
+@limiter.limit(limit_from("IDENTITY_LIMIT"), methods=["POST"], key_func=member_key)
+def verify():
+    """본인인증: the RRN, asked once, kept encrypted, shown only masked."""
+    form = IdentityForm()
+    participation_id = request.values.get("participation_id", type=db_int)
+    if request.method == "GET" or not form.validate():
+        return _identity_dialog(form, 422 if request.method == "POST" else 200, participation_id)
+    identities.verify(actor(), form.rrn, current_app.extensions["rrn_vault"], actor())
+    form.rrn = None
+    if htmx.is_fragment_request():
+        return htmx.modal("mypage/identity_done.html")
+    return redirect(url_for(".activities"), 303)
+
+
+@bp.route("/identity/reset", methods=["GET", "POST"])
+def reset():
+    """본인인증 초기화: confirm, then delete the stored RRN."""
+    if request.method == "GET":
+        return _dialog("mypage/reset.html")
+    identities.reset(actor(), actor())
+    if htmx.is_fragment_request():
+        return htmx.modal("mypage/reset_done.html")
+    return redirect(url_for(".index"), 303)
+
+
+@bp.route("/certificate")
+def certificate_page():
+    """확인서 출력: the checked activities on an A4 page to print or save as PDF."""
+    ids = list(dict.fromkeys(request.args.getlist("participation_ids", type=db_int)))[:200]
+    if not ids:
+        return render_template("mypage/certificate.html", lines=[], empty=True), 422
+    participations = [_own(participation_id) for participation_id in ids]
+    return render_template("mypage/certificate.html", issued=today_kst(), empty=False,
+                           **certificate.build(current_user.id, participations))
