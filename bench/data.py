@@ -8,6 +8,7 @@ from werkzeug.security import generate_password_hash
 from sim1365 import accounts as sim_accounts_module
 from sim1365 import store as sim_store
 
+from pumasi.accounts import usernames
 from pumasi.db import db
 from pumasi.identity.rrn import mask
 from pumasi.linkage.state import DateState
@@ -36,8 +37,9 @@ def _activities(sites, rows):
 
 
 def _members(prefix, names, password_hash):
-    _insert(Member, [{"username": f"{prefix}{n:05d}", "password_hash": password_hash, "name": name,
-                      "role": "volunteer"} for n, name in enumerate(names)])
+    _insert(Member, [{"username": f"{prefix}{n:05d}", "username_key": usernames.key(f"{prefix}{n:05d}"),
+                      "password_hash": password_hash, "name": name, "role": "volunteer"}
+                     for n, name in enumerate(names)])
     return list(Member.select().where(Member.username.startswith(prefix)).order_by(Member.id))
 
 

@@ -14,5 +14,5 @@ worker_class = "gthread"
 # Requests are buffered whole by nginx; a slow one is still cut off rather than holding a thread.
 timeout = 60
 graceful_timeout = 30
-# No access log: the app writes one line per request (pumasi/logs.py), without query strings.
+# No access log: the app writes one line per request (pumasi/web/requestlog.py), without query strings.
 accesslog = None

@@ -1,7 +1,6 @@
 """The data: members, sites, activities, participations, daily logs, identity, linkage and audit."""
 import secrets
 
-from flask_login import UserMixin
 from peewee import (BlobField, BooleanField, CharField, DateField, DateTimeField, ForeignKeyField, IntegerField,
                     Model, TextField, TimeField)
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -28,8 +27,12 @@ class Site(BaseModel):
     created_at = DateTimeField(default=utcnow)
 
 
-class Member(UserMixin, BaseModel):
-    """A person who logs in: a volunteer, a site manager or an operator."""
+class Member(BaseModel):
+    """A person who logs in: a volunteer, a site manager or an operator (flask-login's user: is_active,
+    is_authenticated, is_anonymous, get_id)."""
+
+    is_authenticated = True
+    is_anonymous = False
 
     username = CharField(max_length=40, unique=True)
     # The name as names are compared (usernames.key: NFKC and case folding), kept by save(): the

@@ -172,7 +172,7 @@ def load(instance_path, overrides=None, environ=None):
     return config
 
 
-def given(overrides=None, environ=None):
+def explicitly_set(overrides=None, environ=None):
     """The environment variables that are set (or given by overrides under their keys)."""
     environ = os.environ if environ is None else environ
     return ({s.env for s in SETTINGS if environ.get(s.env) not in (None, "")}

@@ -78,7 +78,7 @@ def check_settings(app, test_config):
         start_problem(app, problem)
     production = app.config["ENV"] == "production"
     _secrets(app, production)
-    if production and settings.SETTING_BY_KEY["SESSION_COOKIE_SECURE"].env not in settings.given(test_config):
+    if production and settings.SETTING_BY_KEY["SESSION_COOKIE_SECURE"].env not in settings.explicitly_set(test_config):
         app.config["SESSION_COOKIE_SECURE"] = True  # production is served over TLS
 
 

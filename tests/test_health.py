@@ -9,7 +9,6 @@ import requests
 
 from pumasi.jobs.status import record_portal_answer
 
-import helpers
 from stack import TcpProxy
 
 SQLITE = pytest.mark.parametrize("app", ["sqlite"], indirect=True)

@@ -23,7 +23,6 @@ from pumasi.models import (Activity, AuditLog, DailyLog, Identity,
                            LinkAttempt, LinkRequest, Participation)
 from pumasi.portal import adapter
 
-import helpers
 from helpers import count_submissions, ctx, member, participation, sim_stats, verify
 
 # Demo participations (pumasi/demo.py) by title.

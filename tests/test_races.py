@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 from peewee import IntegrityError
 
-from pumasi.accounts import members, sites, usernames
+from pumasi.accounts import sites, usernames
 from pumasi.records.activities import ALREADY_MEMBER_MESSAGE
 from pumasi.db import db, unique_columns
 from pumasi.models import Activity, Identity, Member, Participation, Site

@@ -26,9 +26,8 @@ from pumasi.db import db
 from pumasi.models import DailyLog, Member, Participation
 
 import helpers
-
-VOLUNTEERS = {"vol1": helpers.RRN_VOL1, "vol2": helpers.RRN_VOL2, "vol3": helpers.RRN_VOL3}
-EXPECTED = {"vol1": (DateState.SUCCEEDED, 300), "vol2": (DateState.FAILED, 200), "vol3": (DateState.FAILED, 100)}
+from helpers import EXPECTED
+from helpers import RRNS as VOLUNTEERS
 
 
 def needles(rrns=tuple(VOLUNTEERS.values())):
@@ -217,18 +216,9 @@ def outcomes(app):
         return found
 
 
-def test_no_rrn_in_plaintext_anywhere(live, processes, caplog, tmp_path):
-    app = live.app
-    caplog.set_level(logging.DEBUG)
-    with app.app_context(), db.connection_context():
-        demo_world.seed(sim_db=app.config["SIM1365_DB"])
-    monitor = RedisMonitor(app.config["REDIS_URL"])
-    monitor.start()
-    assert monitor.ready.wait(10) and monitor.error is None, monitor.error
-    live.start_sim()
-    live.start_worker()
-    browser = Browser(app)
-
+def verify_and_request_everything(app, browser):
+    """Each volunteer on their own phone: 연계신청 (the 본인인증 modal), a mistyped RRN, the right one,
+    then 연계신청 of one row, and of every row at once."""
     for number, (username, rrn) in enumerate(VOLUNTEERS.items(), start=1):
         browser.login(username, f"10.0.0.{number}")  # each on their own phone (본인인증 is rate-limited)
         browser.get("/mypage/")
@@ -251,13 +241,18 @@ def test_no_rrn_in_plaintext_anywhere(live, processes, caplog, tmp_path):
         browser.get("/mypage/activities")
         browser.logout()
 
-    # The worker and the simulator do the rest; the rows are looked at as a browser polls them.
+
+def wait_until_answered(app, processes):
+    """The worker and the simulator do the rest."""
     deadline = clock.monotonic() + 60
     while any(state == DateState.PENDING for states in outcomes(app).values() for state, _ in states):
         assert clock.monotonic() < deadline, processes.logs()[-3000:]
         clock.sleep(0.5)
-    assert outcomes(app) == {username: {expected} for username, expected in EXPECTED.items()}
 
+
+def look_relink_and_reset(app, browser):
+    """Each volunteer looks at the rows as a browser polls them and at the results; the failed ones
+    재연계 (they fail again: same account state); then 본인인증 초기화 is offered, and vol3 does it."""
     for username in VOLUNTEERS:
         browser.login(username)
         browser.get("/mypage/")
@@ -265,20 +260,23 @@ def test_no_rrn_in_plaintext_anywhere(live, processes, caplog, tmp_path):
             browser.get(f"/mypage/participations/{pid}/row", htmx=True)
             browser.get(f"/mypage/participations/{pid}/result", htmx=True)
             browser.get(f"/mypage/participations/{pid}/result")
-        if username != "vol1":  # 재연계 of the failed dates (they fail again: same account state)
+        if username != "vol1":
             for pid in participation_ids(app, username):
                 browser.post(f"/mypage/participations/{pid}/relink", htmx=True)
         browser.get("/mypage/identity/reset")
         browser.logout()
-    deadline = clock.monotonic() + 60
-    while any(state == DateState.PENDING for states in outcomes(app).values() for state, _ in states):
-        assert clock.monotonic() < deadline, processes.logs()[-3000:]
-        clock.sleep(0.5)
+
+
+def reset_vol3(browser):
     browser.login("vol3")
     browser.post("/mypage/identity/reset")
     browser.get("/mypage/")
     browser.logout()
 
+
+def everything_written(tmp_path, monitor, processes, caplog, app):
+    """(files, Redis blobs, log blobs): every file under the test's folder, every Redis command and
+    key, every log line and record, once the processes have stopped."""
     processes.stop_all()  # the logs are complete, the worker's last writes are in
     commands = monitor.stop()
     files = []
@@ -295,8 +293,11 @@ def test_no_rrn_in_plaintext_anywhere(live, processes, caplog, tmp_path):
     log_blobs += [("caplog", caplog.text.encode())]
     log_blobs += [(f"log record {r.name}", f"{r.getMessage()} {r.args!r} {r.exc_text or ''}".encode())
                   for r in caplog.records]
+    return files, redis_blobs, log_blobs
 
-    # The searches look where the data is: each haystack holds what it should (no vacuous pass).
+
+def assert_the_searches_look_where_the_data_is(tmp_path, files, redis_blobs, log_blobs, caplog, browser):
+    """Each haystack holds what it should (no vacuous pass)."""
     database = os.path.join(tmp_path, "pumasi.db")
     assert database in dict(files)
     everything_db = b"".join(blob for path, blob in files if os.path.basename(path).startswith("pumasi.db"))
@@ -309,6 +310,28 @@ def test_no_rrn_in_plaintext_anywhere(live, processes, caplog, tmp_path):
     assert any(b"900101-1******" in body for _, body in browser.pages)
     assert any(b"\xec\x97\xb0\xea\xb3\x84 \xec\x84\xb1\xea\xb3\xb5" in body for _, body in browser.pages)  # 연계 성공
 
+
+def test_no_rrn_in_plaintext_anywhere(live, processes, caplog, tmp_path):
+    app = live.app
+    caplog.set_level(logging.DEBUG)
+    with app.app_context(), db.connection_context():
+        demo_world.seed(sim_db=app.config["SIM1365_DB"])
+    monitor = RedisMonitor(app.config["REDIS_URL"])
+    monitor.start()
+    assert monitor.ready.wait(10) and monitor.error is None, monitor.error
+    live.start_sim()
+    live.start_worker()
+    browser = Browser(app)
+
+    verify_and_request_everything(app, browser)
+    wait_until_answered(app, processes)
+    assert outcomes(app) == {username: {expected} for username, expected in EXPECTED.items()}
+    look_relink_and_reset(app, browser)
+    wait_until_answered(app, processes)
+    reset_vol3(browser)
+
+    files, redis_blobs, log_blobs = everything_written(tmp_path, monitor, processes, caplog, app)
+    assert_the_searches_look_where_the_data_is(tmp_path, files, redis_blobs, log_blobs, caplog, browser)
     hits = leaks(files) + leaks(redis_blobs) + leaks(log_blobs) + leaks(browser.pages) + leaks(browser.sessions)
     assert hits == [], f"RRN found in plaintext: {sorted(set(hits))[:20]}"
 

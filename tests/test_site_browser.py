@@ -77,9 +77,8 @@ def fits(page, width):
     return page.evaluate("document.documentElement.scrollWidth") <= width
 
 
-def test_a_site_enters_a_date_for_three_on_a_desktop_edits_one_on_a_phone_and_the_volunteer_sees_it(
-        world, open_context):
-    # --- the site manager at a desktop: add 이서연, then one date for all three at once.
+def site_adds_vol2_at_a_desk(open_context):
+    """The site manager at a desktop adds 이서연 by 회원아이디; returns the page."""
     desk = open_context(DESKTOP)
     log_in(desk, "site1")
     open_activity(desk)
@@ -89,7 +88,11 @@ def test_a_site_enters_a_date_for_three_on_a_desktop_edits_one_on_a_phone_and_th
     expect(search.locator(".search-results")).to_contain_text("이서연")
     search.get_by_role("button", name="추가").click()
     expect(desk.locator("table.site-people tbody tr")).to_have_count(3)
+    return desk
 
+
+def site_fills_one_date_for_three(desk, world):
+    """일별 입력: the common times filled into the three rows; nothing saved yet."""
     desk.locator(".activity-info").get_by_role("link", name="일별 입력").click()
     desk.get_by_label("활동일").fill(DAY)
     desk.get_by_role("button", name="불러오기").click()
@@ -107,7 +110,10 @@ def test_a_site_enters_a_date_for_three_on_a_desktop_edits_one_on_a_phone_and_th
     expect(form.get_by_label("김민준 인정시간(분)")).to_have_attribute("placeholder", "180")
     assert query(world, lambda: DailyLog.select().where(DailyLog.date == DAY).count()) == 0
 
-    # Adjusted per person: 박지호 left at 12:30; a mistake first, shown on its row, nothing saved.
+
+def site_adjusts_and_saves(desk, world):
+    """Adjusted per person: 박지호 left at 12:30; a mistake first, shown on its row, nothing saved."""
+    form = desk.locator("#day-form")
     form.get_by_label("박지호 종료시간", exact=True).fill("09:30")
     form.get_by_role("button", name="저장").click()
     expect(form.get_by_role("alert")).to_contain_text("저장하지 않았습니다")
@@ -124,7 +130,9 @@ def test_a_site_enters_a_date_for_three_on_a_desktop_edits_one_on_a_phone_and_th
     assert query(world, saved) == [("vol1", "10:00", "13:00", 180), ("vol2", "10:00", "13:00", 180),
                                    ("vol3", "10:00", "12:30", 150)]
 
-    # --- the same manager on a phone: 김민준 stayed an hour longer.
+
+def site_edits_one_on_a_phone(open_context):
+    """The same manager on a phone: 김민준 stayed an hour longer."""
     phone = open_context(PHONE)
     log_in(phone, "site1")
     open_activity(phone)
@@ -146,7 +154,9 @@ def test_a_site_enters_a_date_for_three_on_a_desktop_edits_one_on_a_phone_and_th
     assert fits(phone, PHONE["width"])
     phone.screenshot(path="/tmp/pumasi-site-phone-day.png", full_page=True)
 
-    # --- the volunteer: 활동시간 with the new date, and 연계신청 again; only the new date is sent.
+
+def volunteer_links_the_new_date(open_context, world):
+    """The volunteer: 활동시간 with the new date, and 연계신청 again; only the new date is sent."""
     vol = open_context(PHONE)
     log_in(vol, "vol1")
     vol.goto("/mypage/activities")
@@ -172,6 +182,15 @@ def test_a_site_enters_a_date_for_three_on_a_desktop_edits_one_on_a_phone_and_th
         request = LinkRequest.get(LinkRequest.participation == _participation("vol1"))
         return [a.daily_log.date.isoformat() for a in LinkAttempt.select().where(LinkAttempt.request == request)]
     assert query(world, sent) == [DAY]
+
+
+def test_a_site_enters_a_date_for_three_on_a_desktop_edits_one_on_a_phone_and_the_volunteer_sees_it(
+        world, open_context):
+    desk = site_adds_vol2_at_a_desk(open_context)
+    site_fills_one_date_for_three(desk, world)
+    site_adjusts_and_saves(desk, world)
+    site_edits_one_on_a_phone(open_context)
+    volunteer_links_the_new_date(open_context, world)
 
 
 def test_a_site_adds_a_volunteer_on_a_phone_and_the_volunteer_leaves(open_context, world):

@@ -7,13 +7,13 @@ factory, so that a request's time includes its database connection), `compress`.
 
 Views parse the request, call the domain (pumasi.linkage, .records, .identity, .accounts, .ops) and
 render; no rule lives here."""
+from . import account, admin, auth, compress, errors, health, help, mypage, proxies, security, site, templating
+from .login import login_manager
+from .ratelimit import init_app as init_ratelimit
 
 
 def init_app(app):
     """Everything the web adds to the app, in order: the outermost WSGI layer (proxies) last."""
-    from . import account, admin, auth, compress, errors, health, help, mypage, proxies, security, site, templating
-    from .login import login_manager
-    from .ratelimit import init_app as init_ratelimit
     security.cookies_and_limits(app)
     security.csrf.init_app(app)
     init_ratelimit(app)

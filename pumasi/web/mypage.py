@@ -91,7 +91,7 @@ def row(participation_id):
     return _row_response(participation_id)
 
 
-def _request(participation, kind):
+def _request_or_prompt(participation, kind):
     """Make the request and hand it to the workers; a response when the volunteer has something to
     do first (the no-detail notice, 본인인증) or when the page asked without htmx; None when the row
     should be shown."""
@@ -110,7 +110,7 @@ def _request(participation, kind):
 def link(participation_id):
     """연계신청: no daily logs → the notice; no 본인인증 → its modal; else the request."""
     participation = _own(participation_id)
-    return _request(participation, RequestKind.REQUEST) or _row_response(participation.id)
+    return _request_or_prompt(participation, RequestKind.REQUEST) or _row_response(participation.id)
 
 
 @bp.route("/link", methods=["POST"])
@@ -142,7 +142,7 @@ def result(participation_id):
 def relink(participation_id):
     """재연계: send again only the dates that did not succeed."""
     participation = _own(participation_id)
-    early = _request(participation, RequestKind.RELINK)
+    early = _request_or_prompt(participation, RequestKind.RELINK)
     if early is not None:
         return early
     response = _row_response(participation.id)

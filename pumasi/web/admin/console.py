@@ -10,8 +10,10 @@ from .. import htmx
 from ..helpers import actor, page_arg, page_count
 from ..listargs import audit_filter, filter_args
 from ..security import reports_bad_input
+from .blueprint import bp
 
 
+@bp.route("/audit")
 def audit_log():
     """The audit log, filtered by action, member, target and period."""
     filters, errors = audit_filter(request.args)
@@ -23,6 +25,7 @@ def audit_log():
                        date_text={name: (request.args.get(name) or "")[:10] for name in ("date_from", "date_to")})
 
 
+@bp.route("/settings", methods=["GET", "POST"])
 @reports_bad_input
 def settings_page():
     """Settings: organisation name, support phone; the 1365 host and code shown (environment only)."""
@@ -41,6 +44,7 @@ def settings_page():
                            org_code=current_app.config["ORG_CODE"]), status
 
 
+@bp.route("/settings/test-connection", methods=["POST"])
 def test_connection():
     """Ask the 1365 endpoint for its health and show the answer."""
     ok, detail = probe_portal(current_app)

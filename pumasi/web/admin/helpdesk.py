@@ -9,8 +9,10 @@ from ...models import DailyLog, Participation
 from ...ops import helpdesk
 from ..helpers import actor, get_or_404, queued
 from ..security import reports_bad_input
+from .blueprint import bp
 
 
+@bp.route("/participations/<int:participation_id>")
 def participation(participation_id):
     """One participation's dates, attempts and 기술지원 actions."""
     p = get_or_404(Participation, participation_id)
@@ -18,6 +20,7 @@ def participation(participation_id):
                            requests=reads.recent_requests(p))
 
 
+@bp.route("/participations/<int:participation_id>/per-date", methods=["POST"])
 def per_date(participation_id):
     """기술지원: per-date linkage of a whole-period (연계완료) participation."""
     p = get_or_404(Participation, participation_id)
@@ -32,6 +35,7 @@ def per_date(participation_id):
     return redirect(url_for(".participation", participation_id=p.id), 303)
 
 
+@bp.route("/daily-logs/<int:log_id>/correct", methods=["GET", "POST"])
 @reports_bad_input
 def correct(log_id):
     """Correct a date (a succeeded one too), with a reason that goes to the audit log."""

@@ -9,8 +9,10 @@ from ...ops import console_settings, notify
 from .. import htmx
 from ..helpers import actor, get_or_404, page_arg, page_count
 from ..security import reports_bad_input
+from .blueprint import bp
 
 
+@bp.route("/members")
 def member_list():
     """Members: search by name, 아이디 or phone."""
     text = (request.args.get("q") or "").strip()[:50]
@@ -26,6 +28,7 @@ def _member_form(member, values, errors, status=200):
                            sites=sites.all_sites(), labels=members.ROLE_LABELS), status
 
 
+@bp.route("/members/new", methods=["GET", "POST"])
 @reports_bad_input
 def member_new():
     """Create a member (volunteer, site manager or operator)."""
@@ -42,6 +45,7 @@ def member_new():
     return redirect(url_for(".member", member_id=member.id), 303)
 
 
+@bp.route("/members/<int:member_id>", methods=["GET", "POST"])
 @reports_bad_input
 def member(member_id):
     """A member: details, edit, and their participations."""
@@ -60,6 +64,7 @@ def member(member_id):
                            identity=identities.of(m.id))
 
 
+@bp.route("/members/<int:member_id>/edit")
 def member_edit(member_id):
     """The edit form of a member."""
     m = get_or_404(Member, member_id)
@@ -76,6 +81,7 @@ def _changeable(member_id):
     return m
 
 
+@bp.route("/members/<int:member_id>/active", methods=["POST"])
 def member_active(member_id):
     """Deactivate or reactivate a member."""
     m = _changeable(member_id)
@@ -83,6 +89,7 @@ def member_active(member_id):
     return redirect(url_for(".member", member_id=m.id), 303)
 
 
+@bp.route("/members/<int:member_id>/remove", methods=["POST"])
 def member_remove(member_id):
     """Remove a member: RRN deleted at once, records kept as 탈퇴회원."""
     m = _changeable(member_id)
@@ -91,6 +98,7 @@ def member_remove(member_id):
     return redirect(url_for(".member", member_id=m.id), 303)
 
 
+@bp.route("/members/<int:member_id>/identity-reset", methods=["POST"])
 def identity_reset(member_id):
     """기술지원: reset a volunteer's 본인인증."""
     m = get_or_404(Member, member_id)
@@ -99,6 +107,7 @@ def identity_reset(member_id):
     return redirect(url_for(".member", member_id=m.id), 303)
 
 
+@bp.route("/members/<int:member_id>/password-reset", methods=["POST"])
 def password_reset(member_id):
     """Reset a member's password: a one-time link (e-mailed when they have an address) or a
     temporary password to be changed at the next log-in; shown once, here."""

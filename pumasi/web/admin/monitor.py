@@ -10,6 +10,7 @@ from ...ops import helpdesk, monitor
 from .. import htmx
 from ..helpers import actor, page_arg, page_count, queued
 from ..listargs import failure_filter, filter_args
+from .blueprint import bp
 
 
 def _counts_context():
@@ -30,21 +31,25 @@ def _failures_context():
             "date_text": {name: (request.args.get(name) or "")[:10] for name in ("date_from", "date_to")}}
 
 
+@bp.route("/")
 def index():
     """The linkage monitor: counts, queue health and the failing dates."""
     return render_template("admin/index.html", **_counts_context(), **_health_context(), **_failures_context())
 
 
+@bp.route("/monitor/counts")
 def counts():
     """Dates by state and code (polled)."""
     return render_template("admin/_counts.html", **_counts_context())
 
 
+@bp.route("/monitor/health")
 def health():
     """Queue health (polled)."""
     return render_template("admin/_health.html", **_health_context())
 
 
+@bp.route("/failures")
 def failures():
     """The failing dates, filtered."""
     context = _failures_context()
@@ -52,6 +57,7 @@ def failures():
     return htmx.render("admin/failures.html", "admin/_failures.html", status=status, **context)
 
 
+@bp.route("/failures/retry", methods=["POST"])
 def retry():
     """Send the selected failed dates again."""
     ids = request.form.getlist("log_ids", type=db_int)[:1000]

@@ -6,8 +6,10 @@ from ...accounts import members, sites
 from ...models import Site
 from ..helpers import actor, get_or_404
 from ..security import reports_bad_input
+from .blueprint import bp
 
 
+@bp.route("/sites")
 def site_list():
     """Sites and their managers."""
     found, managers = sites.with_managers()
@@ -19,6 +21,8 @@ def _site_page(s, values, errors, status=200, manager_error=None):
                            managers=sites.managers(s) if s else [], manager_error=manager_error), status
 
 
+@bp.route("/sites/new", methods=["GET", "POST"])
+@bp.route("/sites/<int:site_id>", methods=["GET", "POST"])
 @reports_bad_input
 def site(site_id=None):
     """Create or edit a site; assign a manager."""
@@ -33,6 +37,7 @@ def site(site_id=None):
     return redirect(url_for(".site", site_id=saved.id), 303)
 
 
+@bp.route("/sites/<int:site_id>/managers", methods=["POST"])
 @reports_bad_input
 def site_manager(site_id):
     """Assign a member as the site's manager (by 아이디)."""

@@ -11,7 +11,8 @@ from .. import htmx
 from ..forms import ActivityForm, VolunteerSearchForm
 from ..helpers import actor
 from ..security import reports_bad_input
-from .scope import dialog, own_activity, own_participation
+from .blueprint import bp
+from .scope import carry_out, dialog, own_activity, own_participation
 
 
 def _body_context(activity, search=None, found=None):
@@ -21,6 +22,7 @@ def _body_context(activity, search=None, found=None):
             "search": search or VolunteerSearchForm(formdata=None), "found": found}
 
 
+@bp.route("/")
 def index():
     """활동처관리: the site's activities, newest first."""
     return render_template("site/index.html", activities=activities.site_activities(current_user.site_id))
@@ -39,12 +41,14 @@ def _activity_form(form, activity):
     return render_template("site/activity_form.html", form=form, activity=activity), status
 
 
+@bp.route("/activities/new", methods=["GET", "POST"])
 @reports_bad_input
 def new_activity():
     """A new activity: 구분, 봉사제목, 장소, 활동기간."""
     return _activity_form(ActivityForm(), None)
 
 
+@bp.route("/activities/<int:activity_id>/edit", methods=["GET", "POST"])
 @reports_bad_input
 def edit_activity(activity_id):
     """Change an activity; its period must keep every entered date inside."""
@@ -54,11 +58,13 @@ def edit_activity(activity_id):
         "start_date": activity.start_date.isoformat(), "end_date": activity.end_date.isoformat()}), activity)
 
 
+@bp.route("/activities/<int:activity_id>")
 def activity(activity_id):
     """One activity: its volunteers with their hours and link state, and its daily logs."""
     return htmx.render("site/activity.html", "site/_activity_body.html", **_body_context(own_activity(activity_id)))
 
 
+@bp.route("/activities/<int:activity_id>/volunteers/search")
 @reports_bad_input
 def search_volunteers(activity_id):
     """Find a member to add, by 회원아이디 or by 이름 and 연락처."""
@@ -72,6 +78,7 @@ def search_volunteers(activity_id):
     return render_template("site/activity.html", **_body_context(found_activity, form, found)), status
 
 
+@bp.route("/activities/<int:activity_id>/volunteers", methods=["POST"])
 @reports_bad_input
 def add_volunteer(activity_id):
     """Add a volunteer by 회원아이디 (as the search found them, or typed): never by a member id."""
@@ -93,20 +100,16 @@ def add_volunteer(activity_id):
     return redirect(url_for(".activity", activity_id=found_activity.id), 303)
 
 
+@bp.route("/participations/<int:participation_id>/remove", methods=["GET", "POST"])
 def remove_volunteer(participation_id):
     """Take a volunteer out of the activity (only while nothing of theirs went to 1365)."""
     participation = own_participation(participation_id)
     problem = None
     if request.method == "POST":
-        try:
-            activities.remove_volunteer(participation, actor())
-        except NotAllowed as exc:
-            problem = exc.message
-        else:
-            if htmx.is_fragment_request():
-                return htmx.changed("logs-changed")
-            flash(f"{participation.volunteer.name}님을 봉사자에서 삭제했습니다.")
-            return redirect(url_for(".activity", activity_id=participation.activity_id), 303)
+        done, problem = carry_out(lambda: activities.remove_volunteer(participation, actor()),
+                                  f"{participation.volunteer.name}님을 봉사자에서 삭제했습니다.", participation.activity_id)
+        if done:
+            return done
     elif not activities.removable(participation):
         problem = activities.REMOVE_LINKED_MESSAGE
     status = 422 if problem and request.method == "POST" else 200

@@ -8,6 +8,7 @@ from ...records.errors import BatchInvalid
 from .. import htmx
 from ..helpers import actor
 from ..security import reports_bad_input
+from .blueprint import bp
 from .scope import own_activity
 
 
@@ -38,6 +39,7 @@ def _save(activity, day, rows, common):
     return _response(activity, day, dayform.rows(activity, day), notice=notice)
 
 
+@bp.route("/activities/<int:activity_id>/day", methods=["GET", "POST"])
 @reports_bad_input
 def day(activity_id):
     """일별 입력: one date, every volunteer at once; the same times filled down, then adjusted."""

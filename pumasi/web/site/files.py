@@ -9,6 +9,7 @@ from ...records.errors import NotAllowed
 from ..forms import UploadForm
 from ..helpers import actor
 from ..security import reports_bad_input
+from .blueprint import bp
 from .scope import own_activity
 
 CHANGED_MESSAGE = ("저장하지 않았습니다. 미리보기 이후 내용이 바뀌었거나 오류가 있는 줄이 있습니다. "
@@ -20,6 +21,7 @@ def _page(activity, form, preview=None, token="", status=200, problem=None):
                            problem=problem or (preview.problem if preview else None)), status
 
 
+@bp.route("/activities/<int:activity_id>/import", methods=["GET", "POST"])
 @reports_bad_input
 def import_file(activity_id):
     """파일 가져오기: upload a spreadsheet and see each line's problems before anything is saved."""
@@ -45,6 +47,7 @@ def _line_numbers(text):
         return None
 
 
+@bp.route("/activities/<int:activity_id>/import/confirm", methods=["POST"])
 def confirm_import(activity_id):
     """Save the previewed lines (all, or only the good ones), read and checked again, in one transaction."""
     activity = own_activity(activity_id)
@@ -68,12 +71,14 @@ def _csv_response(text, filename):
         "Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
 
 
+@bp.route("/activities/<int:activity_id>/export.csv")
 def export_csv(activity_id):
     """CSV 내보내기: the activity's daily logs, by date (opens in Korean Excel)."""
     activity = own_activity(activity_id)
     return _csv_response(exports.export_csv(activity), f"activity-{activity.id}-daily-logs.csv")
 
 
+@bp.route("/template.csv")
 def csv_template():
     """The CSV template to fill in."""
     return _csv_response(exports.template_csv(), "daily-logs-template.csv")

@@ -4,12 +4,13 @@ from flask import flash, redirect, request, url_for
 
 from ...clock import today_kst
 from ...records import dailylogs, dayform, hours
-from ...records.errors import BatchInvalid, NotAllowed
+from ...records.errors import BatchInvalid
 from .. import htmx
 from ..forms import LogForm
 from ..helpers import actor
 from ..security import reports_bad_input
-from .scope import dialog, own_log
+from .blueprint import bp
+from .scope import carry_out, dialog, own_log
 
 
 def _log_dialog(log, form, status=200, problem=None):
@@ -17,6 +18,7 @@ def _log_dialog(log, form, status=200, problem=None):
                   problem=problem)
 
 
+@bp.route("/logs/<int:log_id>/edit", methods=["GET", "POST"])
 @reports_bad_input
 def edit_log(log_id):
     """Change one date (not one 1365 holds or is being sent)."""
@@ -41,19 +43,15 @@ def edit_log(log_id):
     return redirect(url_for(".activity", activity_id=log.participation.activity_id), 303)
 
 
+@bp.route("/logs/<int:log_id>/delete", methods=["GET", "POST"])
 def delete_log(log_id):
     """Delete one date (not one 1365 holds or is being sent), after a confirmation."""
     log = own_log(log_id)
     problem = dailylogs.locked_message(log)
     if request.method == "POST":
-        try:
-            dailylogs.delete_log(log, actor())
-        except NotAllowed as exc:
-            problem = exc.message
-        else:
-            if htmx.is_fragment_request():
-                return htmx.changed("logs-changed")
-            flash("상세봉사내역을 삭제했습니다.")
-            return redirect(url_for(".activity", activity_id=log.participation.activity_id), 303)
+        done, problem = carry_out(lambda: dailylogs.delete_log(log, actor()), "상세봉사내역을 삭제했습니다.",
+                                  log.participation.activity_id)
+        if done:
+            return done
     status = 422 if problem and request.method == "POST" else 200
     return dialog("site/log_delete.html", status, log=log, activity=log.participation.activity, problem=problem)

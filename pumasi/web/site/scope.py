@@ -1,8 +1,10 @@
 """What a site manager may reach: their own site's activities, participations and dates (anything
 else is a 404), and how their pages show what is not theirs to see in full."""
+from flask import flash, redirect, url_for
 from flask_login import current_user
 
 from ...records import activities, dailylogs
+from ...records.errors import NotAllowed
 from .. import htmx
 from ..helpers import found_or_404
 
@@ -24,6 +26,20 @@ def own_log(log_id):
 def dialog(template, status=200, **context):
     """A site's dialog: a modal for htmx, else a page of the site's pages."""
     return htmx.dialog(template, PAGE_LAYOUT, status, **context)
+
+
+def carry_out(change, done, activity_id):
+    """Make a change the rules may refuse (NotAllowed): (the response that follows it, None) — for htmx
+    the page refreshes its lists and the dialog closes, else back to the activity with `done` —
+    or (None, why it was refused)."""
+    try:
+        change()
+    except NotAllowed as exc:
+        return None, exc.message
+    if htmx.is_fragment_request():
+        return htmx.changed("logs-changed"), None
+    flash(done)
+    return redirect(url_for(".activity", activity_id=activity_id), 303), None
 
 
 def masked_phone(phone):
