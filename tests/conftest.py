@@ -46,7 +46,7 @@ def pytest_configure(config):
 
 @pytest.fixture(autouse=True)
 def _fast_password_hash(monkeypatch):
-    monkeypatch.setattr("pumasi.models.generate_password_hash",
+    monkeypatch.setattr("pumasi.models.core.generate_password_hash",
                         lambda password: _real_hash(password, method="pbkdf2:sha256:1000"))
 
 

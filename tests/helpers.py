@@ -339,3 +339,18 @@ class Visitor:
         if response.status_code == 303:
             self.get("/login")  # the form of the new session: its CSRF token
         return response.status_code
+
+
+AXE_JS = os.path.join(os.path.dirname(__file__), "vendor", "axe-core-4.14.1.min.js")
+
+
+def axe_violations(page, rules=None):
+    """axe-core's violations on the page as it is now (WCAG 2.x A/AA rules; vendored, no network):
+    a list of (rule id, impact, the first offending nodes' selectors), empty when none."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        with open(AXE_JS, encoding="utf-8") as source:  # evaluated, not a <script>: the CSP allows no inline script
+            page.evaluate(source.read())
+    options = {"runOnly": {"type": "tag", "values": rules or ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+    result = page.evaluate("options => axe.run(document, options)", options)
+    assert result["passes"], "axe-core checked nothing"
+    return [(v["id"], v["impact"], [n["target"] for n in v["nodes"][:3]]) for v in result["violations"]]

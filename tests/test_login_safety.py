@@ -17,7 +17,7 @@ def hash_checks(monkeypatch):
         seen.append(stored)
         return security.check_password_hash(stored, password)
 
-    monkeypatch.setattr("pumasi.models.check_password_hash", check)
+    monkeypatch.setattr("pumasi.models.core.check_password_hash", check)
     return seen
 
 

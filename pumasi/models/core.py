@@ -1,14 +1,14 @@
-"""The data: members, sites, activities, participations, daily logs, identity, linkage and audit."""
+"""The core data: members, sites, activities, participations, daily logs, identity, linkage and audit."""
 import secrets
 
 from peewee import (BlobField, BooleanField, CharField, DateField, DateTimeField, ForeignKeyField, IntegerField,
                     Model, TextField, TimeField)
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .accounts import usernames
-from .clock import utcnow
-from .db import db
-from .linkage.state import AttemptState, DateState, RequestKind
+from ..accounts import usernames
+from ..clock import utcnow
+from ..db import db
+from ..linkage.state import AttemptState, DateState, RequestKind
 
 ROLES = ("volunteer", "site", "operator")
 
@@ -255,6 +255,3 @@ class SchemaVersion(BaseModel):
 
     version = IntegerField()
 
-
-MODELS = [Site, Member, Activity, Participation, DailyLog, Identity, LinkRequest, LinkAttempt,
-          AuditLog, Notification, PasswordReset, ConfigValue, KeyCheck, Upload, SchemaVersion]

@@ -1,0 +1,11 @@
+"""The data, one module per topic. MODELS lists every table in the order they are created.
+
+A new topic's tables go in a module of their own here (subclassing core.BaseModel), are imported
+below and appended to MODELS; schema changes are migrations (pumasi/migrations.py)."""
+from .core import (ROLES, Activity, AuditLog, BaseModel, ConfigValue, DailyLog, Identity, KeyCheck, LinkAttempt,
+                   LinkRequest, Member, Notification, Participation, PasswordReset, SchemaVersion, Site, Upload)
+
+MODELS = [Site, Member, Activity, Participation, DailyLog, Identity, LinkRequest, LinkAttempt,
+          AuditLog, Notification, PasswordReset, ConfigValue, KeyCheck, Upload, SchemaVersion]
+
+__all__ = ["ROLES", "BaseModel", "MODELS"] + [model.__name__ for model in MODELS]
