@@ -56,6 +56,13 @@ SETTINGS = [
             Console("기술지원 전화번호", 20, r"[0-9-]{7,20}", "숫자와 - 만 입력해 주세요. (예: 070-4035-8224)")),
     Setting("ORG_NAME", "PUMASI_ORG_NAME", "문화품앗이", str,
             "organisation name; an operator may change it in 설정", Console("기관명", 50)),
+    Setting("PRIVACY_OFFICER", "PUMASI_PRIVACY_OFFICER", "대표자", str,
+            "개인정보 보호책임자 (name and position) shown in the 개인정보 처리방침 (`/privacy`)"),
+    Setting("PRIVACY_CONTACT", "PUMASI_PRIVACY_CONTACT", "070-4035-8224", str,
+            "how to reach the 개인정보 보호책임자 (phone, e-mail), shown in the 처리방침"),
+    Setting("PRIVACY_EFFECTIVE", "PUMASI_PRIVACY_EFFECTIVE", "2026-12-07", str,
+            "시행일 of the 처리방침; its version is this date and a hash of the text as shown, recorded "
+            "with each volunteer's consent at 본인인증"),
     Setting("ORG_CODE", "PUMASI_ORG_CODE", "PUMASI-DEMO", str,
             "1365 organisation code, sent with every record (environment only)"),
     Setting("PORTAL_URL", "PUMASI_1365_URL", None, str,

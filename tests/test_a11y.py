@@ -6,7 +6,7 @@ import helpers
 pytestmark = pytest.mark.browser
 
 PAGES = {
-    None: ["/login"],
+    None: ["/login", "/privacy"],
     "vol1": ["/mypage/", "/mypage/participations"],
     "site1": ["/site/"],
     "admin": ["/admin/"],

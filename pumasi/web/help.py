@@ -1,16 +1,25 @@
-"""Help pages from the user guide."""
-from flask import Blueprint, render_template
+"""Help pages from the user guide, and the 개인정보 처리방침: public, no log-in needed."""
+from flask import Blueprint, current_app, render_template
 
-bp = Blueprint("help", __name__, url_prefix="/help")
+from ..ops import console_settings
+from ..ops import privacy as notices
+
+bp = Blueprint("help", __name__)
 
 
-@bp.route("/1365-consent")
+@bp.route("/help/1365-consent")
 def consent():
     """※ 참고 1365 연계동의 방법."""
     return render_template("help/consent.html")
 
 
-@bp.route("/")
+@bp.route("/help/")
 def index():
     """The guide: how linkage works and what to do when it fails."""
     return render_template("help/index.html")
+
+
+@bp.route("/privacy")
+def privacy():
+    """개인정보 처리방침, built from the settings, with its 시행일 and version."""
+    return render_template("help/privacy.html", notice=notices.notice(console_settings.effective(current_app)))

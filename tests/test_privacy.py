@@ -1,0 +1,49 @@
+"""개인정보 처리방침 (/privacy): public, built from the settings, versioned, linked from every page's
+footer and from the 본인인증 modal."""
+import pytest
+
+from helpers import build_app
+from pumasi.ops import privacy
+
+
+def test_public_and_built_from_the_settings(tmp_path, redis_url):
+    app = build_app(tmp_path, f"sqlite:///{tmp_path / 'p.db'}", redis_url, ORG_NAME="한빛봉사회",
+                    PRIVACY_OFFICER="홍길동 사무국장", PRIVACY_CONTACT="privacy@hanbit.example",
+                    PRIVACY_EFFECTIVE="2027-01-02")
+    page = app.test_client().get("/privacy")
+    assert page.status_code == 200
+    html = page.text
+    assert "<h1>개인정보 처리방침</h1>" in html
+    assert "한빛봉사회은(는) 개인정보 보호법 제30조" in html
+    assert "개인정보 보호책임자: 홍길동 사무국장" in html and "연락처: privacy@hanbit.example" in html
+    assert "자원봉사활동 기본법 시행령 제16조 제1항" in html
+    assert "1365를 통하여 보건복지부, 교육부, 여성가족부" in html
+    for what in ("처리하는 개인정보 항목", "처리 목적", "보유 기간과 파기", "정보주체의 권리와 행사 방법"):
+        assert what in html
+    version = privacy.version(app.config)
+    assert version.startswith("2027-01-02-") and f"시행일: 2027-01-02 · 버전: <code>{version}</code>" in html
+
+
+def _config(**changes):
+    config = {"ORG_NAME": "문화품앗이", "PRIVACY_OFFICER": "대표자", "PRIVACY_CONTACT": "070-4035-8224",
+              "PRIVACY_EFFECTIVE": "2026-12-07"}
+    config.update(changes)
+    return config
+
+
+@pytest.mark.parametrize("key", ["ORG_NAME", "PRIVACY_OFFICER", "PRIVACY_CONTACT", "PRIVACY_EFFECTIVE"])
+def test_the_version_changes_with_every_setting_it_shows(key):
+    assert privacy.version(_config()) == privacy.version(_config())
+    assert privacy.version(_config(**{key: "다른 값"})) != privacy.version(_config())
+
+
+def test_linked_from_every_footer_and_the_identity_modal(client, auth, demo):
+    footer_link = '<a href="/privacy"><strong>개인정보 처리방침</strong></a>'
+    assert footer_link in client.get("/login").text
+    assert footer_link in client.get("/privacy").text
+    auth.login("vol3")
+    for path in ("/mypage/", "/mypage/activities", "/help/", "/help/1365-consent"):
+        assert footer_link in client.get(path).text, path
+    modal = client.get("/mypage/identity", headers={"HX-Request": "true"}).text
+    assert 'href="/privacy"' in modal and "개인정보 처리방침(새 창)" in modal
+    assert "1365를 통하여 보건복지부, 교육부, 여성가족부" in modal
