@@ -10,7 +10,7 @@ from flask import Flask
 from . import cli, settings, startup, web
 from . import db as database
 from .instance import ROOT, instance_path, private_folder
-from .ops import logmask, logs
+from .ops import access, logmask, logs
 from .web import requestlog
 
 
@@ -22,6 +22,7 @@ def create_app(test_config=None):
     private_folder(app.instance_path)
     app.config.update(settings.load(app.instance_path, test_config))
     startup.check_settings(app, test_config)
+    access.configure(app.config)
     if not app.testing:  # tests keep pytest's own log capture
         logs.configure(app.config)
     requestlog.init_app(app)  # first: a request's time includes its database connection

@@ -2,7 +2,7 @@
 from playhouse.migrate import SchemaMigrator
 
 from .db import db
-from .models import MODELS, ConfigValue, KeyCheck, Notification, PasswordReset, SchemaVersion, Upload
+from .models import MODELS, AccessChain, AccessRecord, ConfigValue, KeyCheck, Notification, PasswordReset, SchemaVersion, Upload
 
 # Each later schema change is appended as (number, function(migrator)) using playhouse.migrate,
 # and the models are changed to match. Never "delete your database".
@@ -75,8 +75,14 @@ def _held_uploads(migrator):
     db.create_tables([Upload], safe=True)
 
 
+def _access_records(migrator):
+    """10: access records (접속기록) and their chain's row (pumasi/ops/access.py)."""
+    db.create_tables([AccessRecord, AccessChain], safe=True)
+
+
 MIGRATIONS = [(3, _operator_console), (4, _session_version), (5, _passwords), (6, _endpoint_from_environment),
-              (7, _key_check), (8, _username_keys), (9, _held_uploads)]
+              (7, _key_check), (8, _username_keys), (9, _held_uploads),
+              (10, _access_records)]
 
 LATEST = max((number for number, _ in MIGRATIONS), default=1)
 

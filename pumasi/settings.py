@@ -142,6 +142,13 @@ SETTINGS = [
             "on every host together); `flask check` counts them"),
     Setting("SESSION_COOKIE_SECURE", "PUMASI_COOKIE_SECURE", False, bool,
             "send cookies only over HTTPS (set when served behind TLS); `production` makes it the default"),
+    Setting("ACCESS_RECORD_KEY", "PUMASI_ACCESS_RECORD_KEY", None, str,
+            "key of the access records' hash chain (접속기록, HMAC-SHA256); unset: derived from PUMASI_SECRET_KEY, "
+            "so changing that key makes `flask --app app audit verify` fail on older records: set this one "
+            "in production and keep it as the RRN keys are kept"),
+    Setting("ACCESS_RECORD_YEARS", "PUMASI_ACCESS_RECORD_YEARS", 2, int,
+            "years access records are kept; `flask --app app audit purge` deletes older ones and refuses "
+            "under 2 while RRNs are held"),
 ]
 
 

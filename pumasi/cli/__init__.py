@@ -8,7 +8,7 @@ import time
 import click
 from flask.cli import AppGroup
 
-from . import maintenance, members, schema, up
+from . import maintenance, members, records, schema, up
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +73,8 @@ def init_app(app):
     app.cli = commands
     for command in (schema.init_db, schema.seed_demo, members.create_user, members.rename_user,
                     members.set_password, maintenance.backup_command, maintenance.restore_command,
-                    maintenance.check_command, maintenance.rrn_cli, maintenance.linkage_cli, up.up, up.sim_cli):
+                    maintenance.check_command, maintenance.rrn_cli, maintenance.linkage_cli, records.audit_cli,
+                    up.up, up.sim_cli):
         app.cli.add_command(command)
     for name, command in app.cli.commands.items():
         _logged(command, name)
