@@ -30,7 +30,7 @@ LABELS = {
     "volunteer": "봉사자", "actor": "누가(아이디)", "target_type": "대상", "target_id": "대상 번호",
     "date_from": "시작일", "date_to": "종료일", "code": "코드", "site": "활동처", "rrn_front": "주민등록번호 앞자리",
     "rrn_back": "주민등록번호 뒷자리", "ORG_NAME": "기관명", "SUPPORT_PHONE": "기술지원 전화번호",
-    "file": "CSV 파일", "next": "이동할 주소", "page": "페이지",
+    "file": "파일", "next": "이동할 주소", "page": "페이지",
 }
 
 

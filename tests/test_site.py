@@ -409,7 +409,7 @@ def test_csv_in_cp949_preview_then_confirm(app, client, auth, world):
     assert done.status_code == 303
     assert sorted(logs_of(app, world["activity"])) == [
         ("vol1", DAY, "10:00", "12:00", 120, DateState.UNSENT), ("vol2", DAY, "13:00", "15:00", 90, DateState.UNSENT)]
-    assert "CSV에서 상세봉사내역 2건을 저장했습니다." in client.get(done.headers["Location"]).text
+    assert "파일에서 상세봉사내역 2건을 저장했습니다." in client.get(done.headers["Location"]).text
     # Saved: the file is no longer held, and its token saves nothing more.
     assert q(app, lambda: Upload.select().count()) == 0
     assert client.post(url + "/confirm", data={"upload": token, "lines": lines}).status_code == 400
@@ -426,7 +426,7 @@ def test_csv_upload_problems(client, auth, world):
     auth.login("site1")
     url = f"/site/activities/{world['activity']}/import"
     nothing = client.post(url, data={}, content_type="multipart/form-data")
-    assert nothing.status_code == 422 and "올릴 CSV 파일을 선택해 주세요." in nothing.text
+    assert nothing.status_code == 422 and "올릴 파일(CSV 또는 엑셀)을 선택해 주세요." in nothing.text
     headless = client.post(url, data={"file": (io.BytesIO("a,b\n1,2\n".encode()), "x.csv")},
                            content_type="multipart/form-data")
     assert headless.status_code == 422 and "첫 줄에 열 이름이 필요합니다." in headless.text

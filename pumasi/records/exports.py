@@ -1,7 +1,9 @@
-"""Daily logs out: an activity's dates as CSV (importable again), and the empty import template.
-UTF-8 with BOM, so that Korean Excel opens them right; no cell can start a formula."""
+"""Daily logs out: an activity's dates as CSV (importable again), and the empty import template as
+CSV or .xlsx. CSV in UTF-8 with BOM, so that Korean Excel opens them right; no cell can start a formula."""
 import csv
 import io
+
+from .sheets import xlsx_template
 
 from ..linkage.state import date_label
 from . import hours
@@ -28,6 +30,15 @@ def _csv(rows):
 def template_csv():
     """The empty import template."""
     return _csv([COLUMNS])
+
+
+TEMPLATE_FORMATS = {"활동일": "yyyy-mm-dd", "시작시간": "hh:mm", "종료시간": "hh:mm", "인정시간(분)": "0"}
+
+
+def template_xlsx():
+    """The empty import template as .xlsx: 회원아이디, 이름 and 연락처 kept as text (a phone's leading 0
+    stays), dates and times in the formats the import reads."""
+    return xlsx_template("상세봉사내역", COLUMNS, TEMPLATE_FORMATS)
 
 
 def export_csv(activity):

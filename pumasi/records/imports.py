@@ -5,6 +5,7 @@ per preview and once per confirmation (pumasi.records.uploads keeps it on the se
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 from .. import inputs
 from ..accounts import usernames
@@ -12,7 +13,7 @@ from . import dailylogs
 from .activities import digits, participants
 from .errors import NotAllowed
 from .hours import LogError
-from .readers import read_rows
+from .readers import Formula, FORMULA_MESSAGE, formula_keys, read_rows
 
 MAX_LINES = 2000
 COLUMNS = ("활동일", "회원아이디", "이름", "연락처", "시작시간", "종료시간", "인정시간(분)")
@@ -33,6 +34,9 @@ AMBIGUOUS_MESSAGE = "이름과 연락처가 같은 봉사자가 여럿입니다.
 
 _CLOCK_CELL = re.compile(r"(오전|오후|AM|PM)?\s*([0-9]{1,2}):([0-9]{2})(?::00)?\s*(AM|PM)?", re.IGNORECASE)
 _DATE_CELL = re.compile(r"([0-9]{4})[./-]\s*([0-9]{1,2})[./-]\s*([0-9]{1,2})\.?(?:\s+0{1,2}:00(?::00)?)?")
+_SERIAL_DAY = re.compile(r"[0-9]{5}")            # Excel's day number of a date cell without a date format
+_DAY_FRACTION = re.compile(r"0?\.[0-9]+")     # Excel's fraction of a day of a time cell without a time format
+_EXCEL_EPOCH = date(1899, 12, 30)
 
 
 class ImportRejected(Exception):
@@ -75,8 +79,12 @@ class Preview:
 
 
 def _clock_cell(text):
-    """How Excel writes a time ('9:00', '09:00:00', '오후 1:30:00') as 'HH:MM'; other text as it is."""
+    """How Excel writes a time ('9:00', '09:00:00', '오후 1:30:00', or 0.375 as a fraction of a day) as
+    'HH:MM'; other text as it is."""
     text = (text or "").strip()
+    if _DAY_FRACTION.fullmatch(text):
+        minutes = round(float(text) * 1440)
+        return f"{minutes // 60:02d}:{minutes % 60:02d}"
     match = _CLOCK_CELL.fullmatch(text)
     if not match:
         return text
@@ -92,8 +100,11 @@ def _clock_cell(text):
 
 
 def _date_cell(text):
-    """How Excel writes a date ('2026/11/21', '2026.11.21', '2026-11-21 0:00') as 'YYYY-MM-DD'."""
+    """How Excel writes a date ('2026/11/21', '2026.11.21', '2026-11-21 0:00', or 46347 as its day
+    number) as 'YYYY-MM-DD'."""
     text = (text or "").strip()
+    if _SERIAL_DAY.fullmatch(text):
+        return (_EXCEL_EPOCH + timedelta(days=int(text))).isoformat()
     match = _DATE_CELL.fullmatch(text)
     if not match:
         return text
@@ -125,7 +136,7 @@ def read_lines(data, filename=""):
         line = {}
         for key, cell in zip(columns, cells):
             if key and key not in line:
-                line[key] = cell.strip()
+                line[key] = cell if isinstance(cell, Formula) else cell.strip()
         lines.append((line, number))
     return lines
 
@@ -152,6 +163,10 @@ def _resolve(cells, by_username, by_name_phone):
 def _line(cells, number, by_username, by_name_phone):
     """An ImportLine with its row, or with the reason it could not be read."""
     line = ImportLine(number, cells)
+    formulas = formula_keys(cells)
+    if formulas:  # shown as written, never read as a value
+        line.errors.append(LogError(formulas[0], FORMULA_MESSAGE))
+        return line
     refused = inputs.problems(cells)
     if refused:  # the line is shown without the cells that hold them
         line.cells = {key: "" if key in refused else cell for key, cell in cells.items()}

@@ -1,14 +1,33 @@
 """The rows of an uploaded spreadsheet, whatever its format: a reader turns the file's bytes into
-(line number, [cells as text]) pairs, the header among them. CSV today (UTF-8 with or without BOM,
-or CP949 as Korean Excel writes it); another format (an .xlsx reader) is one more entry in READERS,
-chosen by the file's name."""
+(line number, [cells as text]) pairs, the header among them. CSV (UTF-8 with or without BOM, or CP949
+as Korean Excel writes it) and Excel's .xlsx (openpyxl), chosen by the file's name or, for a file
+that is a zip, by its content. An .xlsx cell comes out as the text a CSV saved by Excel would hold
+for it where the importers read both the same: a date as 2026-11-21, a time as 09:30, a whole number
+without '.0'; a formula cell comes out as a Formula (a str), which the importers refuse by line."""
 import csv
 import io
 import os
+import zipfile
+from datetime import date, datetime, time
 
 from .errors import NotAllowed
 
 ENCODING_MESSAGE = "파일을 읽을 수 없습니다. CSV(UTF-8 또는 엑셀의 CSV) 형식으로 저장해 주세요."
+XLSX_MESSAGE = "엑셀 파일을 읽을 수 없습니다. 엑셀 통합 문서(.xlsx) 또는 CSV로 저장해 주세요."
+XLS_MESSAGE = "예전 엑셀 형식(.xls)은 읽을 수 없습니다. 엑셀에서 '엑셀 통합 문서(.xlsx)'로 저장해 주세요."
+FORMULA_MESSAGE = "수식이 들어 있는 칸은 읽을 수 없습니다. 엑셀에서 '값으로 붙여넣기'를 한 뒤 다시 올려 주세요."
+XLSX_UNPACKED_LIMIT = 200 * 1024 * 1024  # an .xlsx is a zip: refuse one that unpacks past this
+_ZIP = b"PK\x03\x04"
+_OLE = b"\xd0\xcf\x11\xe0"  # the old binary .xls
+
+
+class Formula(str):
+    """The text of a formula cell ('=SUM(A1:A3)'): never read as a value."""
+
+
+def formula_keys(cells):
+    """The keys of a {key: cell} mapping whose cells hold formulas."""
+    return [key for key, cell in cells.items() if isinstance(cell, Formula)]
 
 
 def decode_csv(data):
@@ -25,6 +44,8 @@ def decode_csv(data):
 
 def csv_rows(data):
     """[(line number, [cells])] of a CSV file: each row numbered by the line it starts on."""
+    if isinstance(data, bytes) and data.startswith(_OLE):
+        raise NotAllowed(XLS_MESSAGE)
     reader = csv.reader(io.StringIO(decode_csv(data), newline=""))
     rows, last = [], 0
     try:
@@ -36,10 +57,88 @@ def csv_rows(data):
     return rows
 
 
-READERS = {".csv": csv_rows}
+def _clock(value):
+    """A time of day as 'HH:MM' (or 'HH:MM:SS'), rounded to the second (Excel keeps fractions of a day)."""
+    seconds = round(value.hour * 3600 + value.minute * 60 + value.second + value.microsecond / 1e6)
+    hour, rest = divmod(seconds, 3600)
+    minute, second = divmod(rest, 60)
+    if hour >= 24:
+        return "24:00"
+    return f"{hour:02d}:{minute:02d}" + (f":{second:02d}" if second else "")
+
+
+def cell_text(value):
+    """An .xlsx cell's value as the text the importers read."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, datetime):
+        if value.year < 1901:  # a time alone, which Excel keeps as a day of its 1899/1900 epoch
+            return _clock(value.time())
+        if value.time() == time(0):
+            return value.date().isoformat()
+        return f"{value.date().isoformat()} {_clock(value.time())}"
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, time):
+        return _clock(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip() if isinstance(value, str) else str(value)
+
+
+def _cell(cell):
+    if getattr(cell, "data_type", None) == "f":
+        return Formula(str(cell.value))
+    return cell_text(cell.value)
+
+
+def _open_workbook(data):
+    from openpyxl import load_workbook  # only when an .xlsx comes
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        if sum(info.file_size for info in archive.infolist()) > XLSX_UNPACKED_LIMIT:
+            raise NotAllowed(XLSX_MESSAGE)
+        return load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    except NotAllowed:
+        raise
+    except Exception:  # openpyxl raises many kinds for a broken or foreign file; all mean the same here
+        raise NotAllowed(XLSX_MESSAGE) from None
+
+
+def xlsx_rows(data):
+    """[(row number, [cells])] of the first sheet of an .xlsx file; trailing empty cells dropped."""
+    if isinstance(data, str) or not data.startswith(_ZIP):
+        raise NotAllowed(XLS_MESSAGE if isinstance(data, bytes) and data.startswith(_OLE) else XLSX_MESSAGE)
+    book = _open_workbook(data)
+    try:
+        sheet = book.worksheets[0]
+        sheet.reset_dimensions()  # some programs write a wrong size; read what is there
+        rows, number = [], 0
+        for row in sheet.iter_rows():
+            number = next((cell.row for cell in row if getattr(cell, "row", None)), number + 1)
+            cells = [_cell(cell) for cell in row]
+            while cells and cells[-1] == "":
+                cells.pop()
+            rows.append((number, cells))
+        return rows
+    except NotAllowed:
+        raise
+    except Exception:
+        raise NotAllowed(XLSX_MESSAGE) from None
+    finally:
+        book.close()
+
+
+READERS = {".csv": csv_rows, ".xlsx": xlsx_rows, ".xlsm": xlsx_rows}
+ACCEPT = ".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def read_rows(data, filename=""):
-    """The rows of an uploaded file, by the reader of its kind (a file of another name is read as CSV)."""
+    """The rows of an uploaded file, by the reader of its kind: a zip is read as .xlsx whatever its
+    name, a file of another name as CSV."""
+    if isinstance(data, bytes) and data.startswith(_ZIP):
+        return xlsx_rows(data)
     reader = READERS.get(os.path.splitext(filename or "")[1].lower(), csv_rows)
     return reader(data)

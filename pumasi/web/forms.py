@@ -131,6 +131,6 @@ class LogForm(Form):
 
 
 class UploadForm(Form):
-    """A spreadsheet of daily logs to preview."""
+    """A spreadsheet (CSV or .xlsx) to preview."""
 
-    file = FileField("CSV 파일", validators=[FileRequired("올릴 CSV 파일을 선택해 주세요.")])
+    file = FileField("파일(CSV 또는 엑셀)", validators=[FileRequired("올릴 파일(CSV 또는 엑셀)을 선택해 주세요.")])

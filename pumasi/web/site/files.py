@@ -1,10 +1,11 @@
 """Daily logs in and out by file: an upload previewed line by line (held on the server meanwhile,
-records.uploads), then saved whole or only its good lines; the activity's dates as CSV; the template."""
+records.uploads), then saved whole or only its good lines; the activity's dates as CSV; the template
+as CSV or .xlsx."""
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ...clock import today_kst
-from ...records import exports, imports, uploads
+from ...records import exports, imports, readers, uploads
 from ...records.errors import NotAllowed
 from ..forms import UploadForm
 from ..helpers import actor
@@ -12,13 +13,14 @@ from ..security import reports_bad_input
 from .blueprint import bp
 from .scope import own_activity
 
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CHANGED_MESSAGE = ("저장하지 않았습니다. 미리보기 이후 내용이 바뀌었거나 오류가 있는 줄이 있습니다. "
                    "아래 내용을 다시 확인해 주세요.")
 
 
 def _page(activity, form, preview=None, token="", status=200, problem=None):
     return render_template("site/import.html", activity=activity, form=form, preview=preview, upload=token,
-                           problem=problem or (preview.problem if preview else None)), status
+                           accept=readers.ACCEPT, problem=problem or (preview.problem if preview else None)), status
 
 
 @bp.route("/activities/<int:activity_id>/import", methods=["GET", "POST"])
@@ -62,7 +64,7 @@ def confirm_import(activity_id):
     except NotAllowed as exc:
         return _page(activity, UploadForm(formdata=None), status=422, problem=exc.message)
     uploads.discard(upload)
-    flash(f"CSV에서 상세봉사내역 {len(saved)}건을 저장했습니다.")
+    flash(f"파일에서 상세봉사내역 {len(saved)}건을 저장했습니다.")
     return redirect(url_for(".activity", activity_id=activity.id), 303)
 
 
@@ -82,3 +84,10 @@ def export_csv(activity_id):
 def csv_template():
     """The CSV template to fill in."""
     return _csv_response(exports.template_csv(), "daily-logs-template.csv")
+
+
+@bp.route("/template.xlsx")
+def xlsx_template():
+    """The .xlsx template to fill in (dates, times and text columns already formatted)."""
+    return Response(exports.template_xlsx(), mimetype=XLSX_TYPE, headers={
+        "Content-Disposition": 'attachment; filename="daily-logs-template.xlsx"', "Cache-Control": "no-store"})
