@@ -78,8 +78,8 @@ def test_one_date_for_three_volunteers(world):
     ("10:00", "12:00", "1.5", DAY, "인정시간은 분 단위 숫자로 입력해 주세요. (예: 120)"),
     ("08:00", "17:00", "", DAY, "하루 인정시간은 최대 8시간입니다."),
     ("10:00", "12:00", "", "2026-11-31", "날짜 형식이 올바르지 않습니다. (예: 2021-08-09)"),
-    ("10시", "12:00", "", DAY, "시간 형식이 올바르지 않습니다. (예: 09:30)"),
-    ("10:00", "", "", DAY, "시간 형식이 올바르지 않습니다. (예: 09:30)"),
+    ("10시", "12:00", "", DAY, "시작시간 형식이 올바르지 않습니다. (예: 09:30)"),
+    ("10:00", "", "", DAY, "종료시간 형식이 올바르지 않습니다. (예: 09:30)"),
 ])
 def test_each_rule_has_its_message(world, start, end, minutes, on, message):
     errors = world.errors(MENTORING, world.row(MENTORING, "vol1", start, end, minutes, on=on))
@@ -129,8 +129,11 @@ def test_overlapping_times_of_one_volunteer(world):
     # Two rows of the same batch.
     errors = world.errors(MENTORING, world.row(MENTORING, "vol3", "14:00", "16:00"),
                           world.row(MENTORING, "vol3", "15:00", "17:00"))
-    assert errors == {0: ["같은 날 이 활동의 다른 시간과 겹칩니다. (15:00~17:00)"],
-                      1: ["같은 날 이 활동의 다른 시간과 겹칩니다. (14:00~16:00)"]}
+    assert errors == {0: ["함께 입력한 다른 줄의 시간과 겹칩니다. (15:00~17:00)"],
+                      1: ["함께 입력한 다른 줄의 시간과 겹칩니다. (14:00~16:00)"]}
+    # A time already saved in this activity.
+    errors = world.errors(MENTORING, world.row(MENTORING, "vol1", "12:30", "14:00"))
+    assert errors == {0: ["같은 날 이 활동에 이미 입력된 시간과 겹칩니다. (12:00~13:00)"]}
 
 
 def test_an_edited_date_does_not_overlap_its_old_self(world):
@@ -291,8 +294,28 @@ def test_csv_in_utf8_with_bom_and_the_rules_across_lines(world):
             "2026-11-21,vol1,12:00,15:00\n")
     preview = imports.preview(world.activity(MENTORING), text.encode("utf-8"), TODAY)
     assert {line.number: [str(e) for e in line.errors] for line in preview.lines} == {
-        2: ["같은 날 이 활동의 다른 시간과 겹칩니다. (12:00~15:00)"],
-        3: ["같은 날 이 활동의 다른 시간과 겹칩니다. (09:00~13:00)"],
+        2: ["3행의 시간과 겹칩니다. (12:00~15:00)"],
+        3: ["2행의 시간과 겹칩니다. (09:00~13:00)"],
+    }
+
+
+def test_csv_lines_name_what_is_wrong_with_them(world):
+    """Issue 18's walk: a repeated line was called an overlap with "다른 활동", a line overlapping a
+    saved date of the same activity too, and a bad time did not say which."""
+    world.save(MENTORING, world.row(MENTORING, "vol1", "09:00", "10:00"))
+    text = ("활동일,회원아이디,시작시간,종료시간\n"
+            "2026-11-21,vol3,13:00,15:00\n"
+            "2026-11-21,vol3,13:00,15:00\n"
+            "2026-11-21,vol1,09:00,10:00\n"
+            "2026-11-21,vol1,09:30,11:00\n"
+            "2026-11-21,vol3,9시,25:00\n")
+    preview = imports.preview(world.activity(MENTORING), text.encode("cp949"), TODAY)
+    assert {line.number: [str(e) for e in line.errors] for line in preview.lines} == {
+        2: [],
+        3: ["2행과(와) 같은 내용입니다. (중복)"],
+        4: ["이 활동에 이미 입력된 날짜와 시간입니다. (09:00~10:00)"],
+        5: ["같은 날 이 활동에 이미 입력된 시간과 겹칩니다. (09:00~10:00)"],
+        6: ["시작시간 형식이 올바르지 않습니다. (예: 09:30)", "종료시간 형식이 올바르지 않습니다. (예: 09:30)"],
     }
 
 
@@ -330,7 +353,7 @@ def test_csv_export_reimports_and_template(world):
     # The export of one activity is a valid import into another with the same volunteers and period:
     # here into itself it finds every line overlapping its own original.
     preview = imports.preview(activity, exported.encode("utf-8"), TODAY)
-    assert len(preview.lines) == 3 and all("겹칩니다" in str(line.errors[0]) for line in preview.lines)
+    assert len(preview.lines) == 3 and all("이미 입력된" in str(line.errors[0]) for line in preview.lines)
     assert exports.template_csv() == "\ufeff활동일,회원아이디,이름,연락처,시작시간,종료시간,인정시간(분)\r\n"
 
 

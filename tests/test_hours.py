@@ -51,11 +51,11 @@ def test_parse_clock(text, expected):
 
 
 @pytest.mark.parametrize('text', ['24:00', '9:60', '930', '09:3', '9시', '', None, '０９:３０'])
-def test_parse_clock_rejects(text):
+@pytest.mark.parametrize('field, name', [('start', '시작시간'), ('end', '종료시간')])
+def test_parse_clock_rejects_and_names_the_field(text, field, name):
     with pytest.raises(LogError) as caught:
-        hours.parse_clock(text, field='end')
-    assert caught.value == LogError('end', '시간 형식이 올바르지 않습니다. (예: 09:30)')
-    assert str(caught.value) == '시간 형식이 올바르지 않습니다. (예: 09:30)'
+        hours.parse_clock(text, field=field)
+    assert caught.value == LogError(field, f'{name} 형식이 올바르지 않습니다. (예: 09:30)')
 
 
 def test_log_error_equality():
@@ -123,19 +123,46 @@ def test_touching_logs_do_not_overlap():
 
 def test_overlap_with_an_existing_log():
     assert check_day([entry('11:00', '13:00')], [entry('10:00', '12:00')]) == [
-        (0, LogError('start', '같은 날 다른 활동 시간과 겹칩니다. (10:00~12:00)'))]
+        (0, LogError('start', '같은 날 이미 입력된 시간과 겹칩니다. (10:00~12:00)'))]
 
 
 def test_overlap_between_new_logs_marks_both():
     assert check_day([entry('09:00', '10:30'), entry('10:00', '12:00'), entry('13:00', '14:00')], []) == [
-        (0, LogError('start', '같은 날 다른 활동 시간과 겹칩니다. (10:00~12:00)')),
-        (1, LogError('start', '같은 날 다른 활동 시간과 겹칩니다. (09:00~10:30)')),
+        (0, LogError('start', '함께 입력한 다른 줄의 시간과 겹칩니다. (10:00~12:00)')),
+        (1, LogError('start', '함께 입력한 다른 줄의 시간과 겹칩니다. (09:00~10:30)')),
     ]
+
+
+def test_overlap_between_new_logs_names_the_other_line():
+    assert check_day([entry('09:00', '10:30'), entry('10:00', '12:00')], [], names=['3행', '7행']) == [
+        (0, LogError('start', '7행의 시간과 겹칩니다. (10:00~12:00)')),
+        (1, LogError('start', '3행의 시간과 겹칩니다. (09:00~10:30)')),
+    ]
+
+
+def test_an_exact_repeat_is_a_duplicate_of_the_first_and_nothing_else():
+    same = entry('10:00', '12:00')
+    errors = check_day([same, entry('13:00', '14:00'), same, same], [], here=Place(1, 10), names=['2행', '3행', '4행', '5행'])
+    assert errors == [(2, LogError('start', '2행과(와) 같은 내용입니다. (중복)')),
+                      (3, LogError('start', '2행과(와) 같은 내용입니다. (중복)'))]
+    assert check_day([same, same], []) == [(1, LogError('start', '함께 입력한 다른 줄과 같은 내용입니다. (중복)'))]
+
+
+def test_repeats_do_not_count_twice_towards_the_daily_cap():
+    five_hours = entry('09:00', '14:00')
+    assert check_day([five_hours, five_hours], []) == [
+        (1, LogError('start', '함께 입력한 다른 줄과 같은 내용입니다. (중복)'))]
+
+
+def test_same_times_but_other_minutes_are_not_a_repeat():
+    errors = check_day([entry('10:00', '12:00'), entry('10:00', '12:00', minutes=60)], [], names=['2행', '3행'])
+    assert [message.message for _, message in errors] == ['3행의 시간과 겹칩니다. (10:00~12:00)',
+                                                          '2행의 시간과 겹칩니다. (10:00~12:00)']
 
 
 def test_overlap_names_the_earliest_clash():
     errors = check_day([entry('09:00', '18:00', minutes=60)], [entry('14:00', '15:00'), entry('10:00', '11:00')])
-    assert errors == [(0, LogError('start', '같은 날 다른 활동 시간과 겹칩니다. (10:00~11:00)'))]
+    assert errors == [(0, LogError('start', '같은 날 이미 입력된 시간과 겹칩니다. (10:00~11:00)'))]
 
 
 def test_other_dates_neither_overlap_nor_count():
@@ -207,13 +234,14 @@ def placed(start, end, site, activity, minutes=None):
 @pytest.mark.parametrize("other, message", [
     (placed('10:00', '12:00', 2, 20), '이 봉사자는 같은 시간에 다른 활동처의 활동이 있습니다.'),
     (placed('10:00', '12:00', 1, 11), '같은 날 이 활동처의 다른 활동 시간과 겹칩니다. (10:00~12:00)'),
-    (placed('10:00', '12:00', 1, 10), '같은 날 이 활동의 다른 시간과 겹칩니다. (10:00~12:00)'),
+    (placed('10:00', '12:00', 1, 10), '같은 날 이 활동에 이미 입력된 시간과 겹칩니다. (10:00~12:00)'),
+    (placed('11:00', '13:00', 1, 10), '이 활동에 이미 입력된 날짜와 시간입니다. (11:00~13:00)'),
 ])
 def test_a_site_sees_times_of_its_own_site_only(other, message):
     assert check_day([entry('11:00', '13:00')], [other], here=HERE) == [(0, LogError('start', message))]
     # An operator (no place) sees every time, as before.
     assert check_day([entry('11:00', '13:00')], [other]) == [
-        (0, LogError('start', '같은 날 다른 활동 시간과 겹칩니다. (10:00~12:00)'))]
+        (0, LogError('start', f'같은 날 이미 입력된 시간과 겹칩니다. ({other.start:%H:%M}~{other.end:%H:%M})'))]
 
 
 def test_another_sites_clash_never_shows_its_times_even_when_it_comes_first():
@@ -227,8 +255,8 @@ def test_another_sites_clash_never_shows_its_times_even_when_it_comes_first():
 
 def test_rows_of_the_batch_are_this_activity():
     assert check_day([entry('09:00', '10:30'), entry('10:00', '12:00')], [], here=HERE) == [
-        (0, LogError('start', '같은 날 이 활동의 다른 시간과 겹칩니다. (10:00~12:00)')),
-        (1, LogError('start', '같은 날 이 활동의 다른 시간과 겹칩니다. (09:00~10:30)'))]
+        (0, LogError('start', '함께 입력한 다른 줄의 시간과 겹칩니다. (10:00~12:00)')),
+        (1, LogError('start', '함께 입력한 다른 줄의 시간과 겹칩니다. (09:00~10:30)'))]
 
 
 def test_the_daily_cap_tells_a_site_its_own_minutes_only():

@@ -413,10 +413,10 @@ def test_csv_in_cp949_preview_then_confirm(app, client, auth, world):
     # Saved: the file is no longer held, and its token saves nothing more.
     assert q(app, lambda: Upload.select().count()) == 0
     assert client.post(url + "/confirm", data={"upload": token, "lines": lines}).status_code == 400
-    # The same file again: every line now overlaps what was saved.
+    # The same file again: every line is now what was saved.
     again = client.post(url, data={"file": (io.BytesIO(_csv(world).encode("cp949")), "일지.csv")},
                         content_type="multipart/form-data")
-    assert again.status_code == 422 and "같은 날 이 활동의 다른 시간과 겹칩니다." in again.text
+    assert again.status_code == 422 and "이 활동에 이미 입력된 날짜와 시간입니다." in again.text
     assert 'name="upload"' not in again.text  # no line can be saved: nothing to confirm, nothing held
     assert q(app, lambda: Upload.select().count()) == 0
     assert len(logs_of(app, world["activity"])) == 2

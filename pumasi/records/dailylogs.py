@@ -117,7 +117,7 @@ def _check_row(row, activity, participations, logs, today):
     return Checked(participation, entry, minutes, log), problems
 
 
-def _check_days(activity, checked, edited_ids, errors):
+def _check_days(activity, checked, edited_ids, errors, names=None):
     """Each volunteer's rows together, with their other logs of those dates in any activity."""
     by_volunteer = defaultdict(list)
     for index, item in enumerate(checked):
@@ -126,14 +126,16 @@ def _check_days(activity, checked, edited_ids, errors):
     existing = existing_entries(by_volunteer, {item.entry.date for item in checked if item}, edited_ids)
     for volunteer_id, indexes in by_volunteer.items():
         day_errors = hours.check_day([checked[i].entry for i in indexes], existing[volunteer_id],
-                                     here=Place(activity.site_id, activity.id))
+                                     here=Place(activity.site_id, activity.id),
+                                     names=None if names is None else [names[i] for i in indexes])
         for position, error in day_errors:
             if error not in errors[indexes[position]]:
                 errors[indexes[position]].append(error)
 
 
-def validate_batch(activity, rows, today):
+def validate_batch(activity, rows, today, names=None):
     """Check rows of one activity: ([Checked or None per row], {row index: [LogError]}).
+    names: how each row is called to the user ('3행'), for the messages that point at another row.
 
     Each row is read and checked on its own (hours.check_entry), then every volunteer's rows are
     checked together with their other logs of those dates in any activity (hours.check_day);
@@ -149,7 +151,7 @@ def validate_batch(activity, rows, today):
         item, problems = _check_row(row, activity, participations, logs, today)
         checked.append(item)
         errors[index].extend(problems)
-    _check_days(activity, checked, edited_ids, errors)
+    _check_days(activity, checked, edited_ids, errors, names)
     return checked, {index: found for index, found in errors.items() if found}
 
 

@@ -6,16 +6,25 @@ from dataclasses import dataclass
 DAILY_CAP_MINUTES = 480
 
 DATE_MESSAGE = '날짜 형식이 올바르지 않습니다. (예: 2021-08-09)'
-CLOCK_MESSAGE = '시간 형식이 올바르지 않습니다. (예: 09:30)'
+CLOCK_MESSAGE = '{name} 형식이 올바르지 않습니다. (예: 09:30)'
+CLOCK_NAMES = {'start': '시작시간', 'end': '종료시간'}
 ORDER_MESSAGE = '종료시간은 시작시간보다 늦어야 합니다.'
 MINUTES_MESSAGE = '인정시간은 0보다 크고 활동시간(종료-시작) 이하여야 합니다.'
 PERIOD_MESSAGE = '활동일이 활동기간({period}) 밖입니다.'
 FUTURE_MESSAGE = '미래 날짜는 입력할 수 없습니다.'
 ENTRY_CAP_MESSAGE = '하루 인정시간은 최대 8시간입니다.'
-OVERLAP_MESSAGE = '같은 날 다른 활동 시간과 겹칩니다. ({start}~{end})'
 DAY_CAP_MESSAGE = '하루 인정시간 8시간을 넘습니다. (현재 합계 {total})'
-# Told to a site, which may see its own times only: another site's times and names are not its to know.
-SAME_ACTIVITY_MESSAGE = '같은 날 이 활동의 다른 시간과 겹칩니다. ({start}~{end})'
+# An entry against the others entered with it (lines of one file, rows of one form): named when the
+# caller names them ('3행'), else as "함께 입력한".
+DUPLICATE_MESSAGE = '{name}과(와) 같은 내용입니다. (중복)'
+DUPLICATE_UNNAMED_MESSAGE = '함께 입력한 다른 줄과 같은 내용입니다. (중복)'
+BATCH_OVERLAP_MESSAGE = '{name}의 시간과 겹칩니다. ({start}~{end})'
+BATCH_OVERLAP_UNNAMED_MESSAGE = '함께 입력한 다른 줄의 시간과 겹칩니다. ({start}~{end})'
+# Against logs already saved. An operator sees them all; a site only its own times: another site's
+# times and names are not its to know.
+OVERLAP_MESSAGE = '같은 날 이미 입력된 시간과 겹칩니다. ({start}~{end})'
+ALREADY_MESSAGE = '이 활동에 이미 입력된 날짜와 시간입니다. ({start}~{end})'
+SAME_ACTIVITY_MESSAGE = '같은 날 이 활동에 이미 입력된 시간과 겹칩니다. ({start}~{end})'
 SAME_SITE_MESSAGE = '같은 날 이 활동처의 다른 활동 시간과 겹칩니다. ({start}~{end})'
 ELSEWHERE_MESSAGE = '이 봉사자는 같은 시간에 다른 활동처의 활동이 있습니다.'
 DAY_CAP_ELSEWHERE_MESSAGE = '다른 활동처의 활동을 포함하면 하루 인정시간 8시간을 넘습니다. (이 활동처 합계 {total})'
@@ -112,7 +121,7 @@ def parse_clock(text, field='start'):
     try:
         return dt.time(*parts)
     except (TypeError, ValueError):
-        raise LogError(field, CLOCK_MESSAGE) from None
+        raise LogError(field, CLOCK_MESSAGE.format(name=CLOCK_NAMES.get(field, '시간'))) from None
 
 
 def _span(entry):
@@ -154,22 +163,31 @@ def _overlaps(a, b):
     return a.date == b.date and a.start < b.end and b.start < a.end
 
 
-def _overlap_error(clashes, here):
-    """The error for an entry that overlaps clashes (sorted by time), as the one entering it may see it.
+def _times(entry):
+    return {'start': format_clock(entry.start), 'end': format_clock(entry.end)}
 
-    here None: an operator, who sees every entry's times. Else the Place being entered: another
-    entry's times are shown only when it was entered at the same site (and which activity it is);
-    of one entered elsewhere, only that the volunteer has another activity then.
-    """
+
+def _saved_overlap_error(clashes, entry, here):
+    """The error for an entry that overlaps saved logs (sorted by time), as the one entering it may
+    see it: here None is an operator, who sees every log's times; else the Place being entered, and
+    a saved log's times are shown only when it is of the same site (and whether of this activity)."""
     if here is None:
-        first = clashes[0]
-        return LogError('start', OVERLAP_MESSAGE.format(start=format_clock(first.start), end=format_clock(first.end)))
+        return LogError('start', OVERLAP_MESSAGE.format(**_times(clashes[0])))
     for other in clashes:
         place = other.place or here
-        if place.site == here.site:
-            message = SAME_ACTIVITY_MESSAGE if place.activity == here.activity else SAME_SITE_MESSAGE
-            return LogError('start', message.format(start=format_clock(other.start), end=format_clock(other.end)))
+        if place.site != here.site:
+            continue
+        if place.activity != here.activity:
+            return LogError('start', SAME_SITE_MESSAGE.format(**_times(other)))
+        same = (other.start, other.end) == (entry.start, entry.end)
+        return LogError('start', (ALREADY_MESSAGE if same else SAME_ACTIVITY_MESSAGE).format(**_times(other)))
     return LogError('start', ELSEWHERE_MESSAGE)
+
+
+def _batch_error(template, unnamed, names, index, **values):
+    if names is None:
+        return LogError('start', unnamed.format(**values))
+    return LogError('start', template.format(name=names[index], **values))
 
 
 def _cap_error(logs, here):
@@ -184,21 +202,52 @@ def _cap_error(logs, here):
     return LogError('minutes', DAY_CAP_MESSAGE.format(total=format_minutes(total)))
 
 
-def check_day(entries, existing, here=None):
-    """Overlap and daily-cap errors, by index into entries, against each other and the volunteer's
-    existing logs. here is the Place the entries are being entered at (messages then show only what
-    that site may know of the other logs, see _overlap_error); None for an operator."""
-    errors = []
+def _duplicates(entries):
+    """{index: index of the first entry it repeats} for entries equal to an earlier one."""
+    first, found = {}, {}
     for index, entry in enumerate(entries):
+        key = (entry.date, entry.start, entry.end, entry.minutes)
+        if key in first:
+            found[index] = first[key]
+        else:
+            first[key] = index
+    return found
+
+
+def _overlap(index, entry, entries, existing, here, names):
+    """The overlap error of one entry against saved logs first, then the others entered with it."""
+    def clashing(others):
+        return sorted((other for other in others if _span(other) > 0 and _overlaps(entry, other)),
+                      key=lambda other: (other.start, other.end))
+    saved = clashing(existing)
+    if saved:
+        return _saved_overlap_error(saved, entry, here)
+    for other_index, other in sorted(entries.items(), key=lambda pair: (pair[1].start, pair[1].end)):
+        if other_index != index and clashing([other]):
+            return _batch_error(BATCH_OVERLAP_MESSAGE, BATCH_OVERLAP_UNNAMED_MESSAGE, names, other_index,
+                                **_times(other))
+    return None
+
+
+def check_day(entries, existing, here=None, names=None):
+    """Duplicate, overlap and daily-cap errors, by index into entries, against each other and the
+    volunteer's existing logs. An entry equal to an earlier one is only called its duplicate (and
+    counts nowhere else). here is the Place the entries are being entered at (messages then show only
+    what that site may know of the other logs); None for an operator. names: how the entries are
+    called to the user ('3행'), by index."""
+    errors = []
+    repeats = _duplicates(entries)
+    for index, first in repeats.items():
+        errors.append((index, _batch_error(DUPLICATE_MESSAGE, DUPLICATE_UNNAMED_MESSAGE, names, first)))
+    kept = {index: entry for index, entry in enumerate(entries) if index not in repeats}
+    for index, entry in kept.items():
         if _span(entry) <= 0:
             continue
-        others = [other for i, other in enumerate(entries) if i != index] + list(existing)
-        clashes = sorted((other for other in others if _span(other) > 0 and _overlaps(entry, other)),
-                         key=lambda other: (other.start, other.end))
-        if clashes:
-            errors.append((index, _overlap_error(clashes, here)))
-    for index, entry in enumerate(entries):
-        error = _cap_error([log for log in [*entries, *existing] if log.date == entry.date], here)
+        error = _overlap(index, entry, kept, existing, here, names)
+        if error:
+            errors.append((index, error))
+    for index, entry in kept.items():
+        error = _cap_error([log for log in [*kept.values(), *existing] if log.date == entry.date], here)
         if error:
             errors.append((index, error))
     return sorted(errors, key=lambda pair: pair[0])

@@ -196,7 +196,8 @@ def _checked(activity, lines, today):
     """Check the readable lines as one batch, their problems added to them: (Preview, {line
     number: Checked})."""
     readable = [line for line in lines if line.row is not None]
-    checked, errors = dailylogs.validate_batch(activity, [line.row for line in readable], today)
+    checked, errors = dailylogs.validate_batch(activity, [line.row for line in readable], today,
+                                               names=[f"{line.number}행" for line in readable])
     for index, found in errors.items():
         readable[index].errors.extend(found)
     return Preview(lines=lines), {line.number: item for line, item in zip(readable, checked)}
