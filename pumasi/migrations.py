@@ -2,7 +2,8 @@
 from playhouse.migrate import SchemaMigrator
 
 from .db import db
-from .models import MODELS, AccessChain, AccessRecord, ConfigValue, KeyCheck, Notification, PasswordReset, SchemaVersion, Upload
+from .models import (MODELS, AccessChain, AccessRecord, ConfigValue, Consent, KeyCheck, Notification, PasswordReset,
+                     SchemaVersion, Upload)
 
 # Each later schema change is appended as (number, function(migrator)) using playhouse.migrate,
 # and the models are changed to match. Never "delete your database".
@@ -80,9 +81,14 @@ def _access_records(migrator):
     db.create_tables([AccessRecord, AccessChain], safe=True)
 
 
+def _consents(migrator):
+    """11: the consent a volunteer gives at 본인인증, with the 처리방침 version they were shown."""
+    db.create_tables([Consent], safe=True)
+
+
 MIGRATIONS = [(3, _operator_console), (4, _session_version), (5, _passwords), (6, _endpoint_from_environment),
               (7, _key_check), (8, _username_keys), (9, _held_uploads),
-              (10, _access_records)]
+              (10, _access_records), (11, _consents)]
 
 LATEST = max((number for number, _ in MIGRATIONS), default=1)
 

@@ -2,7 +2,9 @@
 footer and from the 본인인증 modal."""
 import pytest
 
-from helpers import build_app
+from helpers import build_app, ctx, member
+from pumasi.identity import store as identities
+from pumasi.models import Consent, Identity
 from pumasi.ops import privacy
 
 
@@ -47,3 +49,39 @@ def test_linked_from_every_footer_and_the_identity_modal(client, auth, demo):
     modal = client.get("/mypage/identity", headers={"HX-Request": "true"}).text
     assert 'href="/privacy"' in modal and "개인정보 처리방침(새 창)" in modal
     assert "1365를 통하여 보건복지부, 교육부, 여성가족부" in modal
+
+
+def _verify(client, **extra):
+    return client.post("/mypage/identity", data={"rrn_front": "020304", "rrn_back": "4567890", **extra},
+                       headers={"HX-Request": "true"})
+
+
+def test_consent_is_recorded_at_identity_with_the_version_shown(app, client, auth, demo):
+    auth.login("vol3")
+    version = privacy.version(app.config)
+    dialog = client.get("/mypage/identity", headers={"HX-Request": "true"}).text
+    assert f'name="notice_version" type="hidden" value="{version}"' in dialog
+    assert f"처리방침(버전 {version})에 동의하신 것으로 기록" in dialog
+    done = _verify(client, notice_version=version)
+    assert done.status_code == 200 and f"개인정보 처리방침(버전 {version}) 동의를" in done.text
+    with ctx(app):
+        volunteer = member("vol3")
+        (consent,) = Consent.select().where(Consent.member == volunteer)
+        assert consent.notice_version == version
+        assert consent.given_at == Identity.get(Identity.member == volunteer).verified_at
+    # 본인인증 초기화 and a new 본인인증: both consents stay, newest first
+    client.post("/mypage/identity/reset", headers={"HX-Request": "true"})
+    _verify(client)  # a client that sends no version was shown today's
+    with ctx(app):
+        assert [c.notice_version for c in identities.consents(member("vol3").id)] == [version, version]
+
+
+def test_a_notice_changed_meanwhile_is_shown_again_and_nothing_saved(app, client, auth, demo):
+    auth.login("vol3")
+    stale = privacy.version(dict(app.config, PRIVACY_OFFICER="전임 책임자"))
+    refused = _verify(client, notice_version=stale)
+    assert refused.status_code == 422
+    assert "개인정보 처리방침이 바뀌었습니다. 바뀐 내용을 확인하신 뒤 다시 인증해 주세요." in refused.text
+    assert f'value="{privacy.version(app.config)}"' in refused.text  # the new one, to agree to this time
+    with ctx(app):
+        assert not Identity.select().exists() and not Consent.select().exists()

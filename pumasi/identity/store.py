@@ -2,16 +2,17 @@
 decryption for sending to 1365, and key rotation. Each is audited; an RRN never reaches the audit log.
 """
 from ..db import db, lock_rows
-from ..models import Identity, Member
+from ..models import Consent, Identity, Member
 from ..ops import audit
 from . import erasure, keycheck
 from .rrn import mask
 from .vault import VaultError
 
 
-def verify(volunteer, rrn, vault, actor):
+def verify(volunteer, rrn, vault, actor, notice_version=None):
     """Store a verified RRN (13 digits, already validated) for the volunteer: sealed with the vault's
-    first key and masked for display, replacing any earlier one.
+    first key and masked for display, replacing any earlier one; with notice_version, the consent they
+    gave to the 처리방침 of that version is recorded in the same transaction.
 
     Two tabs verifying at once queue on the volunteer's row (their unique Identity would otherwise
     make the second a failed insert): the later one replaces the earlier."""
@@ -19,6 +20,8 @@ def verify(volunteer, rrn, vault, actor):
         lock_rows(Member.select(Member.id).where(Member.id == volunteer.id)).first()
         erase(Identity.member == volunteer)
         identity = Identity.create(member=volunteer, rrn_token=vault.encrypt(rrn), rrn_masked=mask(rrn))
+        if notice_version:
+            Consent.create(member=volunteer, notice_version=notice_version, given_at=identity.verified_at)
         audit.record("identity.verify", actor=actor, target=volunteer)
     return identity
 
@@ -34,6 +37,12 @@ def reset(volunteer, actor):
 def of(volunteer_id):
     """The volunteer's Identity (masked RRN and when it was verified), or None."""
     return Identity.get_or_none(Identity.member == volunteer_id)
+
+
+def consents(volunteer_id):
+    """The consents the volunteer gave (the 처리방침 version shown, and when), newest first."""
+    return list(Consent.select().where(Consent.member == volunteer_id).order_by(Consent.given_at.desc(),
+                                                                                 Consent.id.desc()))
 
 
 def verified(volunteer_id):

@@ -2,7 +2,7 @@
 the domain (members, settings, corrections) are checked there and use plain inputs instead."""
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import PasswordField, StringField
+from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from .. import inputs
@@ -44,6 +44,7 @@ class IdentityForm(Form):
 
     rrn_front = StringField("주민등록번호 앞자리")
     rrn_back = PasswordField("주민등록번호 뒷자리")
+    notice_version = HiddenField()  # the 처리방침 version the dialog showed (pumasi.ops.privacy)
     rrn = None
 
     def validate(self, extra_validators=None):

@@ -8,6 +8,7 @@ from ..linkage import reads
 from ..linkage.requests import IdentityRequired, NoDailyLogs, request_each, request_linkage
 from ..linkage.state import RequestKind, code_guide
 from ..ops import certificate, console_settings, notify
+from ..ops import privacy as notices
 from ..db import db_int
 from ..records.activities import LEAVE_LINKED_MESSAGE, date_count, removable, remove_volunteer
 from ..records.errors import NotAllowed
@@ -45,8 +46,26 @@ def _row_response(participation_id):
     return response
 
 
+NOTICE_CHANGED = "개인정보 처리방침이 바뀌었습니다. 바뀐 내용을 확인하신 뒤 다시 인증해 주세요."
+
+
+def _notice_version():
+    return notices.version(console_settings.effective(current_app))
+
+
 def _identity_dialog(form=None, status=200, participation_id=None):
-    return _dialog("mypage/identity.html", status, form=form or IdentityForm(), participation_id=participation_id)
+    return _dialog("mypage/identity.html", status, form=form or IdentityForm(), participation_id=participation_id,
+                   notice_version=_notice_version())
+
+
+def _consent_to(form):
+    """The 처리방침 version the volunteer agreed to: the one their dialog showed (a client that sends
+    none was shown today's); None, with the message on the form, when the notice changed meanwhile."""
+    version = _notice_version()
+    if (form.notice_version.data or version) != version:
+        form.notice_version.errors = [NOTICE_CHANGED]
+        return None
+    return version
 
 
 def _identity_required(participation_id=None):
@@ -181,12 +200,13 @@ def verify():
     """본인인증: the RRN, asked once, kept encrypted, shown only masked."""
     form = IdentityForm()
     participation_id = request.values.get("participation_id", type=db_int)
-    if request.method == "GET" or not form.validate():
+    consent = form.validate() and _consent_to(form) if request.method == "POST" else None
+    if not consent:
         return _identity_dialog(form, 422 if request.method == "POST" else 200, participation_id)
-    identities.verify(actor(), form.rrn, current_app.extensions["rrn_vault"], actor())
+    identity = identities.verify(actor(), form.rrn, current_app.extensions["rrn_vault"], actor(), consent)
     form.rrn = None
     if htmx.is_fragment_request():
-        return htmx.modal("mypage/identity_done.html")
+        return htmx.modal("mypage/identity_done.html", identity=identity, notice_version=consent)
     return redirect(url_for(".activities"), 303)
 
 
