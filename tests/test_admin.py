@@ -265,3 +265,49 @@ def test_audit_pages_keep_the_filter_and_show_a_window(app, client, auth, demo):
     links = re.findall(r'href="([^"]+)"', pager)
     assert all("action=test.paging" in link for link in links), links
     assert 'aria-current="page">4<' in pager
+
+
+def test_operator_identity_reset_asks_first(app, client, auth, demo):
+    """Issue 18 walk: the operator's 본인인증 초기화 took effect on one click; now it asks, as the
+    volunteer's own does (a dialog for htmx, the same words as a page without JavaScript)."""
+    from helpers import verify
+    verify(app, "vol1")
+    auth.login("admin")
+    vol1 = _vol()
+    url = f"/admin/members/{vol1.id}/identity-reset"
+    page = client.get(f"/admin/members/{vol1.id}")
+    assert f'href="{url}"' in page.text and f'action="{url}"' not in page.text
+    for headers in ({}, {"HX-Request": "true"}):
+        asked = client.get(url, headers=headers)
+        assert asked.status_code == 200 and "이 회원의 본인인증을 초기화하시겠습니까?" in asked.text
+        assert ("<h1>" in asked.text) is (not headers)
+    assert Identity.select().where(Identity.member == vol1.id).count() == 1
+    done = client.post(url, headers={"HX-Request": "true"})
+    assert done.status_code == 204 and done.headers["HX-Redirect"] == f"/admin/members/{vol1.id}"
+    assert Identity.select().where(Identity.member == vol1.id).count() == 0
+    assert "본인인증을 초기화했습니다." in client.get(f"/admin/members/{vol1.id}").text
+    verify(app, "vol1")
+    plain = client.post(url)
+    assert plain.status_code == 303 and plain.headers["Location"].endswith(f"/admin/members/{vol1.id}")
+    assert Identity.select().where(Identity.member == vol1.id).count() == 0
+
+
+def test_audit_log_speaks_korean(app, client, auth, demo):
+    """Issue 18 walk: action codes (rrn.decrypt, identity.reset) and an English placeholder; now a
+    Korean label for every action the code records, the code only as a small detail."""
+    import pathlib
+    from pumasi.ops.audit_labels import ACTION_LABELS, TARGET_LABELS
+    from pumasi.linkage.state import RequestKind
+    recorded = set()
+    for path in pathlib.Path("pumasi").rglob("*.py"):
+        recorded |= set(re.findall(r'audit\.record(?:_many)?\(\s*"([a-z_]+\.[a-z_.-]+)"', path.read_text()))
+    kinds = (RequestKind.REQUEST, RequestKind.RELINK, RequestKind.RETRY, RequestKind.SUPPORT)
+    recorded |= {"portal.endpoint"} | {f"link.{kind}" for kind in kinds}
+    assert len(recorded) > 25 and recorded <= set(ACTION_LABELS), recorded - set(ACTION_LABELS)
+    from helpers import verify
+    verify(app, "vol1")
+    auth.login("admin")
+    client.post(f"/admin/members/{_vol().id}/identity-reset")
+    text = client.get("/admin/audit").text
+    assert "본인인증 초기화" in text and '<small class="code">identity.reset</small>' in text
+    assert "placeholder=\"Member" not in text and all(label in text for label in TARGET_LABELS.values())

@@ -1,6 +1,7 @@
 """htmx: a fragment or its page, dialogs (a modal for htmx, else the same words as a page), and the
 response headers that steer a swap."""
 from flask import make_response, render_template, request
+from flask import redirect as flask_redirect
 
 MODAL_LAYOUT = "_modal.html"
 
@@ -56,3 +57,12 @@ def changed(*events):
     """A 204 that tells the page what to refresh, then closes the modal (in that order: closing
     empties #modal, and an event fired on the detached form would not reach body)."""
     return trigger(make_response("", 204), ", ".join(events + ("modal-close",)))
+
+
+def redirect_to(url):
+    """After a change made from a dialog: htmx loads the page at url (HX-Redirect), else a 303 to it."""
+    if is_fragment_request():
+        response = make_response("", 204)
+        response.headers["HX-Redirect"] = url
+        return response
+    return flask_redirect(url, 303)

@@ -7,6 +7,7 @@ from werkzeug.security import safe_join
 from ..clock import korean_time
 from ..linkage.state import PARTICIPATION_LABELS, REQUEST_LABELS, DateState, ParticipationState, date_label
 from ..ops import console_settings
+from ..ops.audit_labels import TARGET_LABELS, action_label, target_label
 from ..records import hours
 
 HTMX_VERSION = "2.0.11"
@@ -62,11 +63,14 @@ def init_app(app):
         clock=hours.format_clock,
         period=hours.format_period,
         local=_local,
+        audit_label=action_label,
+        target_label=target_label,
     )
     # One label table for every screen (pumasi.linkage.state): a participation's state, a date's.
     app.jinja_env.globals.update(PARTICIPATION_LABELS=PARTICIPATION_LABELS, REQUEST_LABELS=REQUEST_LABELS,
                                  date_label=date_label, DateState=DateState, ParticipationState=ParticipationState,
-                                 HTMX_VERSION=HTMX_VERSION, page_window=page_window)
+                                 HTMX_VERSION=HTMX_VERSION, page_window=page_window,
+                                 AUDIT_TARGETS=TARGET_LABELS)
 
     @app.context_processor
     def _globals():

@@ -98,13 +98,15 @@ def member_remove(member_id):
     return redirect(url_for(".member", member_id=m.id), 303)
 
 
-@bp.route("/members/<int:member_id>/identity-reset", methods=["POST"])
+@bp.route("/members/<int:member_id>/identity-reset", methods=["GET", "POST"])
 def identity_reset(member_id):
-    """기술지원: reset a volunteer's 본인인증."""
+    """기술지원: reset a volunteer's 본인인증, after a confirmation (as the volunteer's own)."""
     m = get_or_404(Member, member_id)
+    if request.method == "GET":
+        return htmx.dialog("admin/identity_reset.html", "admin/_dialog_page.html", m=m)
     identities.reset(m, actor())
     flash("본인인증을 초기화했습니다.", "info")
-    return redirect(url_for(".member", member_id=m.id), 303)
+    return htmx.redirect_to(url_for(".member", member_id=m.id))
 
 
 @bp.route("/members/<int:member_id>/password-reset", methods=["POST"])
