@@ -2,8 +2,8 @@
 from playhouse.migrate import SchemaMigrator
 
 from .db import db
-from .models import (MODELS, AccessChain, AccessRecord, ConfigValue, Consent, KeyCheck, Notification, PasswordReset,
-                     SchemaVersion, Upload)
+from .models import (MODELS, AccessChain, AccessRecord, Certificate, CertificateCheck, CertificateDate, ConfigValue,
+                     Consent, KeyCheck, Notification, PasswordReset, SchemaVersion, Upload)
 
 # Each later schema change is appended as (number, function(migrator)) using playhouse.migrate,
 # and the models are changed to match. Never "delete your database".
@@ -86,9 +86,14 @@ def _consents(migrator):
     db.create_tables([Consent], safe=True)
 
 
+def _certificates(migrator):
+    """12: issued 확인서 (number, code, what each said), the dates each holds, and each verification."""
+    db.create_tables([Certificate, CertificateDate, CertificateCheck], safe=True)
+
+
 MIGRATIONS = [(3, _operator_console), (4, _session_version), (5, _passwords), (6, _endpoint_from_environment),
               (7, _key_check), (8, _username_keys), (9, _held_uploads),
-              (10, _access_records), (11, _consents)]
+              (10, _access_records), (11, _consents), (12, _certificates)]
 
 LATEST = max((number for number, _ in MIGRATIONS), default=1)
 
