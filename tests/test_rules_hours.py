@@ -18,7 +18,7 @@ ENTRY_CAP = LogError('minutes', '하루 인정시간은 최대 8시간입니다.
 FUTURE = LogError('date', '미래 날짜는 입력할 수 없습니다.')
 OUTSIDE = LogError('date', '활동일이 활동기간(20210804~ 20210930) 밖입니다.')
 DATE_FORMAT = LogError('date', '날짜 형식이 올바르지 않습니다. (예: 2021-08-09)')
-CLOCK_FORMAT = LogError('start', '시간 형식이 올바르지 않습니다. (예: 09:30)')
+CLOCK_FORMAT = LogError('start', '시작시간 형식이 올바르지 않습니다. (예: 09:30)')
 
 
 def at(minute_of_day):
@@ -40,7 +40,17 @@ def day_cap(total):
 
 
 def overlap(start, end):
-    return LogError('start', f'같은 날 다른 활동 시간과 겹칩니다. ({start}~{end})')
+    """A clash with a saved log, as an operator is told it."""
+    return LogError('start', f'같은 날 이미 입력된 시간과 겹칩니다. ({start}~{end})')
+
+
+def batch(start, end):
+    """A clash with another entry of the same batch (lines not named)."""
+    return LogError('start', f'함께 입력한 다른 줄의 시간과 겹칩니다. ({start}~{end})')
+
+
+def repeat():
+    return LogError('start', '함께 입력한 다른 줄과 같은 내용입니다. (중복)')
 
 
 # --- one entry: the daily cap of 480 minutes
@@ -189,7 +199,7 @@ def test_an_entry_does_not_overlap_itself():
 def test_a_row_with_end_before_start_does_not_stop_the_checks_of_later_rows():
     backwards = Entry(DAY, time(12, 0), time(9, 0))
     rows = [backwards, span('10:00', 60), span('10:30', 60)]
-    assert check_day(rows, []) == [(1, overlap('10:30', '11:30')), (2, overlap('10:00', '11:00'))]
+    assert check_day(rows, []) == [(1, batch('10:30', '11:30')), (2, batch('10:00', '11:00'))]
     assert check_day([backwards, span('10:00', 60)], [span('10:30', 60)]) == [(1, overlap('10:30', '11:30'))]
 
 
@@ -210,8 +220,8 @@ def test_the_clash_named_is_the_earliest_start_then_the_earliest_end():
 
 def test_a_row_that_overlaps_and_breaks_the_cap_gets_both_errors_overlap_first():
     rows = [span('08:00', 300), span('12:00', 200)]
-    assert check_day(rows, []) == [(0, overlap('12:00', '15:20')), (0, day_cap(500)),
-                                   (1, overlap('08:00', '13:00')), (1, day_cap(500))]
+    assert check_day(rows, []) == [(0, batch('12:00', '15:20')), (0, day_cap(500)),
+                                   (1, batch('08:00', '13:00')), (1, day_cap(500))]
 
 
 # --- what a site may see of others' logs
@@ -225,7 +235,11 @@ def test_a_site_is_told_of_its_own_logs_times_and_which_activity():
     elsewhere = span('09:00', 120, place=Place(2, 10))
     entry = span('10:30', 60)
     assert check_day([entry], [same], here=HERE) == [
-        (0, LogError('start', '같은 날 이 활동의 다른 시간과 겹칩니다. (10:00~11:00)'))]
+        (0, LogError('start', '같은 날 이 활동에 이미 입력된 시간과 겹칩니다. (10:00~11:00)'))]
+    assert check_day([span('10:00', 60)], [same], here=HERE) == [
+        (0, LogError('start', '이 활동에 이미 입력된 날짜와 시간입니다. (10:00~11:00)'))]
+    assert check_day([span('10:00', 61)], [same], here=HERE) == [
+        (0, LogError('start', '같은 날 이 활동에 이미 입력된 시간과 겹칩니다. (10:00~11:00)'))]
     assert check_day([entry], [sibling], here=HERE) == [
         (0, LogError('start', '같은 날 이 활동처의 다른 활동 시간과 겹칩니다. (10:00~11:00)'))]
     assert check_day([entry], [elsewhere], here=HERE) == [
@@ -313,7 +327,13 @@ def test_clock_times_in_every_form_are_read(text, expected):
 def test_a_clock_with_more_or_less_is_refused_for_its_field(text):
     with pytest.raises(LogError) as caught:
         hours.parse_clock(text, field='end')
-    assert caught.value == LogError('end', CLOCK_FORMAT.message)
+    assert caught.value == LogError('end', '종료시간 형식이 올바르지 않습니다. (예: 09:30)')
+
+
+def test_a_clock_error_of_another_field_says_time():
+    with pytest.raises(LogError) as caught:
+        hours.parse_clock('x', field='when')
+    assert caught.value == LogError('when', '시간 형식이 올바르지 않습니다. (예: 09:30)')
 
 
 def test_a_clock_error_is_for_the_start_unless_told():
@@ -361,16 +381,48 @@ def test_an_entry_is_refused_exactly_when_a_rule_says_so(a, b, given_minutes):
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.tuples(minutes_of_day, minutes_of_day), max_size=5),
        st.lists(st.tuples(minutes_of_day, minutes_of_day), max_size=3))
-def test_a_day_is_refused_exactly_where_logs_overlap_or_pass_480_minutes(new, old):
+def test_a_day_is_refused_exactly_where_logs_repeat_overlap_or_pass_480_minutes(new, old):
     rows = [Entry(DAY, at(a), at(b)) for a, b in new]
     existing = [Entry(DAY, at(a), at(b)) for a, b in old]
     errors = check_day(rows, existing)
-    total = sum(max(b - a, 0) for a, b in new + old)
+    repeats = {i for i, pair in enumerate(new) if pair in new[:i]}  # a repeat counts nowhere else
+    kept = [pair for i, pair in enumerate(new) if i not in repeats]
+    total = sum(max(b - a, 0) for a, b in kept + old)
     for index, (a, b) in enumerate(new):
-        others = [pair for i, pair in enumerate(new) if i != index] + old
-        clashes = a < b and any(c < d and a < d and c < b for c, d in others)
         mine = [error for i, error in errors if i == index]
+        if index in repeats:
+            assert mine == [repeat()]
+            continue
+        others = [pair for pair in kept if pair != (a, b)] + old
+        clashes = a < b and any(c < d and a < d and c < b for c, d in others)
         assert any(error.field == 'start' for error in mine) == clashes
         assert (day_cap(total) in mine) == (total > 480)
         assert len(mine) == clashes + (total > 480)
     assert [i for i, _ in errors] == sorted(i for i, _ in errors)
+
+
+def test_a_repeated_entry_is_told_once_and_counts_nowhere_else():
+    rows = [span('08:00', 300), span('08:00', 300), span('13:00', 180)]  # 480 once, 780 were the repeat counted
+    assert check_day(rows, []) == [(1, repeat())]
+    assert check_day(rows, [], names=['2행', '3행', '4행']) == [
+        (1, LogError('start', '2행과(와) 같은 내용입니다. (중복)'))]
+    assert check_day([span('08:00', 300), span('08:00', 300, minutes=100)], []) == [
+        (0, batch('08:00', '13:00')), (1, batch('08:00', '13:00'))]
+
+
+def test_a_batch_clash_names_the_other_line_when_lines_are_named():
+    rows = [span('10:00', 60), span('10:30', 60)]
+    assert check_day(rows, [], names=['2행', '3행']) == [
+        (0, LogError('start', '3행의 시간과 겹칩니다. (10:30~11:30)')),
+        (1, LogError('start', '2행의 시간과 겹칩니다. (10:00~11:00)'))]
+
+
+def test_a_clash_with_a_saved_log_is_told_before_one_with_the_batch():
+    rows = [span('10:00', 60), span('10:30', 60)]
+    assert check_day(rows, [span('10:50', 5)]) == [(0, overlap('10:50', '10:55')), (1, overlap('10:50', '10:55'))]
+    assert check_day(rows, [span('11:10', 5)]) == [(0, batch('10:30', '11:30')), (1, overlap('11:10', '11:15'))]
+
+
+def test_the_batch_clash_named_is_the_earliest_other_line():
+    rows = [span('10:00', 120), span('11:00', 30), span('10:30', 60), span('10:30', 30)]
+    assert check_day(rows, [])[0] == (0, batch('10:30', '11:00'))
