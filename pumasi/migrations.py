@@ -91,9 +91,15 @@ def _certificates(migrator):
     db.create_tables([Certificate, CertificateDate, CertificateCheck], safe=True)
 
 
+def _alerts(migrator):
+    """13: alerts the workers' sweep raises and clears (pumasi.ops.alerts)."""
+    from .models import Alert
+    db.create_tables([Alert], safe=True)
+
+
 MIGRATIONS = [(3, _operator_console), (4, _session_version), (5, _passwords), (6, _endpoint_from_environment),
               (7, _key_check), (8, _username_keys), (9, _held_uploads),
-              (10, _access_records), (11, _consents), (12, _certificates)]
+              (10, _access_records), (11, _consents), (12, _certificates), (13, _alerts)]
 
 LATEST = max((number for number, _ in MIGRATIONS), default=1)
 

@@ -124,6 +124,18 @@ SETTINGS = [
     Setting("HEALTH_WORKER_AGE", "PUMASI_HEALTH_WORKER_AGE", 120, int,
             "seconds since the youngest worker's heartbeat after which `/healthz` says the workers are "
             "down (an idle worker beats every LINK_SWEEP_INTERVAL; a long job holds its beat)"),
+    Setting("ALERT_PENDING_DAYS", "PUMASI_ALERT_PENDING_DAYS", 3.0, float,
+            "days a date may stay 연계중 before the operators are alerted (the guide promises 2–3 days)"),
+    Setting("ALERT_PORTAL_MINUTES", "PUMASI_ALERT_PORTAL_MINUTES", 10.0, float,
+            "minutes 1365 may go unanswering, or answer 401/5xx, before the operators are alerted (with no "
+            "traffic the workers' sweep asks its health)"),
+    Setting("ALERT_HEARTBEAT_MINUTES", "PUMASI_ALERT_HEARTBEAT_MINUTES", 5.0, float,
+            "minutes without any worker's heartbeat before the operators are alerted (seen by `/healthz`)"),
+    Setting("ALERT_FAILURE_SHARE", "PUMASI_ALERT_FAILURE_SHARE", 0.5, float,
+            "share (0–1) of 99/100/200 among 1365's answers in the last hour above which the operators are "
+            "alerted"),
+    Setting("ALERT_FAILURE_MIN", "PUMASI_ALERT_FAILURE_MIN", 20, int,
+            "answers in the last hour needed before their share of failures can raise an alert"),
     Setting("LOG_LEVEL", "PUMASI_LOG_LEVEL", "INFO", str,
             "lowest level logged (DEBUG, INFO, WARNING, ERROR) by the web, the worker and the command line"),
     Setting("LOG_FILE", "PUMASI_LOG_FILE", None, str,

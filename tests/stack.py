@@ -28,8 +28,9 @@ class Stack:
         self.web_url = None
         self.workers = []
 
-    def start_sim(self, **env):
-        port = helpers.free_port()
+    def start_sim(self, port=None, **env):
+        """Start the simulator (again: on the port it had, given as port)."""
+        port = port or helpers.free_port()
         self.sim_url = f"http://127.0.0.1:{port}"
         self.app.config["PORTAL_URL"] = self.sim_url
         self.app.extensions.pop("portal", None)

@@ -17,7 +17,7 @@ import pytest
 from pumasi import migrations
 from pumasi.identity import rrn as identity
 from pumasi.db import db
-from pumasi.models import Activity, DailyLog, Identity, Member, Participation, Site
+from pumasi.models import Activity, Alert, DailyLog, Identity, Member, Participation, Site
 
 from helpers import build_app
 
@@ -29,7 +29,7 @@ OTHER_EMAIL = "secret-zq7@example.org"
 OTHER_LOCATION = "비밀장소 ZQ7"
 OTHER_RRN = "9912311234568"
 MARKERS = (OTHER_TITLE, OTHER_NAME, OTHER_EMAIL, OTHER_LOCATION, identity.mask(OTHER_RRN), "zq7vol")
-ID_PARAMS = {"participation_id", "activity_id", "log_id", "member_id", "site_id"}
+ID_PARAMS = {"participation_id", "activity_id", "log_id", "member_id", "site_id", "alert_id"}
 # Secrets in a URL that stand for a right, not an object id (a one-time password reset link): whoever
 # holds one may use it; unknown, used and expired ones are refused in tests/test_passwords.py.
 CAPABILITIES = {"token"}
@@ -57,8 +57,11 @@ def other(app, demo):
         participation = Participation.create(activity=activity, volunteer=volunteer)
         log = DailyLog.create(participation=participation, date=date(2024, 3, 9),
                               start=time(10), end=time(13), minutes=180)
+        # An alert (operators' only) about that date.
+        alert = Alert.create(kind="pending", open_kind="pending", started_at=log.created_at,
+                             detail="연계중으로 오래 머문 날짜 1건")
         return {"participation_id": participation.id, "activity_id": activity.id, "log_id": log.id,
-                "member_id": volunteer.id, "site_id": site2.id}
+                "member_id": volunteer.id, "site_id": site2.id, "alert_id": alert.id}
 
 
 def id_routes(app):

@@ -10,6 +10,7 @@ from .. import migrations
 from ..db import db
 from ..identity import keycheck
 from ..identity import store as identities
+from ..jobs import alerting
 from ..jobs.sweeper import sweep
 from ..ops import backup, selfcheck
 
@@ -84,7 +85,11 @@ linkage_cli = AppGroup("linkage", help="The linkage queue.")
 
 @linkage_cli.command("sweep")
 def sweep_command():
-    """Re-queue link requests that stalled (lost jobs, dead workers, Redis outages)."""
-    click.echo(f"re-queued {sweep(current_app._get_current_object())} requests")
+    """Re-queue link requests that stalled (lost jobs, dead workers, Redis outages), and check the
+    operators' alerts (what `python worker.py` does every LINK_SWEEP_INTERVAL)."""
+    app = current_app._get_current_object()
+    click.echo(f"re-queued {sweep(app)} requests")
+    for kind, event in alerting.run(app).items():
+        click.echo(f"alert {kind} {event}")
 
 

@@ -15,6 +15,7 @@ from rq.utils import utcparse
 
 from ..db import db
 from ..linkage.delivery import stalled_requests
+from . import alerting
 from .connection import connection, get_queue
 from .tasks import queue_requests
 
@@ -116,13 +117,26 @@ def _sweep_once(app, interval):
             log.info("sweeper re-queued %d link requests", count)
 
 
+def check_alerts(app, interval):
+    """The operators' alerts (pumasi.jobs.alerting), checked by one worker per interval; by every
+    worker when Redis cannot say which (the database keeps them from alerting twice)."""
+    try:
+        mine = connection(app).set(f"pumasi:alert-lock:{app.config['QUEUE_NAME']}", "1", nx=True,
+                                   ex=max(int(interval) - 1, 1))
+    except (RedisError, OSError):
+        mine = True
+    if mine:
+        alerting.run(app)
+
+
 def sweep_forever(app, stop):
-    """Sweep every LINK_SWEEP_INTERVAL seconds until stop is set."""
+    """Sweep, and check the alerts, every LINK_SWEEP_INTERVAL seconds until stop is set."""
     interval = app.config["LINK_SWEEP_INTERVAL"]
     while not stop.wait(interval):
-        try:
-            _sweep_once(app, interval)
-        except (RedisError, OSError) as exc:
-            log.warning("sweeper: queue unreachable (%s)", exc)
-        except Exception:
-            log.exception("sweeper failed")
+        for step in (_sweep_once, check_alerts):
+            try:
+                step(app, interval)
+            except (RedisError, OSError) as exc:
+                log.warning("sweeper: queue unreachable (%s)", exc)
+            except Exception:
+                log.exception("sweeper failed")

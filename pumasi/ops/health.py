@@ -1,6 +1,11 @@
 """What a monitor asks every few seconds: is each part of the service up? Cheap (one SELECT 1, two
 Redis round trips with a one-second timeout) and with nothing personal or version numbers in it."""
+import logging
+import threading
+import time
 from datetime import datetime, timezone
+
+from peewee import DatabaseError, InterfaceError
 
 from rq.utils import utcparse
 from rq.worker_registration import WORKERS_BY_QUEUE_KEY
@@ -9,6 +14,11 @@ from ..clock import KST
 from ..db import db
 from ..jobs.connection import connection
 from ..jobs.status import ANSWERED_FORMAT, portal_key
+from . import alerts, console_settings
+
+log = logging.getLogger(__name__)
+CHECK_EVERY = 10.0  # seconds between two checks of the workers' heartbeat by one web process
+_check_lock = threading.Lock()
 
 
 def _database():
@@ -51,3 +61,39 @@ def report(app):
             parts["1365"] = {"ok": portal.get(b"ok") == b"1", "last_answer_age": _age(answered, now)}
     down = [name for name, part in parts.items() if part["ok"] is False]
     return {"ok": not down, "down": down, **parts}
+
+
+def _heartbeat_detail(found, config):
+    """What /healthz saw of the workers, when it calls for an alert; None when one beats."""
+    if not found["redis"]["ok"]:
+        return "Redis에 연결할 수 없어 워커가 일을 받을 수 없습니다."
+    workers, limit = found["workers"], config["ALERT_HEARTBEAT_MINUTES"] * 60
+    if workers["heartbeat_age"] is None:
+        return "실행 중인 워커가 없습니다."
+    if workers["heartbeat_age"] > limit:
+        return f"가장 최근 워커 신호가 {workers['heartbeat_age']}초 전입니다."
+    return None
+
+
+def watch_workers(app, found):
+    """The web's part in the alerts: no worker can tell that no worker is alive, so /healthz (asked
+    by a monitor every few seconds) records the workers' heartbeat as an alert's condition, at most
+    every CHECK_EVERY seconds per process, and sends the e-mails due. Never fails /healthz."""
+    checked = app.extensions.setdefault("heartbeat_checked", {"at": float("-inf")})
+    with _check_lock:
+        if time.monotonic() - checked["at"] < CHECK_EVERY:
+            return None
+        checked["at"] = time.monotonic()
+    if not found["database"]["ok"]:
+        return None
+    try:
+        with db.connection_context():
+            event = alerts.observe("heartbeat", _heartbeat_detail(found, app.config),
+                                   app.config["ALERT_HEARTBEAT_MINUTES"] * 60)
+            alerts.deliver_mail(console_settings.effective(app))
+    except (DatabaseError, InterfaceError) as exc:
+        log.warning("alerts: the workers' heartbeat not recorded (%s)", type(exc).__name__)
+        return None
+    if event:
+        log.warning("alert heartbeat %s", event)
+    return event

@@ -1,6 +1,7 @@
 """E-mail: one message through the SMTP settings, or a line in the log when no server is set."""
 import logging
 import smtplib
+from email import policy
 from email.message import EmailMessage
 
 log = logging.getLogger(__name__)
@@ -17,6 +18,10 @@ def send(config, to, subject, body, log_as):
     message["From"] = config["SMTP_FROM"]
     message["To"] = to
     message.set_content(body)
+    # Headers unfolded up to RFC 5322's 998: Python folds a long Korean subject between two encoded
+    # words and the space there is lost to the reader ("연계중으로 오래" arrives as "연계중으로오래").
+    # The body was encoded (base64) under the default policy above.
+    message.policy = policy.default.clone(max_line_length=998)
     if not config.get("SMTP_HOST"):
         log.info("e-mail (no SMTP_HOST set) to %s: %s", to, log_as)
         return True

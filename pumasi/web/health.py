@@ -14,6 +14,7 @@ bp = Blueprint("health", __name__)
 def healthz():
     """200 {"ok": true, …} when every part is up, else 503 naming the parts that are down."""
     report = health.report(current_app)
+    health.watch_workers(current_app, report)
     response = jsonify(report)
     response.status_code = 200 if report["ok"] else 503
     return response
