@@ -206,7 +206,8 @@ def test_a_site_adds_a_volunteer_on_a_phone_and_the_volunteer_leaves(open_contex
     search.get_by_label("연락처").fill("010-1234-5678")
     search.get_by_role("button", name="찾기").click()
     found = site.locator(".search-results li", has_text="이서연")
-    expect(found).to_contain_text("***-****-5678")
+    expect(found).to_contain_text("vol2")
+    expect(found).not_to_contain_text("5678")  # least privilege: a phone only where logs are entered
     assert found.locator('input[name="member_id"]').count() == 0
     found.get_by_role("button", name="추가").click()
     expect(site.locator("td", has_text="이서연").first).to_be_visible()

@@ -9,7 +9,7 @@ from ..clock import utcnow
 from ..db import db, unique_columns
 from ..identity import erasure
 from ..models import ROLES, Identity, Member, Site
-from ..ops import audit
+from ..ops import access, audit
 from . import passwords, usernames
 
 REMOVED_NAME = "탈퇴회원"
@@ -88,6 +88,7 @@ def update_member(member, values, actor):
         if old_role != member.role:
             audit.record("member.role", actor=actor, target=member, detail=f"{old_role} -> {member.role}")
         audit.record("member.update", actor=actor, target=member)
+        access.record_change(actor, member, "수정", "회원 정보(이름·연락처·구분)")
 
 
 def set_active(member, active, actor):
@@ -110,6 +111,7 @@ def remove_member(member, actor):
                       password_hash="!").where(Member.id == member.id).execute()
         member.end_sessions()
         audit.record("member.remove", actor=actor, target=member)
+        access.record_change(actor, member, "삭제", "회원탈퇴(주민등록번호·연락처 삭제)")
 
 
 def search(text="", role="", page=1, size=30):

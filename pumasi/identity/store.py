@@ -3,7 +3,7 @@ decryption for sending to 1365, and key rotation. Each is audited; an RRN never 
 """
 from ..db import db, lock_rows
 from ..models import Consent, Identity, Member
-from ..ops import audit
+from ..ops import access, audit
 from . import erasure, keycheck
 from .rrn import mask
 from .vault import VaultError
@@ -31,6 +31,7 @@ def reset(volunteer, actor):
     with erasure.transaction() as erase:
         deleted = erase(Identity.member == volunteer)
         audit.record("identity.reset", actor=actor, target=volunteer)
+        access.record_change(actor, volunteer, "삭제", "본인인증 초기화(주민등록번호 삭제)")
     return deleted
 
 
@@ -69,6 +70,9 @@ def rrns_for_sending(requests_of, vault):
             except VaultError:  # the key that encrypted it is gone from RRN_KEYS
                 rrn = ""
         found[volunteer_id] = (names.get(volunteer_id, ""), rrn)
+    if opened:
+        access.record_access("worker", opened, "복호화", what="1365 연계 전송: 연계 요청 " + ", ".join(
+            str(r) for r in sorted({r for v in opened for r in requests_of[v]})))
     audit.record_many("rrn.decrypt", "Member", [
         (volunteer_id, "link request " + ", ".join(str(r) for r in sorted(requests_of[volunteer_id])))
         for volunteer_id in opened])
@@ -89,6 +93,7 @@ def rotate_all(vault):
             Identity.update(rrn_token=vault.rotate(identity.rrn_token)).where(Identity.id == identity.id).execute()
             audit.record_many("rrn.rotate", "Member", [(identity.member_id,
                                                         "re-encrypted under the first key (command line)")])
+            access.record_access("cli", identity.member_id, "복호화", what="키 교체(rrn rotate-key) 재암호화")
         count += 1
     keycheck.reseal(vault)
     audit.record("rrn.rotate", detail=f"{count} identities re-encrypted; key check value sealed again")

@@ -109,6 +109,14 @@ def record_access(actor, subject, action, what="", reason=""):
     return record
 
 
+def record_change(actor, member, action, what):
+    """A change to a member's data by someone else (staff; a command when actor is None) is recorded;
+    members changing their own data are not staff touching it."""
+    if actor is not None and actor.id == member.id:
+        return None
+    return record_access(actor or "cli", member, action, what)
+
+
 @dataclass
 class Problem:
     """Something verify found: the record (its place in the chain, and its row id when it exists)."""

@@ -7,9 +7,9 @@ from ..clock import utcnow
 from ..db import db
 from ..linkage.requests import IdentityRequired, request_linkage
 from ..linkage.state import DateState, RequestKind
-from ..models import Activity, DailyLog, Participation
+from ..models import Activity, DailyLog, Member, Participation
 from ..records import hours
-from . import audit
+from . import access, audit
 
 
 @dataclass
@@ -82,5 +82,6 @@ def correct_date(log, values, reason, actor, resend, today):
         audit.record("daily_log.correct", actor=actor, target=log,
                      detail=f"{before} -> {entry.date} {entry.start:%H:%M}-{entry.end:%H:%M} {minutes}분"
                             f"{' (미연계로 되돌림)' if resend else ''}; 사유: {reason}")
+        access.record_change(actor, Member(id=log.participation.volunteer_id), "수정", "기술지원: 상세봉사내역 정정")
     return {}
 

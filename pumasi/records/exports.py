@@ -41,6 +41,11 @@ def template_xlsx():
     return xlsx_template("상세봉사내역", COLUMNS, TEMPLATE_FORMATS)
 
 
+def exported_volunteers(activity):
+    """Ids of the volunteers whose dates export_csv writes (whose data the file holds)."""
+    return sorted({log.participation.volunteer_id for log in activity_logs(activity)})
+
+
 def export_csv(activity):
     """The activity's daily logs as CSV, by date; importable again."""
     logs = sorted(activity_logs(activity), key=lambda log: (log.date, log.participation.volunteer.name, log.start))

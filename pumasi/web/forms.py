@@ -135,3 +135,11 @@ class UploadForm(Form):
     """A spreadsheet (CSV or .xlsx) to preview."""
 
     file = FileField("파일(CSV 또는 엑셀)", validators=[FileRequired("올릴 파일(CSV 또는 엑셀)을 선택해 주세요.")])
+
+
+class DownloadReasonForm(Form):
+    """다운로드 사유: asked before staff download personal data; it goes into the access record."""
+
+    reason = StringField("다운로드 사유", validators=[
+        DataRequired("다운로드 사유를 입력해 주세요."),
+        Length(min=2, max=200, message="다운로드 사유는 2자 이상 200자 이하로 입력해 주세요.")])

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 
 from ..db import db_int
 from ..jobs.tasks import enqueue_request
+from ..ops import access
 
 
 def role_required(*roles):
@@ -25,6 +26,11 @@ def role_required(*roles):
 def actor():
     """The member making this request (the object itself, not flask-login's proxy)."""
     return current_user._get_current_object()
+
+
+def accessed(subject, action, what, reason=""):
+    """Record that the member making this request touched subject's personal data (접속기록)."""
+    return access.record_access(actor(), subject, action, what, reason)
 
 
 def found_or_404(found):

@@ -7,7 +7,7 @@ from ...linkage import reads
 from ...linkage.requests import IdentityRequired, NoDailyLogs
 from ...models import DailyLog, Participation
 from ...ops import helpdesk
-from ..helpers import actor, get_or_404, queued
+from ..helpers import accessed, actor, get_or_404, queued
 from ..security import reports_bad_input
 from .blueprint import bp
 
@@ -16,6 +16,7 @@ from .blueprint import bp
 def participation(participation_id):
     """One participation's dates, attempts and 기술지원 actions."""
     p = get_or_404(Participation, participation_id)
+    accessed(p.volunteer_id, "조회", f"기술지원: 참여 내역({p.activity.title})")
     return render_template("admin/participation.html", p=p, s=reads.summary(p), rows=reads.date_rows(p),
                            requests=reads.recent_requests(p))
 

@@ -7,7 +7,7 @@ from ...linkage import reads
 from ...models import Member
 from ...ops import console_settings, notify
 from .. import htmx
-from ..helpers import actor, get_or_404, page_arg, page_count
+from ..helpers import accessed, actor, get_or_404, page_arg, page_count
 from ..security import reports_bad_input
 from .blueprint import bp
 
@@ -19,6 +19,8 @@ def member_list():
     role = request.args.get("role", "")
     size = current_app.config["LIST_PAGE_SIZE"]
     total, rows = members.search(text, role, page_arg(), size)
+    if rows:
+        accessed(rows, "조회", "회원 목록·검색(이름·아이디·연락처)" + (f": {text}" if text else ""))
     return htmx.render("admin/members.html", "admin/_members.html", rows=rows, total=total, q=text, role=role,
                        page=page_arg(), pages=page_count(total, size), labels=members.ROLE_LABELS)
 
@@ -60,8 +62,10 @@ def member(member_id):
         flash("회원 정보를 저장했습니다.", "info")
         return redirect(url_for(".member", member_id=m.id), 303)
     total, rows = reads.volunteer_page(m.id, 1, 200)
+    identity = identities.of(m.id)
+    accessed(m, "조회", "회원 상세(연락처·활동내역" + (", 주민등록번호 마스킹)" if identity else ")"))
     return render_template("admin/member.html", m=m, rows=rows, total=total, labels=members.ROLE_LABELS,
-                           identity=identities.of(m.id))
+                           identity=identity)
 
 
 @bp.route("/members/<int:member_id>/edit")
@@ -70,6 +74,7 @@ def member_edit(member_id):
     m = get_or_404(Member, member_id)
     values = {"username": m.username, "name": m.name, "role": m.role, "phone": m.phone, "email": m.email,
               "site_id": str(m.site_id or "")}
+    accessed(m, "조회", "회원 정보 수정 화면(연락처)")
     return _member_form(m, values, {})
 
 

@@ -9,7 +9,7 @@ from ...records import activities, dailylogs
 from ...records.errors import NotAllowed
 from .. import htmx
 from ..forms import ActivityForm, VolunteerSearchForm
-from ..helpers import actor
+from ..helpers import accessed, actor
 from ..security import reports_bad_input
 from .blueprint import bp
 from .scope import carry_out, dialog, own_activity, own_participation
@@ -73,6 +73,8 @@ def search_volunteers(activity_id):
     found = activities.find_volunteers(form.username.data, form.name.data, form.phone.data) \
         if form.validate() else None
     status = 200 if found is not None else 422
+    if found:
+        accessed(found, "조회", "봉사자 찾기(이름·아이디)")
     if htmx.is_fragment_request():
         return render_template("site/_search.html", activity=found_activity, search=form, found=found), status
     return render_template("site/activity.html", **_body_context(found_activity, form, found)), status

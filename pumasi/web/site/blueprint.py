@@ -5,7 +5,6 @@ from flask_login import current_user
 from ...records.activities import NOT_FOUND_MESSAGE
 from ..forms import CATEGORIES
 from ..helpers import role_required
-from .scope import masked_phone
 
 bp = Blueprint("site", __name__, url_prefix="/site")
 
@@ -20,4 +19,4 @@ def _site_managers_only():
 
 @bp.context_processor
 def _words():
-    return {"CATEGORIES": CATEGORIES, "masked_phone": masked_phone, "NOT_FOUND_MESSAGE": NOT_FOUND_MESSAGE}
+    return {"CATEGORIES": CATEGORIES, "NOT_FOUND_MESSAGE": NOT_FOUND_MESSAGE}

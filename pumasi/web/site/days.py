@@ -6,7 +6,7 @@ from ...clock import today_kst
 from ...records import dailylogs, dayform, hours
 from ...records.errors import BatchInvalid
 from .. import htmx
-from ..helpers import actor
+from ..helpers import accessed, actor
 from ..security import reports_bad_input
 from .blueprint import bp
 from .scope import own_activity
@@ -16,6 +16,8 @@ def _response(activity, day, rows, status=200, date_error=None, notice=None, pro
     context = {"activity": activity, "day": day, "rows": rows, "date_error": date_error, "notice": notice,
                "problem": problem, "common_start": common[0], "common_end": common[1],
                "date_text": day.isoformat() if day else request.values.get("date", "")[:20]}
+    if rows:  # the form shows each volunteer's phone: where a site needs it, and each view recorded
+        accessed([row.participation.volunteer_id for row in rows], "조회", f"일별 입력(연락처): {activity.title}")
     return htmx.render("site/day.html", "site/_day_form.html", status=status, **context)
 
 

@@ -7,11 +7,11 @@ from flask_login import current_user
 from ...clock import today_kst
 from ...records import exports, imports, readers, uploads
 from ...records.errors import NotAllowed
-from ..forms import UploadForm
-from ..helpers import actor
+from ..forms import DownloadReasonForm, UploadForm
+from ..helpers import accessed, actor
 from ..security import reports_bad_input
 from .blueprint import bp
-from .scope import own_activity
+from .scope import dialog, own_activity
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CHANGED_MESSAGE = ("저장하지 않았습니다. 미리보기 이후 내용이 바뀌었거나 오류가 있는 줄이 있습니다. "
@@ -73,10 +73,17 @@ def _csv_response(text, filename):
         "Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
 
 
-@bp.route("/activities/<int:activity_id>/export.csv")
+@bp.route("/activities/<int:activity_id>/export.csv", methods=["GET", "POST"])
+@reports_bad_input
 def export_csv(activity_id):
-    """CSV 내보내기: the activity's daily logs, by date (opens in Korean Excel)."""
+    """CSV 내보내기: the activity's daily logs, by date (opens in Korean Excel). It holds volunteers'
+    names, so the 사유 is asked first and the download is an access record (다운로드)."""
     activity = own_activity(activity_id)
+    form = DownloadReasonForm()
+    if not form.validate_on_submit():
+        return dialog("site/export.html", 422 if request.method == "POST" else 200, form=form, activity=activity)
+    accessed(exports.exported_volunteers(activity), "다운로드", f"일별 봉사내역 CSV: {activity.title}",
+             reason=form.reason.data)
     return _csv_response(exports.export_csv(activity), f"activity-{activity.id}-daily-logs.csv")
 
 

@@ -1,5 +1,5 @@
 """What a site manager may reach: their own site's activities, participations and dates (anything
-else is a 404), and how their pages show what is not theirs to see in full."""
+else is a 404), and the dialogs they open."""
 from flask import flash, redirect, url_for
 from flask_login import current_user
 
@@ -41,15 +41,3 @@ def carry_out(change, done, activity_id):
     flash(done)
     return redirect(url_for(".activity", activity_id=activity_id), 303), None
 
-
-def masked_phone(phone):
-    """A phone number with all but its last four digits hidden: '010-1234-5678' -> '***-****-5678'."""
-    digits = sum(c.isdigit() for c in phone)
-    seen, out = 0, []
-    for c in phone:
-        if c.isdigit():
-            seen += 1
-            out.append(c if seen > digits - 4 else "*")
-        else:
-            out.append(c)
-    return "".join(out)
