@@ -7,7 +7,7 @@ pytestmark = pytest.mark.browser
 
 PAGES = {
     None: ["/login", "/privacy"],
-    "vol1": ["/mypage/", "/mypage/participations"],
+    "vol1": ["/mypage/", "/mypage/participations", "/mypage/info", "/mypage/withdraw"],
     "site1": ["/site/"],
     "admin": ["/admin/"],
 }

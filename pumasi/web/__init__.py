@@ -1,5 +1,5 @@
 """The web: one blueprint per audience — `auth` (log-in), `account` (own password), `mypage`
-(volunteers), `site` (activity sites), `admin` (operators), `help`, `health` (/healthz) — and what
+(volunteers; `myinfo` adds 내 정보 to it), `site` (activity sites), `admin` (operators), `help`, `health` (/healthz) — and what
 they share: `helpers` (roles, the acting member, 404s, pages), `forms`, `listargs`, `htmx` (fragments
 and dialogs), `templating` (filters and the one label table), `security` (CSRF, input rule, headers),
 `errors`, `login`, `ratelimit`, `proxies` (the client's address), `requestlog` (set up first by the
@@ -7,7 +7,8 @@ factory, so that a request's time includes its database connection), `compress`.
 
 Views parse the request, call the domain (pumasi.linkage, .records, .identity, .accounts, .ops) and
 render; no rule lives here."""
-from . import account, admin, auth, compress, errors, health, help, mypage, proxies, security, site, templating
+from . import (account, admin, auth, compress, errors, health, help, mypage, myinfo, proxies, security, site,  # noqa: F401 (myinfo: routes)
+               templating)
 from .login import login_manager
 from .ratelimit import init_app as init_ratelimit
 
