@@ -97,9 +97,15 @@ def _alerts(migrator):
     db.create_tables([Alert], safe=True)
 
 
+def _page_version(migrator):
+    """14: a version per member of what their 활동내역 shows (pumasi.linkage.version)."""
+    db.execute_sql("ALTER TABLE member ADD COLUMN page_version INTEGER NOT NULL DEFAULT 0")
+
+
 MIGRATIONS = [(3, _operator_console), (4, _session_version), (5, _passwords), (6, _endpoint_from_environment),
               (7, _key_check), (8, _username_keys), (9, _held_uploads),
-              (10, _access_records), (11, _consents), (12, _certificates), (13, _alerts)]
+              (10, _access_records), (11, _consents), (12, _certificates), (13, _alerts),
+              (14, _page_version)]
 
 LATEST = max((number for number, _ in MIGRATIONS), default=1)
 

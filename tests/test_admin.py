@@ -234,20 +234,22 @@ def test_notification_once_and_shown_on_next_visit(app, client, auth, demo, capl
 
 def test_migrations_from_version_1(app, demo):
     """A database made by the first release gets the console tables (3), session versions (4),
-    password resets (5), the RRN keys' check (7) and user-name keys (8)."""
+    password resets (5), the RRN keys' check (7), user-name keys (8) and page versions (14)."""
     with app.app_context(), db.connection_context():
         db.drop_tables([Notification, ConfigValue, PasswordReset, KeyCheck])
         db.execute_sql("ALTER TABLE member DROP COLUMN session_version")
         db.execute_sql("ALTER TABLE member DROP COLUMN must_change_password")
         db.execute_sql("DROP INDEX member_username_key")
         db.execute_sql("ALTER TABLE member DROP COLUMN username_key")
+        db.execute_sql("ALTER TABLE member DROP COLUMN page_version")
         SchemaVersion.update(version=1).execute()
         assert migrations.upgrade() == (1, migrations.LATEST)
         assert all(model.table_exists() for model in (Notification, ConfigValue, PasswordReset, KeyCheck))
         columns = {c.name for c in db.get_columns("member")}
-        assert {"session_version", "must_change_password", "username_key"} <= columns
+        assert {"session_version", "must_change_password", "username_key", "page_version"} <= columns
         vol1 = Member.get(Member.username == "vol1")  # the data is kept
         assert vol1.session_version == 0 and vol1.must_change_password is False and vol1.username_key == "vol1"
+        assert vol1.page_version == 0
         assert migrations.upgrade() == (migrations.LATEST, migrations.LATEST)
 
 

@@ -8,6 +8,7 @@ from .. import inputs
 from ..clock import utcnow
 from ..db import db, unique_columns
 from ..identity import erasure
+from ..linkage import version
 from ..models import ROLES, Identity, Member, Site
 from ..ops import access, audit
 from . import passwords, usernames
@@ -112,6 +113,7 @@ def remove_member(member, actor):
         member.end_sessions()
         audit.record("member.remove", actor=actor, target=member)
         access.record_change(actor, member, "삭제", "회원탈퇴(주민등록번호·연락처 삭제)")
+        version.bump_members([member.id])
 
 
 def search(text="", role="", page=1, size=30):

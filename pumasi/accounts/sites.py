@@ -3,6 +3,7 @@ from peewee import IntegrityError
 
 from .. import inputs
 from ..db import db, unique_columns
+from ..linkage import version
 from ..models import Member, Site
 from ..ops import audit
 from .members import PHONE
@@ -31,6 +32,7 @@ def save(site, name, phone, actor):
                 audit.record("site.create", actor=actor, target=site)
             else:
                 Site.update(name=name, phone=phone).where(Site.id == site.id).execute()
+                version.bump_sites([site.id])
                 audit.record("site.update", actor=actor, target=site)
     except IntegrityError as exc:  # another operator saved the same name at the same moment
         if "name" in unique_columns(exc):

@@ -2,6 +2,7 @@
 decryption for sending to 1365, and key rotation. Each is audited; an RRN never reaches the audit log.
 """
 from ..db import db, lock_rows
+from ..linkage import version
 from ..models import Consent, Identity, Member
 from ..ops import access, audit
 from . import erasure, keycheck
@@ -23,6 +24,7 @@ def verify(volunteer, rrn, vault, actor, notice_version=None):
         if notice_version:
             Consent.create(member=volunteer, notice_version=notice_version, given_at=identity.verified_at)
         audit.record("identity.verify", actor=actor, target=volunteer)
+        version.bump_members([volunteer.id])
     return identity
 
 
@@ -32,6 +34,7 @@ def reset(volunteer, actor):
         deleted = erase(Identity.member == volunteer)
         audit.record("identity.reset", actor=actor, target=volunteer)
         access.record_change(actor, volunteer, "삭제", "본인인증 초기화(주민등록번호 삭제)")
+        version.bump_members([volunteer.id])
     return deleted
 
 

@@ -8,6 +8,7 @@ from peewee import fn
 from ..clock import utcnow
 from ..db import db
 from ..models import DailyLog, LinkAttempt
+from . import version
 from .state import RETRY_CODE, SUCCESS_CODES, AttemptState, DateState
 
 CHUNK = 500  # ids per IN (…) list
@@ -23,15 +24,20 @@ def record_answer(attempt_ids, log_ids, code, message, date_state):
     attempts it answered."""
     now = utcnow()
     changed = 0
-    for start in range(0, len(attempt_ids), CHUNK):
-        changed += (LinkAttempt.update(state=AttemptState.ANSWERED, code=code, message=message[:300],
-                                       answered_at=now)
-                    .where(LinkAttempt.id.in_(attempt_ids[start:start + CHUNK]),
-                           LinkAttempt.state.in_(AttemptState.OPEN))
-                    .execute())
-    for start in range(0, len(log_ids), CHUNK):
-        DailyLog.update(link_state=date_state, result_code=code, updated_at=now) \
-            .where(DailyLog.id.in_(log_ids[start:start + CHUNK]), DailyLog.link_state == DateState.PENDING).execute()
+    with db.atomic():
+        for start in range(0, len(attempt_ids), CHUNK):
+            changed += (LinkAttempt.update(state=AttemptState.ANSWERED, code=code, message=message[:300],
+                                           answered_at=now)
+                        .where(LinkAttempt.id.in_(attempt_ids[start:start + CHUNK]),
+                               LinkAttempt.state.in_(AttemptState.OPEN))
+                        .execute())
+        moved = 0
+        for start in range(0, len(log_ids), CHUNK):
+            moved += DailyLog.update(link_state=date_state, result_code=code, updated_at=now) \
+                .where(DailyLog.id.in_(log_ids[start:start + CHUNK]),
+                       DailyLog.link_state == DateState.PENDING).execute()
+        if moved:
+            version.bump_logs(log_ids)
     return changed
 
 

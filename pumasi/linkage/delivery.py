@@ -14,6 +14,7 @@ from ..clock import utcnow
 from ..db import db
 from ..identity import store as identities
 from ..models import Activity, DailyLog, LinkAttempt, LinkRequest, Participation, Site
+from . import version
 from .answers import CHUNK, apply_answers, backoff, record_answer, retry_or_fail
 from .state import MAX_BATCH, RETRY_CODE, AttemptState, DateState
 
@@ -117,6 +118,7 @@ def _set_aside(queued, rrns):
             DailyLog.update(link_state=DateState.UNSENT, updated_at=utcnow()) \
                 .where(DailyLog.id.in_([a.daily_log_id for a in reset]),
                        DailyLog.link_state == DateState.PENDING).execute()
+            version.bump_logs([a.daily_log_id for a in reset])
     unreadable = [a for a in queued if rrns[_volunteer_of(a)][1] == ""]
     if unreadable:
         record_answer([a.id for a in unreadable], [a.daily_log_id for a in unreadable], RETRY_CODE,

@@ -11,6 +11,7 @@ from ..db import lock_rows, locked_transaction
 from ..identity import store as identities
 from ..models import DailyLog, LinkAttempt, LinkRequest, Participation
 from ..ops import audit
+from . import version
 from .state import DateState, RequestKind
 
 
@@ -43,6 +44,7 @@ def _write_request(participation, actor, kind, ids):
         [{"daily_log": log_id, "request": request.id, "ref": uuid.uuid4().hex,
           "try_no": tries.get(log_id, 0) + 1, "created_at": now} for log_id in ids]).execute()
     audit.record(f"link.{kind}", actor=actor, target=participation, detail=f"request {request.id}, {len(ids)} dates")
+    version.bump_members([participation.volunteer_id])
     return request
 
 

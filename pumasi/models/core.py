@@ -51,6 +51,9 @@ class Member(BaseModel):
     session_version = IntegerField(default=0)
     # Set by an operator's temporary password: every page leads to 비밀번호 변경 until it is changed.
     must_change_password = BooleanField(default=False)
+    # The version of what the member's 활동내역 shows (pumasi.linkage.version): bumped in the same
+    # transaction as every change to it; the page's ETag and its poll compare it.
+    page_version = IntegerField(default=0)
 
     @property
     def is_active(self):

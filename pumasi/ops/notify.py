@@ -3,6 +3,7 @@ import logging
 
 from ..clock import utcnow
 from ..db import db
+from ..linkage import version
 from ..linkage.reads import summaries
 from ..linkage.state import PARTICIPATION_LABELS, ParticipationState
 from ..models import Activity, LinkRequest, Member, Notification, Participation
@@ -40,7 +41,9 @@ def tell_ended(request_ids, config):
                          "request": request.id, "title": title, "body": body, "created_at": now})
     if not rows:
         return {}
-    Notification.insert_many(rows).on_conflict_ignore().execute()
+    with db.atomic():
+        Notification.insert_many(rows).on_conflict_ignore().execute()
+        version.bump_members({row["member"] for row in rows})
     notifications = {n.request_id: n for n in Notification.select(Notification, Member).join(Member)
                      .where(Notification.request.in_([row["request"] for row in rows]))}
     # Nothing to send to members without an address: their notifications are done with at once.
@@ -80,7 +83,9 @@ def mark_read(notifications):
     """Note that the member has seen these."""
     ids = [n.id for n in notifications]
     if ids:
-        Notification.update(read_at=utcnow()).where(Notification.id.in_(ids)).execute()
+        with db.atomic():  # the page showed them for the last time: its next load is not a 304
+            Notification.update(read_at=utcnow()).where(Notification.id.in_(ids)).execute()
+            version.bump_members({n.member_id for n in notifications})
 
 
 def mail_reset_link(member, link, config):

@@ -6,6 +6,7 @@ import re
 from peewee import IntegrityError, fn
 
 from ..db import db, lock_rows, locked_transaction, unique_columns
+from ..linkage import version
 from ..linkage.state import DateState
 from ..models import Activity, DailyLog, LinkRequest, Member, Participation
 from ..ops import audit
@@ -79,6 +80,7 @@ def save_activity(site_id, actor, values, activity=None):
             for name, value in values.items():
                 setattr(activity, name, value)
             activity.save()
+            version.bump_activities([activity.id])
             audit.record("activity.update", actor=actor, target=activity, detail=values["title"])
     return activity
 
@@ -111,6 +113,7 @@ def add_volunteer(activity, username, actor):
     try:
         with db.atomic():
             participation = Participation.create(activity=activity, volunteer=member)
+            version.bump_members([member.id])
             audit.record("participation.add", actor=actor, target=participation,
                          detail=f"activity {activity.id}, member {member.username}")
     except IntegrityError as exc:  # in already (the unique key decides between two adds at once)
@@ -154,6 +157,7 @@ def remove_volunteer(participation, actor, leaving=False):
             raise NotAllowed(linked)
         deleted = DailyLog.delete().where(DailyLog.participation == participation).execute()
         Participation.delete().where(Participation.id == participation.id).execute()
+        version.bump_members([participation.volunteer_id])
         audit.record("participation.leave" if leaving else "participation.remove", actor=actor, target=participation,
                      detail=f"activity {participation.activity_id}, member {participation.volunteer_id}, "
                             f"{deleted} unsent dates")

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from ..clock import utcnow
 from ..db import lock_rows, locked_transaction
+from ..linkage import version
 from ..linkage.state import DateState
 from ..models import Activity, DailyLog, LinkAttempt, Member, Participation
 from ..ops import audit
@@ -205,6 +206,7 @@ def write_checked(activity, checked, actor):
         if what:
             done[what] += 1
     if done["added"] or done["changed"]:
+        version.bump_participations({log.participation_id for log in saved})
         audit.record("dailylog.save", actor=actor, target=activity,
                      detail=f"{done['added']} added, {done['changed']} changed: " + ", ".join(str(log.id) for log in saved))
     return saved
@@ -230,6 +232,7 @@ def delete_log(log, actor):
             raise NotAllowed(MISSING_LOG_MESSAGE)
         if locked_message(current):
             raise NotAllowed(locked_message(current))
+        version.bump_logs([current.id])  # while it still leads to its volunteer
         LinkAttempt.delete().where(LinkAttempt.daily_log == current.id).execute()
         DailyLog.delete().where(DailyLog.id == current.id).execute()
         audit.record("dailylog.delete", actor=actor, target=current,
