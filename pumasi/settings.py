@@ -60,6 +60,9 @@ SETTINGS = [
             "개인정보 보호책임자 (name and position) shown in the 개인정보 처리방침 (`/privacy`)"),
     Setting("PRIVACY_CONTACT", "PUMASI_PRIVACY_CONTACT", "070-4035-8224", str,
             "how to reach the 개인정보 보호책임자 (phone, e-mail), shown in the 처리방침"),
+    Setting("PRIVACY_PROCESSORS", "PUMASI_PRIVACY_PROCESSORS", "", str,
+            "처리 위탁 listed in the 처리방침, `;`-separated `수탁자: 업무` (e.g. `OO클라우드: 서버 운영; OO메일: "
+            "이메일 발송`); unset: the notice says nothing is entrusted"),
     Setting("PRIVACY_EFFECTIVE", "PUMASI_PRIVACY_EFFECTIVE", "2026-12-07", str,
             "시행일 of the 처리방침; its version is this date and a hash of the text as shown, recorded "
             "with each volunteer's consent at 본인인증"),

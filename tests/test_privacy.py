@@ -9,9 +9,11 @@ from pumasi.ops import privacy
 
 
 def test_public_and_built_from_the_settings(tmp_path, redis_url):
+    """Every part the law asks of a 처리방침 (보호법 제30조), from the settings."""
     app = build_app(tmp_path, f"sqlite:///{tmp_path / 'p.db'}", redis_url, ORG_NAME="한빛봉사회",
                     PRIVACY_OFFICER="홍길동 사무국장", PRIVACY_CONTACT="privacy@hanbit.example",
-                    PRIVACY_EFFECTIVE="2027-01-02")
+                    PRIVACY_EFFECTIVE="2027-01-02", PRIVACY_PROCESSORS="가나클라우드: 서버 운영; 다라메일: 이메일 발송",
+                    ACCESS_RECORD_YEARS=3)
     page = app.test_client().get("/privacy")
     assert page.status_code == 200
     html = page.text
@@ -20,6 +22,9 @@ def test_public_and_built_from_the_settings(tmp_path, redis_url):
     assert "개인정보 보호책임자: 홍길동 사무국장" in html and "연락처: privacy@hanbit.example" in html
     assert "자원봉사활동 기본법 시행령 제16조 제1항" in html
     assert "1365를 통하여 보건복지부, 교육부, 여성가족부" in html
+    assert "<h2>1. 처리하는 개인정보 항목</h2>" in html
+    assert "<li>가나클라우드: 서버 운영</li><li>다라메일: 이메일 발송</li>" in html
+    assert "제8조에 따라 3년 보관 후 파기" in html
     for what in ("처리하는 개인정보 항목", "처리 목적", "보유 기간과 파기", "정보주체의 권리와 행사 방법"):
         assert what in html
     version = privacy.version(app.config)
@@ -28,15 +33,17 @@ def test_public_and_built_from_the_settings(tmp_path, redis_url):
 
 def _config(**changes):
     config = {"ORG_NAME": "문화품앗이", "PRIVACY_OFFICER": "대표자", "PRIVACY_CONTACT": "070-4035-8224",
-              "PRIVACY_EFFECTIVE": "2026-12-07"}
+              "PRIVACY_EFFECTIVE": "2026-12-07", "PRIVACY_PROCESSORS": "", "ACCESS_RECORD_YEARS": 2}
     config.update(changes)
     return config
 
 
-@pytest.mark.parametrize("key", ["ORG_NAME", "PRIVACY_OFFICER", "PRIVACY_CONTACT", "PRIVACY_EFFECTIVE"])
+@pytest.mark.parametrize("key", ["ORG_NAME", "PRIVACY_OFFICER", "PRIVACY_CONTACT", "PRIVACY_EFFECTIVE",
+                                 "PRIVACY_PROCESSORS", "ACCESS_RECORD_YEARS"])
 def test_the_version_changes_with_every_setting_it_shows(key):
     assert privacy.version(_config()) == privacy.version(_config())
-    assert privacy.version(_config(**{key: "다른 값"})) != privacy.version(_config())
+    changed = 5 if key == "ACCESS_RECORD_YEARS" else "다른 값"
+    assert privacy.version(_config(**{key: changed})) != privacy.version(_config())
 
 
 def test_linked_from_every_footer_and_the_identity_modal(client, auth, demo):
@@ -85,3 +92,9 @@ def test_a_notice_changed_meanwhile_is_shown_again_and_nothing_saved(app, client
     assert f'value="{privacy.version(app.config)}"' in refused.text  # the new one, to agree to this time
     with ctx(app):
         assert not Identity.select().exists() and not Consent.select().exists()
+
+
+def test_nothing_entrusted_is_said_so(app, client):
+    html = client.get("/privacy").text
+    assert "개인정보 처리 업무를 다른 곳에 위탁하지 않습니다." in html
+    assert "제8조에 따라 2년 보관 후 파기" in html
