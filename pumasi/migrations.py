@@ -102,10 +102,17 @@ def _page_version(migrator):
     db.execute_sql("ALTER TABLE member ADD COLUMN page_version INTEGER NOT NULL DEFAULT 0")
 
 
+def _invitations(migrator):
+    """15: one-time tokens have a purpose: a password reset, or an invitation (accounts.invitations).
+    (A database older than 5 got the table from migration 5, made from today's model: column there.)"""
+    if "purpose" not in {column.name for column in db.get_columns("password_reset")}:
+        db.execute_sql("ALTER TABLE password_reset ADD COLUMN purpose VARCHAR(10) NOT NULL DEFAULT 'reset'")
+
+
 MIGRATIONS = [(3, _operator_console), (4, _session_version), (5, _passwords), (6, _endpoint_from_environment),
               (7, _key_check), (8, _username_keys), (9, _held_uploads),
               (10, _access_records), (11, _consents), (12, _certificates), (13, _alerts),
-              (14, _page_version)]
+              (14, _page_version), (15, _invitations)]
 
 LATEST = max((number for number, _ in MIGRATIONS), default=1)
 

@@ -115,6 +115,8 @@ SETTINGS = [
             "wrong passwords do not lock the owner out at their own address"),
     Setting("IDENTITY_LIMIT", "PUMASI_IDENTITY_LIMIT", "5 per minute;20 per day", str,
             "본인인증 attempts per account, and as many per client address"),
+    Setting("INVITE_DAYS", "PUMASI_INVITE_DAYS", 14, int,
+            "days an invitation (an e-mailed link or a printed code for the first password) stays valid"),
     Setting("RATELIMIT_STORAGE_URI", "PUMASI_RATELIMIT_STORAGE", None, str,
             "where rate-limit counters live; default the Redis of REDIS_URL, else this process's memory"),
     Setting("SMTP_HOST", "PUMASI_SMTP_HOST", None, str,

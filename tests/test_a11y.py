@@ -6,10 +6,10 @@ import helpers
 pytestmark = pytest.mark.browser
 
 PAGES = {
-    None: ["/login", "/privacy"],
+    None: ["/login", "/privacy", "/invite"],
     "vol1": ["/mypage/", "/mypage/participations", "/mypage/info", "/mypage/withdraw"],
     "site1": ["/site/"],
-    "admin": ["/admin/"],
+    "admin": ["/admin/", "/admin/invitations"],
 }
 
 

@@ -11,7 +11,7 @@ from ..identity import erasure
 from ..linkage import version
 from ..models import ROLES, Identity, Member, Site
 from ..ops import access, audit
-from . import passwords, usernames
+from . import invitations, usernames
 
 REMOVED_NAME = "탈퇴회원"
 ROLE_LABELS = {"volunteer": "개인회원", "site": "활동처 담당자", "operator": "운영자"}
@@ -22,7 +22,7 @@ EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 def check_member(form, creating):
     """Validate a member form: ({field: value}, {field: Korean error})."""
     values = {key: (form.get(key) or "").strip() for key in ("username", "name", "role", "phone", "email",
-                                                              "site_id", "password")}
+                                                              "site_id")}
     refused = inputs.problems(values)
     if refused:  # said alone, before anything looks the values up
         values.update({key: "" for key in refused}, site=None)
@@ -35,8 +35,6 @@ def check_member(form, creating):
             errors["username"] = problem
         elif Member.select().where(Member.named(values["username"])).exists():
             errors["username"] = usernames.TAKEN_MESSAGE
-        if problem := passwords.rule_error(values["password"]):
-            errors["password"] = problem
     if not values["name"] or len(values["name"]) > 50:
         errors["name"] = "이름을 50자 이하로 입력해 주세요."
     if values["role"] not in ROLES:
@@ -63,13 +61,14 @@ class Taken(Exception):
 
 
 def create_member(values, actor):
-    """Create a member from checked values; Taken when the name was taken in the meantime (the
+    """Create a member from checked values, without a password (they set their own through an
+    invitation: accounts.invitations); Taken when the name was taken in the meantime (the
     database's unique key decides between two operators creating it at once)."""
     try:
         with db.atomic():
             member = Member(username=values["username"], name=values["name"], role=values["role"],
-                            phone=values["phone"], email=values["email"], site=values["site"])
-            member.set_password(values["password"])
+                            phone=values["phone"], email=values["email"], site=values["site"],
+                            password_hash=invitations.NO_PASSWORD)
             member.save()
             audit.record("member.create", actor=actor, target=member, detail=f"role {member.role}")
     except IntegrityError as exc:

@@ -82,17 +82,25 @@ def _token_hash(token):
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def issue_link(member, actor):
-    """An operator's one-time reset link for the member: returns the token (kept only hashed),
-    valid for LINK_VALID and once. Earlier open links of the member die."""
-    token = secrets.token_urlsafe(32)
+def issue_token(member, purpose, valid, actor, token_hash, action, detail=""):
+    """Store a one-time token (only its hash) of this purpose for the member, valid for valid; the
+    member's earlier open tokens of the same purpose die. The one token system: reset links and
+    invitations (accounts.invitations) both go through here."""
     now = utcnow()
+    PasswordReset.update(used_at=now).where(PasswordReset.member == member.id, PasswordReset.purpose == purpose,
+                                            PasswordReset.used_at.is_null()).execute()
+    PasswordReset.create(member=member, token_hash=token_hash, purpose=purpose, created_at=now,
+                         expires_at=now + valid, created_by=actor)
+    audit.record(action, actor=actor, target=member, detail=detail)
+
+
+def issue_link(member, actor, purpose="reset", valid=LINK_VALID, action="password.reset-link",
+               detail="valid for 1 hour"):
+    """A one-time link's token for the member (an operator's reset link by default): kept only
+    hashed, valid for valid and once. Earlier open links of the member for the same purpose die."""
+    token = secrets.token_urlsafe(32)
     with db.atomic():
-        PasswordReset.update(used_at=now).where(PasswordReset.member == member.id,
-                                                PasswordReset.used_at.is_null()).execute()
-        PasswordReset.create(member=member, token_hash=_token_hash(token), created_at=now,
-                             expires_at=now + LINK_VALID, created_by=actor)
-        audit.record("password.reset-link", actor=actor, target=member, detail="valid for 1 hour")
+        issue_token(member, purpose, valid, actor, _token_hash(token), action, detail)
     return token
 
 
@@ -105,34 +113,48 @@ def issue_temporary(member, actor):
     return password
 
 
-def open_link(token):
-    """The member a reset link is for, or None when it is unknown, used or expired."""
-    if not isinstance(token, str) or len(token) > 100:
-        return None
+def _open(token_hash, purpose):
     reset = (PasswordReset.select(PasswordReset, Member).join(Member, on=(PasswordReset.member == Member.id))
-             .where(PasswordReset.token_hash == _token_hash(token)).first())
+             .where(PasswordReset.token_hash == token_hash, PasswordReset.purpose == purpose).first())
     if reset is None or reset.used_at is not None or reset.expires_at <= utcnow() or not reset.member.is_active:
         return None
     return reset.member
 
 
-def use_link(token, new, confirm):
-    """Set the password through a reset link, once: returns the member, or None when the link is
-    unknown, used or expired. Raises PasswordError for a password that breaks the rules."""
+def open_link(token, purpose="reset"):
+    """The member a link is for, or None when it is unknown, used or expired."""
+    if not isinstance(token, str) or len(token) > 100:
+        return None
+    return _open(_token_hash(token), purpose)
+
+
+def use_token(token_hash, purpose, new, confirm, action, member_check=None):
+    """Set the password with a one-time token, once: returns the member, or None when the token is
+    unknown, used or expired (or member_check(member) is false). Raises PasswordError for a
+    password that breaks the rules."""
     errors = {}
     _check_new(new, confirm, errors)
     if errors:
         raise PasswordError(errors)
     with locked_transaction():
-        reset = lock_rows(PasswordReset.select().where(PasswordReset.token_hash == _token_hash(token or ""))).first()
+        reset = lock_rows(PasswordReset.select().where(PasswordReset.token_hash == token_hash,
+                                                       PasswordReset.purpose == purpose)).first()
         if reset is None or reset.used_at is not None or reset.expires_at <= utcnow():
             return None
         member = Member.get_by_id(reset.member_id)
-        if not member.is_active:
+        if not member.is_active or (member_check is not None and not member_check(member)):
             return None
-        _set(member, new)  # marks this link used too
-        audit.record("password.reset-used", actor=member, target=member)
+        _set(member, new)  # marks this token used too
+        audit.record(action, actor=member, target=member)
     return member
+
+
+def use_link(token, new, confirm, purpose="reset", action="password.reset-used"):
+    """Set the password through a link, once: returns the member, or None when the link is unknown,
+    used or expired. Raises PasswordError for a password that breaks the rules."""
+    if not isinstance(token, str) or len(token) > 100:
+        token = ""
+    return use_token(_token_hash(token), purpose, new, confirm, action)
 
 
 def set_from_command_line(member, password, temporary=False):

@@ -215,10 +215,13 @@ class Notification(BaseModel):
 
 
 class PasswordReset(BaseModel):
-    """A one-time link an operator issued to set a member's password; only the token's hash is kept."""
+    """A one-time token that lets a member set their password; only its hash is kept. purpose: "reset"
+    (an operator's link, or the member's own 비밀번호 찾기) or "invite" (an invitation: an e-mailed
+    link, or a printed code entered with the 아이디)."""
 
     member = ForeignKeyField(Member, backref="password_resets", on_delete="CASCADE")
     token_hash = CharField(max_length=64, unique=True)
+    purpose = CharField(max_length=10, default="reset")
     created_at = DateTimeField(default=utcnow)
     expires_at = DateTimeField()
     used_at = DateTimeField(null=True)

@@ -1,5 +1,6 @@
-"""The web: one blueprint per audience — `auth` (log-in), `account` (own password), `mypage`
-(volunteers; `myinfo` adds 내 정보 to it), `site` (activity sites), `admin` (operators), `help`, `health` (/healthz) — and what
+"""The web: one blueprint per audience — `auth` (log-in), `account` (own password), `invite` (an
+invited member's first log-in), `mypage` (volunteers; `myinfo` adds 내 정보 to it), `site` (activity sites),
+`admin` (operators), `help`, `health` (/healthz) — and what
 they share: `helpers` (roles, the acting member, 404s, pages), `forms`, `listargs`, `htmx` (fragments
 and dialogs), `templating` (filters and the one label table), `security` (CSRF, input rule, headers),
 `errors`, `login`, `ratelimit`, `proxies` (the client's address), `requestlog` (set up first by the
@@ -7,8 +8,8 @@ factory, so that a request's time includes its database connection), `compress`.
 
 Views parse the request, call the domain (pumasi.linkage, .records, .identity, .accounts, .ops) and
 render; no rule lives here."""
-from . import (account, admin, auth, compress, errors, health, help, mypage, myinfo, proxies, security, site,  # noqa: F401 (myinfo: routes)
-               templating)
+from . import (account, admin, auth, compress, errors, health, help, invite, mypage, myinfo,  # noqa: F401 (myinfo: routes)
+               proxies, security, site, templating)
 from .login import login_manager
 from .ratelimit import init_app as init_ratelimit
 
@@ -20,7 +21,7 @@ def init_app(app):
     init_ratelimit(app)
     login_manager.init_app(app)
     app.url_map.converters["int"] = security.BoundedIntConverter
-    for blueprint in (auth.bp, account.bp, mypage.bp, help.bp, admin.bp, site.bp, health.bp):
+    for blueprint in (auth.bp, account.bp, invite.bp, mypage.bp, help.bp, admin.bp, site.bp, health.bp):
         app.register_blueprint(blueprint)
     app.before_request(security.refuse_bad_input)
     templating.init_app(app)

@@ -55,23 +55,32 @@ def _not_kept(response):
     return response
 
 
-@bp.route("/password/reset/<token>", methods=["GET", "POST"])
-@limiter.limit(limit_from("LOGIN_LIMIT"), methods=["POST"])
-def reset(token):
-    """The page of an operator's one-time link: set a new password (once, within the hour)."""
-    member = passwords.open_link(token)
+def one_time_page(token, link, page, gone, done):
+    """The page a one-time link opens (link: passwords' open/use pair for its purpose): the new
+    password twice; gone(): the 410 of a link unknown, used or expired (or used by another tab a
+    moment ago); done(member) once the password is set."""
+    member = link.open_link(token)
     if member is None:
-        return render_template("account/reset_gone.html", message=passwords.LINK_GONE_MESSAGE), 410
+        return gone()
     errors = {}
     if request.method == "POST":
         try:
-            member = passwords.use_link(token, request.form.get("new_password", ""),
-                                        request.form.get("confirm", ""))
+            member = link.use_link(token, request.form.get("new_password", ""), request.form.get("confirm", ""))
         except passwords.PasswordError as exc:
             errors = exc.errors
         else:
-            if member is None:  # used by another tab a moment ago
-                return render_template("account/reset_gone.html", message=passwords.LINK_GONE_MESSAGE), 410
-            flash("비밀번호를 설정했습니다. 새 비밀번호로 로그인해 주세요.", "info")
-            return redirect(url_for("auth.login"), 303)
-    return render_template("account/reset.html", member=member, errors=errors), 422 if errors else 200
+            return gone() if member is None else done(member)
+    return render_template(page, member=member, errors=errors), 422 if errors else 200
+
+
+def _reset_done(member):
+    flash("비밀번호를 설정했습니다. 새 비밀번호로 로그인해 주세요.", "info")
+    return redirect(url_for("auth.login"), 303)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@limiter.limit(limit_from("LOGIN_LIMIT"), methods=["POST"])
+def reset(token):
+    """The page of a one-time reset link: set a new password (once, within the hour)."""
+    return one_time_page(token, passwords, "account/reset.html", lambda: (render_template(
+        "account/reset_gone.html", message=passwords.LINK_GONE_MESSAGE), 410), _reset_done)

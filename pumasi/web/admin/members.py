@@ -1,11 +1,12 @@
 """회원: search, create, edit, deactivate, remove (탈퇴), 본인인증 초기화 and password resets."""
 from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
 
-from ...accounts import members, passwords, sites
+from ...accounts import invitations, members, passwords, sites
 from ...identity import store as identities
 from ...linkage import reads
 from ...models import Member
 from ...ops import console_settings, notify
+from ...ops.invite import invite
 from .. import htmx
 from ..helpers import accessed, actor, get_or_404, page_arg, page_count
 from ..security import reports_bad_input
@@ -43,7 +44,10 @@ def member_new():
         member = members.create_member(values, actor())
     except members.Taken as exc:
         return _member_form(None, values, exc.errors, 422)
-    flash(f"{member.name}({member.username}) 회원을 만들었습니다.", "info")
+    mailed, _ = invite([member], console_settings.effective(current_app), request.url_root, actor())
+    flash(f"{member.name}({member.username}) 회원을 만들었습니다. " + (
+        f"{member.email} 로 초대 이메일을 보냈습니다. 회원이 링크에서 비밀번호를 정합니다." if mailed else
+        "이메일로 초대하지 못했습니다. '초대 코드 인쇄'로 초대장을 인쇄해 전해 주세요."), "info")
     return redirect(url_for(".member", member_id=member.id), 303)
 
 
@@ -65,7 +69,7 @@ def member(member_id):
     identity = identities.of(m.id)
     accessed(m, "조회", "회원 상세(연락처·활동내역" + (", 주민등록번호 마스킹)" if identity else ")"))
     return render_template("admin/member.html", m=m, rows=rows, total=total, labels=members.ROLE_LABELS,
-                           identity=identity)
+                           identity=identity, awaiting=invitations.awaiting(m))
 
 
 @bp.route("/members/<int:member_id>/edit")

@@ -1,0 +1,75 @@
+"""초대: members awaiting their first password; their invitations e-mailed again, or printed as a
+sheet of one-time codes (shown once, never kept by the browser)."""
+from flask import current_app, flash, make_response, redirect, render_template, request, url_for
+
+from ...accounts import invitations
+from ...clock import utcnow
+from ...models import Member
+from ...ops import console_settings
+from ...ops.access import record_access
+from ...ops.invite import address, invite
+from .. import htmx
+from ..auth import same_site_path
+from ..helpers import actor, page_arg, page_count
+from .blueprint import bp
+
+PRINT_MAX = 500  # codes on one sheet
+
+
+def _chosen():
+    """The members the form names (member_id, repeated) or, with all=1, every match of q (at most
+    PRINT_MAX), of those awaiting their first password."""
+    query = Member.select().where(invitations.awaiting_condition())
+    if request.form.get("all") == "1":
+        text = (request.form.get("q") or "").strip()[:50]
+        if text:
+            query = query.where(Member.name.contains(text) | Member.username.contains(text)
+                                | Member.phone.contains(text))
+        return list(query.order_by(Member.name, Member.id).limit(PRINT_MAX))
+    ids = [int(value) for value in request.form.getlist("member_id") if value.isdigit() and len(value) < 10]
+    return list(query.where(Member.id.in_(ids)).order_by(Member.name, Member.id)) if ids else []
+
+
+def _back():
+    return same_site_path(request.form.get("back") or "") or url_for(".invitation_list")
+
+
+@bp.route("/invitations")
+def invitation_list():
+    """Members who have not set their password yet: search, select, e-mail again or print codes."""
+    text = (request.args.get("q") or "").strip()[:50]
+    size = current_app.config["LIST_PAGE_SIZE"]
+    total, rows = invitations.waiting(text, page_arg(), size)
+    return htmx.render("admin/invitations.html", "admin/_invitations.html", rows=rows, total=total, q=text,
+                       page=page_arg(), pages=page_count(total, size), now=utcnow(), print_max=PRINT_MAX)
+
+
+@bp.route("/invitations/print", methods=["POST"])
+def invitation_print():
+    """A printable sheet of one-time codes for the chosen members (their earlier invitations end)."""
+    chosen = _chosen()
+    if not chosen:
+        flash("초대장을 인쇄할 회원을 선택해 주세요. (비밀번호를 이미 정한 회원은 초대할 수 없습니다.)", "error")
+        return redirect(_back(), 303)
+    config = console_settings.effective(current_app)
+    issued = invitations.issue_codes(chosen, config, actor())
+    record_access(actor(), [member for member, _ in issued], "조회",
+                  what=f"초대장 인쇄 {len(issued)}명 (이름, 아이디, 초대 코드)")
+    response = make_response(render_template(
+        "admin/invitation_sheet.html", issued=issued, address=address(request.url_root),
+        expires=utcnow() + invitations.valid_for(config), back=_back()))
+    response.headers["Cache-Control"] = "no-store"  # shown once: not kept by the browser either
+    return response
+
+
+@bp.route("/invitations/mail", methods=["POST"])
+def invitation_mail():
+    """E-mail the chosen members a new invitation link (those without an address are said)."""
+    chosen = _chosen()
+    mailed, to_print = invite(chosen, console_settings.effective(current_app), request.url_root, actor())
+    if mailed:
+        flash(f"{len(mailed)}명에게 초대 이메일을 보냈습니다.", "info")
+    if to_print or not chosen:
+        flash(f"{len(to_print)}명은 이메일 주소가 없거나 보내지 못했습니다. 초대 코드를 인쇄해 전해 주세요."
+              if to_print else "초대할 회원을 선택해 주세요.", "error")
+    return redirect(_back(), 303)
