@@ -4,7 +4,8 @@ import json
 from datetime import date, time
 
 from helpers import ctx, member
-from pumasi.models import Activity, AuditLog, Consent, DailyLog, Identity, Member, Participation, Site
+from pumasi.models import (Activity, AuditLog, Certificate, Consent, DailyLog, Identity, Member, Notification,
+                           Participation, Site)
 
 
 def _setup(app, client, auth):
@@ -24,6 +25,11 @@ def _setup(app, client, auth):
         DailyLog.create(participation=p, date=date(2026, 3, 4), start=time(9), end=time(12), minutes=180,
                         link_state="succeeded", result_code=300)
         Participation.create(activity=theirs, volunteer=vol2)
+        for who, number in ((member("vol1"), "2026-000001"), (vol2, "2026-000002")):
+            Notification.create(member=who, title=f"{who.name}님 연계 결과", body="연계완료")
+            Certificate.create(year=2026, serial=int(number[-1]), number=number, code=f"code{number}", member=who,
+                               name=who.name, issued_on=date(2026, 4, 1), activity_count=1, day_count=1,
+                               total_minutes=180, content="{}", content_hash="0" * 64)
 
 
 def test_info_shows_what_is_held(app, client, auth, demo):
@@ -39,6 +45,7 @@ def test_info_shows_what_is_held(app, client, auth, demo):
     assert "내정보 시험 활동" in html and "2026-03-04" in html and "09:00~12:00" in html
     assert "<td>연계성공</td><td>300</td>" in html
     assert "남의 활동" not in html and "010-2222-3333" not in html and "이서연" not in html
+    assert "김민준님 연계 결과" in html and "2026-000001 · 2026-04-01 · 유효" in html and "2026-000002" not in html
     assert 'href="/mypage/info" aria-current="page">내 정보</a>' in html
 
 
@@ -72,6 +79,8 @@ def test_download_holds_only_their_own_and_the_rrn_masked(app, client, auth, dem
     mine = [a for a in data["활동"] if a["봉사제목"] == "내정보 시험 활동"]
     assert mine[0]["상세봉사내역"] == [{"날짜": "2026-03-04", "시작": "09:00", "종료": "12:00", "인정시간(분)": 180,
                                      "1365연계": "연계성공", "결과코드": 300}]
+    assert data["알림"] == [{"제목": "김민준님 연계 결과", "내용": "연계완료", "일시": data["알림"][0]["일시"]}]
+    assert [(c["발급번호"], c["인정시간(분)"], c["상태"]) for c in data["확인서"]] == [("2026-000001", 180, "유효")]
     text = response.data.decode("utf-8")
     assert "9001011234567" not in text and "1234567" not in text
     assert "남의 활동" not in text and "이서연" not in text and "010-2222-3333" not in text

@@ -2,6 +2,7 @@
 import pytest
 
 from pumasi.db import db
+from pumasi.models import Member
 from pumasi.web.ratelimit import limiter
 
 
@@ -84,3 +85,15 @@ def test_identity_attempts_are_limited(limited):
     blocked = client.post("/mypage/identity", data=bad, headers=headers)
     assert blocked.status_code == 429 and blocked.headers["HX-Retarget"] == "#modal"
     assert "요청이 너무 많습니다" in blocked.text
+
+
+def test_wrong_passwords_at_withdrawal_are_limited(limited):
+    """회원탈퇴 asks the password: a borrowed session cannot guess it (counted as a failed log-in)."""
+    client = client_at(limited, "10.0.0.7")
+    client.post("/login", data={"username": "vol3", "password": "pumasi-demo"})
+    for _ in range(3):
+        assert client.post("/mypage/withdraw", data={"password": "wrong"}).status_code == 401
+    blocked = client.post("/mypage/withdraw", data={"password": "pumasi-demo"})
+    assert blocked.status_code == 429 and "요청이 너무 많습니다" in blocked.text
+    with limited.app_context(), db.connection_context():
+        assert Member.get(Member.username == "vol3").removed_at is None

@@ -8,7 +8,7 @@ from ..clock import korean_time, utcnow
 from ..db import db
 from ..identity import store as identities
 from ..linkage.state import date_label
-from ..models import Activity, DailyLog, Member, Participation, Site
+from ..models import Activity, Certificate, DailyLog, Member, Notification, Participation, Site
 from ..ops import audit
 from . import members
 
@@ -35,6 +35,8 @@ class Held:
     identity: object
     consents: list
     activities: list
+    notifications: list
+    certificates: list
 
 
 def _when(moment, fmt="%Y-%m-%d %H:%M"):
@@ -48,9 +50,17 @@ def _dates(logs, legacy):
             for log in logs]
 
 
+def certificate_state(certificate):
+    """유효, 정정됨 (a date it holds changed since) or 취소됨 (revoked by an operator)."""
+    if certificate.revoked_at is not None:
+        return "취소됨"
+    return "정정됨" if certificate.superseded_at is not None else "유효"
+
+
 def held(member):
     """What is held about the member: their row, their 본인인증 (masked), consents, activities and
-    every date with its 1365 state and result code."""
+    every date with its 1365 state and result code, the notifications they were sent, the 확인서
+    issued to them."""
     participations = list(Participation.select(Participation, Activity, Site).join(Activity).join(Site)
                           .where(Participation.volunteer == member.id)
                           .order_by(Activity.start_date.desc(), Participation.id))
@@ -59,10 +69,15 @@ def held(member):
                 .order_by(DailyLog.date, DailyLog.start)):
         logs.setdefault(log.participation_id, []).append(log)
     activities = [HeldActivity(p.activity.title, p.activity.site.name, p.activity.category,
-                            f"{p.activity.start_date.isoformat()} ~ {p.activity.end_date.isoformat()}",
-                            p.legacy_linked, _dates(logs.get(p.id, []), p.legacy_linked))
+                               f"{p.activity.start_date.isoformat()} ~ {p.activity.end_date.isoformat()}",
+                               p.legacy_linked, _dates(logs.get(p.id, []), p.legacy_linked))
                   for p in participations]
-    return Held(Member.get_by_id(member.id), identities.of(member.id), identities.consents(member.id), activities)
+    notifications = list(Notification.select().where(Notification.member == member.id)
+                         .order_by(Notification.created_at.desc(), Notification.id.desc()))
+    certificates = list(Certificate.select().where(Certificate.member == member.id)
+                        .order_by(Certificate.issued_at.desc(), Certificate.id.desc()))
+    return Held(Member.get_by_id(member.id), identities.of(member.id), identities.consents(member.id), activities,
+                notifications, certificates)
 
 
 def download(member):
@@ -81,6 +96,10 @@ def download(member):
                 "상세봉사내역": [{"날짜": d["date"], "시작": d["start"], "종료": d["end"], "인정시간(분)": d["minutes"],
                              "1365연계": d["state"], "결과코드": d["code"]} for d in a.dates]}
                for a in found.activities],
+        "알림": [{"제목": n.title, "내용": n.body, "일시": _when(n.created_at)} for n in found.notifications],
+        "확인서": [{"발급번호": c.number, "발급일": c.issued_on.isoformat(), "활동 수": c.activity_count,
+                 "활동일 수": c.day_count, "인정시간(분)": c.total_minutes, "상태": certificate_state(c)}
+                for c in found.certificates],
     }
     audit.record("myinfo.download", actor=member, target=member)
     return json.dumps(data, ensure_ascii=False, indent=2)
