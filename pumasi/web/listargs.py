@@ -34,6 +34,13 @@ def date_args(args, *names):
     return dates, errors
 
 
+def date_field_values(args, *names):
+    """What type=date inputs show again: a real date as YYYY-MM-DD, else nothing (such an input can
+    hold nothing else, and the message beside it says what was wrong with what was typed)."""
+    dates, _ = date_args(args, *names)
+    return {name: dates[name].isoformat() if dates[name] else "" for name in names}
+
+
 def _text(args, name, length):
     return (args.get(name) or "").strip()[:length]
 

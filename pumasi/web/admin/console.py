@@ -8,7 +8,7 @@ from ...portal.endpoint import endpoint_host
 from ...settings import CONSOLE
 from .. import htmx
 from ..helpers import actor, page_arg, page_count
-from ..listargs import audit_filter, filter_args
+from ..listargs import audit_filter, date_field_values, filter_args
 from ..security import reports_bad_input
 from .blueprint import bp
 
@@ -22,7 +22,7 @@ def audit_log():
     return htmx.render("admin/audit.html", "admin/_audit.html", status=422 if errors else 200, rows=rows,
                        total=total, page=page_arg(), pages=page_count(total, size), errors=errors,
                        actions=audit.actions(), filters=filters, filter_args=filter_args(filters),
-                       date_text={name: (request.args.get(name) or "")[:10] for name in ("date_from", "date_to")})
+                       date_text=date_field_values(request.args, "date_from", "date_to"))
 
 
 @bp.route("/settings", methods=["GET", "POST"])
@@ -39,13 +39,21 @@ def settings_page():
             return redirect(url_for(".settings_page"), 303)
         values = {key: (request.form.get(key) or "")[:300] for key in CONSOLE}
         status = 422
+    return _settings(values, errors), status
+
+
+def _settings(values, errors, **context):
     return render_template("admin/settings.html", values=values, errors=errors, fields=CONSOLE,
                            portal_host=endpoint_host(current_app.config["PORTAL_URL"]),
-                           org_code=current_app.config["ORG_CODE"]), status
+                           org_code=current_app.config["ORG_CODE"], **context)
 
 
 @bp.route("/settings/test-connection", methods=["POST"])
 def test_connection():
-    """Ask the 1365 endpoint for its health and show the answer."""
+    """Ask the 1365 endpoint for its health and show the answer: in place for htmx, else on the
+    settings page (a tap without JavaScript never lands on a bare fragment)."""
     ok, detail = probe_portal(current_app)
-    return render_template("admin/_connection.html", ok=ok, detail=detail)
+    if htmx.is_fragment_request():
+        return render_template("admin/_connection.html", ok=ok, detail=detail)
+    values = {key: console_settings.effective(current_app)[key] for key in CONSOLE}
+    return _settings(values, {}, connection=True, ok=ok, detail=detail)

@@ -9,7 +9,7 @@ from ...linkage.state import FAILURE_CODES
 from ...ops import helpdesk, monitor
 from .. import htmx
 from ..helpers import actor, page_arg, page_count, queued
-from ..listargs import failure_filter, filter_args
+from ..listargs import date_field_values, failure_filter, filter_args
 from .blueprint import bp
 
 
@@ -28,7 +28,7 @@ def _failures_context():
     return {"filters": filters, "filter_args": filter_args(filters), "failures": rows, "failures_total": total,
             "page": page_arg(), "pages": page_count(total, size), "sites": sites.all_sites(),
             "filter_errors": errors, "codes": FAILURE_CODES,
-            "date_text": {name: (request.args.get(name) or "")[:10] for name in ("date_from", "date_to")}}
+            "date_text": date_field_values(request.args, "date_from", "date_to")}
 
 
 @bp.route("/")
@@ -39,14 +39,18 @@ def index():
 
 @bp.route("/monitor/counts")
 def counts():
-    """Dates by state and code (polled)."""
-    return render_template("admin/_counts.html", **_counts_context())
+    """Dates by state and code (polled); without htmx, the monitor page that holds them."""
+    if not htmx.is_fragment_request():
+        return redirect(url_for(".index"), 303)
+    return htmx.render("admin/index.html", "admin/_counts.html", **_counts_context())
 
 
 @bp.route("/monitor/health")
 def health():
-    """Queue health (polled)."""
-    return render_template("admin/_health.html", **_health_context())
+    """Queue health (polled); without htmx, the monitor page that holds it."""
+    if not htmx.is_fragment_request():
+        return redirect(url_for(".index"), 303)
+    return htmx.render("admin/index.html", "admin/_health.html", **_health_context())
 
 
 @bp.route("/failures")

@@ -15,7 +15,7 @@ from .scope import own_activity
 def _response(activity, day, rows, status=200, date_error=None, notice=None, problem=None, common=("", "")):
     context = {"activity": activity, "day": day, "rows": rows, "date_error": date_error, "notice": notice,
                "problem": problem, "common_start": common[0], "common_end": common[1],
-               "date_text": day.isoformat() if day else request.values.get("date", "")[:20]}
+               "date_text": day.isoformat() if day else ""}  # a type=date input holds a real date or nothing
     if rows:  # the form shows each volunteer's phone: where a site needs it, and each view recorded
         accessed([row.participation.volunteer_id for row in rows], "조회", f"일별 입력(연락처): {activity.title}")
     return htmx.render("site/day.html", "site/_day_form.html", status=status, **context)
