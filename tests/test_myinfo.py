@@ -96,6 +96,7 @@ def test_withdraw_deletes_the_rrn_keeps_the_records_and_ends_log_in(app, client,
         kept = Participation.select().where(Participation.volunteer == vol1).count()
     page = client.get("/mypage/withdraw")
     assert "주민등록번호는 <strong>바로 삭제</strong>됩니다." in page.text
+    assert "발급받은 확인서 1건은" in page.text  # vol1's, not vol2's
     wrong = client.post("/mypage/withdraw", data={"password": "not-my-password"})
     assert wrong.status_code == 401 and "비밀번호가 올바르지 않습니다." in wrong.text
     with ctx(app):

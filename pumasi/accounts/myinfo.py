@@ -125,6 +125,12 @@ def update_contact(member, values):
         audit.record("myinfo.contact", actor=member, target=member)
 
 
+def certificates_kept(member):
+    """How many 확인서 were issued to the member: they stay as issued (their name included) after 탈퇴,
+    so that whoever was given one can still verify it."""
+    return Certificate.select().where(Certificate.member == member.id).count()
+
+
 def withdraw(member, password):
     """회원탈퇴 by the member, after their password: the RRN deleted at once, the records kept under
     탈퇴회원 (members.remove_member). Returns a Korean message, and does nothing, when the password

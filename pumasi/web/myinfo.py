@@ -45,5 +45,5 @@ def withdraw():
         if problem is None:
             logout_user()
             return render_template("mypage/withdrawn.html")
-    return render_template("mypage/withdraw.html", errors={"password": problem} if problem else {}), \
-        401 if problem else 200
+    return render_template("mypage/withdraw.html", errors={"password": problem} if problem else {},
+                           certificates=myinfo.certificates_kept(actor())), 401 if problem else 200
