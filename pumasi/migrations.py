@@ -2,8 +2,8 @@
 from playhouse.migrate import SchemaMigrator
 
 from .db import db
-from .models import (MODELS, AccessChain, AccessRecord, Certificate, CertificateCheck, CertificateDate, ConfigValue,
-                     Consent, KeyCheck, Notification, PasswordReset, SchemaVersion, Upload)
+from .models import (MODELS, AccessChain, AccessRecord, AccessReview, Certificate, CertificateCheck, CertificateDate,
+                     ConfigValue, Consent, KeyCheck, Notification, PasswordReset, SchemaVersion, Upload)
 
 # Each later schema change is appended as (number, function(migrator)) using playhouse.migrate,
 # and the models are changed to match. Never "delete your database".
@@ -109,10 +109,16 @@ def _invitations(migrator):
         db.execute_sql("ALTER TABLE password_reset ADD COLUMN purpose VARCHAR(10) NOT NULL DEFAULT 'reset'")
 
 
+def _access_reviews(migrator):
+    """16: the monthly review of the access records, signed off per month (pumasi/ops/access_review.py)."""
+    db.create_tables([AccessReview], safe=True)
+
+
 MIGRATIONS = [(3, _operator_console), (4, _session_version), (5, _passwords), (6, _endpoint_from_environment),
               (7, _key_check), (8, _username_keys), (9, _held_uploads),
               (10, _access_records), (11, _consents), (12, _certificates), (13, _alerts),
-              (14, _page_version), (15, _invitations)]
+              (14, _page_version), (15, _invitations),
+              (16, _access_reviews)]
 
 LATEST = max((number for number, _ in MIGRATIONS), default=1)
 

@@ -166,6 +166,14 @@ SETTINGS = [
     Setting("ACCESS_RECORD_YEARS", "PUMASI_ACCESS_RECORD_YEARS", 2, int,
             "years access records are kept; `flask --app app audit purge` deletes older ones and refuses "
             "under 2 while RRNs are held"),
+    Setting("WORK_HOURS", "PUMASI_WORK_HOURS", "09:00-18:00", str,
+            "staff working hours (Korea's time, `HH:MM-HH:MM`); the monthly access review lists staff access "
+            "outside them"),
+    Setting("WORK_DAYS", "PUMASI_WORK_DAYS", "월화수목금", str,
+            "staff working days (any of 월화수목금토일); access on other days is listed as outside working hours"),
+    Setting("ACCESS_MANY_MEMBERS", "PUMASI_ACCESS_MANY_MEMBERS", 100, int,
+            "a staff account whose access records of one month name more members than this is flagged in the "
+            "monthly access review"),
 ]
 
 

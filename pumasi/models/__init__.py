@@ -4,14 +4,14 @@ A new topic's tables go in a module of their own here (subclassing core.BaseMode
 below and appended to MODELS; schema changes are migrations (pumasi/migrations.py)."""
 from .core import (ROLES, Activity, AuditLog, BaseModel, ConfigValue, DailyLog, Identity, KeyCheck, LinkAttempt,
                    LinkRequest, Member, Notification, Participation, PasswordReset, SchemaVersion, Site, Upload)
-from .access import AccessChain, AccessRecord
+from .access import AccessChain, AccessRecord, AccessReview
 from .alerts import Alert
 from .certificates import Certificate, CertificateCheck, CertificateDate
 from .privacy import Consent
 
 MODELS = [Site, Member, Activity, Participation, DailyLog, Identity, LinkRequest, LinkAttempt,
           AuditLog, Notification, PasswordReset, ConfigValue, KeyCheck, Upload, SchemaVersion,
-          AccessRecord, AccessChain, Consent, Certificate, CertificateDate, CertificateCheck,
+          AccessRecord, AccessChain, AccessReview, Consent, Certificate, CertificateDate, CertificateCheck,
           Alert]
 
 __all__ = ["ROLES", "BaseModel", "MODELS"] + [model.__name__ for model in MODELS]

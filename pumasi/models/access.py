@@ -32,3 +32,13 @@ class AccessChain(BaseModel):
     last_seq = IntegerField(default=0)
     last_hash = CharField(max_length=64)
     mac = CharField(max_length=64)
+
+
+class AccessReview(BaseModel):
+    """A month's access records reviewed (월 1회 이상 점검): the reviewer's note, who signed it off, when."""
+
+    month = CharField(max_length=7, unique=True)  # YYYY-MM, in Korea's time
+    note = TextField()
+    signed_by_id = IntegerField(null=True)
+    signed_by_name = CharField(max_length=60)
+    signed_at = DateTimeField()

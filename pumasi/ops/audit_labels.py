@@ -2,6 +2,7 @@
 from ..linkage.state import RequestKind
 
 ACTION_LABELS = {
+    "access.review": "접속기록 점검 완료",
     "activity.create": "활동 등록",
     "activity.update": "활동 수정",
     "daily_log.correct": "상세봉사내역 정정(운영자)",

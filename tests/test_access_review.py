@@ -1,0 +1,111 @@
+"""The monthly review of the access records (issue 15 part 2): counts per account and action,
+decryptions per day, downloads with their reasons, staff access outside working hours, accounts
+touching many members; the note and sign-off; the reminder on operator pages until it is signed."""
+from datetime import date, datetime
+
+import pytest
+
+from pumasi.clock import today_kst
+from pumasi.db import db
+from pumasi.models import AccessReview, AuditLog, Member
+from pumasi.ops import access, access_review
+from pumasi.ops.access_review import Month
+
+NOVEMBER = Month(2026, 11)
+
+
+@pytest.fixture
+def ctx(app, demo):
+    with app.app_context(), db.connection_context():
+        yield app
+
+
+def _at(monkeypatch, kst, actor, subject, action, what="x", reason=""):
+    """A record made at a moment given in Korea's time."""
+    moment = datetime(*kst) - access_review.KOREA_OFFSET
+    monkeypatch.setattr(access, "utcnow", lambda: moment)
+    record = access.record_access(actor, subject, action, what, reason)
+    monkeypatch.undo()
+    return record
+
+
+def _people():
+    return {m.username: m for m in Member.select()}
+
+
+def test_a_month_is_korean_time():
+    assert NOVEMBER.bounds() == (datetime(2026, 10, 31, 15), datetime(2026, 11, 30, 15))
+    assert (Month(2026, 12).next(), Month(2026, 1).previous()) == (Month(2027, 1), Month(2025, 12))
+    assert access_review.parse_month("2026-11") == NOVEMBER
+    assert [access_review.parse_month(t) for t in ("2026-13", "26-11", "", "2026-1")] == [None] * 4
+
+
+def test_the_review_of_a_month(ctx, monkeypatch):
+    p = _people()
+    admin, site1 = p["admin"], p["site1"]
+    vols = [p["vol1"], p["vol2"], p["vol3"]]
+    _at(monkeypatch, (2026, 10, 31, 23, 0), admin, vols[0], "조회")  # October in Korea
+    _at(monkeypatch, (2026, 11, 3, 10, 0), admin, vols[0], "조회")  # a Tuesday, working hours
+    _at(monkeypatch, (2026, 11, 3, 23, 30), admin, vols[1], "조회", "회원 상세")  # off hours
+    _at(monkeypatch, (2026, 11, 7, 11, 0), site1, vols, "다운로드", "일별 CSV", "월말 보고")  # a Saturday
+    _at(monkeypatch, (2026, 11, 4, 3, 0), "worker", vols[:2], "복호화")  # the worker: never "off hours"
+    _at(monkeypatch, (2026, 11, 4, 4, 0), "worker", vols[2], "복호화")
+    _at(monkeypatch, (2026, 11, 5, 9, 0), "cli", vols[0], "복호화")
+    _at(monkeypatch, (2026, 12, 1, 0, 0), admin, vols[0], "조회")  # December in Korea
+    config = dict(ctx.config, ACCESS_MANY_MEMBERS=2)
+    review = access_review.review(NOVEMBER, config)
+    assert review.total == 6
+    counts = {(a.name, a.staff): (dict(a.actions), len(a.members)) for a in review.accounts}
+    assert counts == {("admin", True): ({"조회": 2}, 2), ("site1", True): ({"다운로드": 1}, 3),
+                      ("worker", False): ({"복호화": 2}, 3), ("cli", False): ({"복호화": 1}, 1)}
+    assert review.decryptions == [(date(2026, 11, 4), 2, 3), (date(2026, 11, 5), 1, 1)]
+    assert [(r.actor_name, r.reason, r.what) for r in review.downloads] == [("site1", "월말 보고", "일별 CSV")]
+    assert [(r.actor_name, r.what) for r in review.off_hours] == [("admin", "회원 상세"), ("site1", "일별 CSV")]
+    assert [a.name for a in review.busy] == ["site1"]
+    assert review.signed is None
+
+
+def test_working_hours_come_from_the_settings(ctx):
+    hours = access_review.WorkingHours.from_config({"WORK_HOURS": "08:30-20:00", "WORK_DAYS": "월화수목금토"})
+    saturday_night, saturday_noon = datetime(2026, 11, 7, 3), datetime(2026, 11, 7, 12)  # 12:00 and 21:00 KST
+    assert hours.holds(saturday_night) and not hours.holds(saturday_noon)
+    with pytest.raises(ValueError, match="PUMASI_WORK_HOURS"):
+        access_review.WorkingHours.from_config({"WORK_HOURS": "9-18", "WORK_DAYS": "월"})
+
+
+def test_sign_off(ctx):
+    admin = _people()["admin"]
+    today = date(2026, 12, 7)
+    for note, month, message in (("  ", NOVEMBER, "점검 의견을 입력해 주세요."),
+                                 ("x" * 2001, NOVEMBER, "2000자 이하"),
+                                 ("이상 없음", Month(2026, 12), "끝나지 않은 달")):
+        with pytest.raises(access_review.ReviewError, match=message):
+            access_review.sign_off(month, note, admin, today)
+    assert access_review.due(today) == NOVEMBER
+    signed = access_review.sign_off(NOVEMBER, " 이상 없음 ", admin, today)
+    assert (signed.note, signed.signed_by_name, signed.signed_by_id) == ("이상 없음", "admin", admin.id)
+    assert access_review.due(today) is None
+    assert AuditLog.get(AuditLog.action == "access.review").detail == "2026-11 접속기록 점검 완료"
+    with pytest.raises(access_review.ReviewError, match="이미 점검을 마친 달"):
+        access_review.sign_off(NOVEMBER, "또", admin, today)
+    assert AccessReview.select().count() == 1
+
+
+def test_the_screen_the_reminder_and_the_sign_off(app, client, auth, demo):
+    last = access_review.month_of(today_kst()).previous()
+    auth.login("admin")
+    console = client.get("/admin/")
+    assert f"지난달({last.label}) 접속기록 점검이 아직 완료되지 않았습니다." in console.text
+    page = client.get("/admin/access-review")
+    assert page.status_code == 200 and f"{last.label} 접속기록 점검" in page.text and "점검 의견" in page.text
+    assert client.get("/admin/access-review?month=nonsense").status_code == 303
+    refused = client.post(f"/admin/access-review/{last.key}/sign", data={"review_note": ""})
+    assert refused.status_code == 422 and "점검 의견을 입력해 주세요." in refused.text
+    done = client.post(f"/admin/access-review/{last.key}/sign", data={"review_note": "이상 없음"})
+    assert done.status_code == 303
+    signed = client.get(done.headers["Location"]).text
+    assert "점검 완료: <strong>admin</strong>" in signed and "이상 없음" in signed
+    assert "접속기록 점검이 아직 완료되지 않았습니다" not in client.get("/admin/").text
+    auth.logout()
+    auth.login("site1")
+    assert client.get("/admin/access-review").status_code == 403
