@@ -38,6 +38,7 @@ def _verify_and_link(page, world):
     privacy_link = modal.get_by_role("link", name="개인정보 처리방침(새 창)")
     expect(privacy_link).to_have_attribute("href", "/privacy")
     expect(modal).to_contain_text("에 동의하신 것으로 기록하며")
+    assert helpers.axe_violations(page) == []  # the 본인인증 dialog with its 처리방침 link
     verify_identity(page, helpers.RRN_VOL1)
     link_until(page, TWO_DATES, "연계완료")
     return query(world, lambda: Consent.get().notice_version)
@@ -107,6 +108,14 @@ def _withdraw(page, world):
     page.get_by_label("비밀번호").fill("pumasi-demo")
     page.get_by_role("button", name="로그인").click()
     expect(page.locator("main")).to_contain_text("아이디 또는 비밀번호가 올바르지 않습니다.")
+
+
+def test_the_privacy_notice_fits_a_phone(page, world):
+    page.goto("/login")
+    page.get_by_role("contentinfo").get_by_role("link", name="개인정보 처리방침").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("개인정보 처리방침")
+    expect(page.locator("main")).to_contain_text("자원봉사활동 기본법 시행령 제16조 제1항")
+    _fits_the_phone(page)
 
 
 def test_a_volunteer_sees_downloads_corrects_and_withdraws(page, world):
