@@ -117,6 +117,11 @@ SETTINGS = [
             "본인인증 attempts per account, and as many per client address"),
     Setting("INVITE_DAYS", "PUMASI_INVITE_DAYS", 14, int,
             "days an invitation (an e-mailed link or a printed code for the first password) stays valid"),
+    Setting("VERIFY_LIMIT", "PUMASI_VERIFY_LIMIT", "30 per hour", str,
+            "look-ups of the public 확인서 verification page that find nothing, per client address; then that "
+            "address gets 429 (look-ups that find a certificate are not counted)"),
+    Setting("CERT_SEAL", "PUMASI_CERT_SEAL", None, str,
+            "PNG or JPEG of the organisation's seal (직인), printed beside its name on each 확인서 PDF; unset: none"),
     Setting("RATELIMIT_STORAGE_URI", "PUMASI_RATELIMIT_STORAGE", None, str,
             "where rate-limit counters live; default the Redis of REDIS_URL, else this process's memory"),
     Setting("SMTP_HOST", "PUMASI_SMTP_HOST", None, str,

@@ -44,15 +44,16 @@
   });
   document.addEventListener("modal-close", closeAll);
   document.addEventListener("click", function (event) {
-    if (event.target.closest("[data-print]")) window.print();
     var certificate = event.target.closest("[data-certificate]");
     if (certificate) {
-      // 확인서 출력: open the certificate of the checked rows (the page says so when none is checked).
-      var query = new URLSearchParams();
-      document.querySelectorAll('input[name="participation_ids"]:checked').forEach(function (box) {
-        query.append("participation_ids", box.value);
-      });
-      window.location.href = certificate.getAttribute("data-certificate") + "?" + query.toString();
+      // 확인서 출력: the checked rows posted as a plain form (its CSRF token in the body), answered
+      // by the PDF download; htmx, which handles that form, would fetch the PDF into the page.
+      event.preventDefault();
+      var form = certificate.form;
+      var action = form.getAttribute("action");
+      form.setAttribute("action", certificate.getAttribute("formaction"));
+      form.submit();
+      form.setAttribute("action", action);
     }
     var button = event.target.closest("[data-close]");
     if (button) {

@@ -6,8 +6,8 @@ import helpers
 pytestmark = pytest.mark.browser
 
 PAGES = {
-    None: ["/login", "/privacy", "/invite"],
-    "vol1": ["/mypage/", "/mypage/participations", "/mypage/info", "/mypage/withdraw"],
+    None: ["/login", "/privacy", "/invite", "/verify/"],
+    "vol1": ["/mypage/", "/mypage/participations", "/mypage/info", "/mypage/withdraw", "/mypage/certificates"],
     "site1": ["/site/"],
     "admin": ["/admin/", "/admin/invitations"],
 }

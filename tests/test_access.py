@@ -18,6 +18,7 @@ from pumasi import migrations
 from pumasi.identity import rrn as identity
 from pumasi.db import db
 from pumasi.models import Activity, Alert, DailyLog, Identity, Member, Participation, Site
+from pumasi.ops import certificate
 
 from helpers import build_app
 
@@ -29,10 +30,11 @@ OTHER_EMAIL = "secret-zq7@example.org"
 OTHER_LOCATION = "비밀장소 ZQ7"
 OTHER_RRN = "9912311234568"
 MARKERS = (OTHER_TITLE, OTHER_NAME, OTHER_EMAIL, OTHER_LOCATION, identity.mask(OTHER_RRN), "zq7vol")
-ID_PARAMS = {"participation_id", "activity_id", "log_id", "member_id", "site_id", "alert_id"}
+ID_PARAMS = {"participation_id", "activity_id", "log_id", "member_id", "site_id", "alert_id", "certificate_id"}
 # Secrets in a URL that stand for a right, not an object id (a one-time password reset link): whoever
-# holds one may use it; unknown, used and expired ones are refused in tests/test_passwords.py.
-CAPABILITIES = {"token"}
+# holds one may use it; unknown, used and expired ones are refused in tests/test_passwords.py. A 확인서's
+# code opens its public verification page (tests/test_verify.py).
+CAPABILITIES = {"token", "code"}
 # What each role gets on another person's object, by blueprint (anonymous: sent to log in).
 EXPECTED = {
     "volunteer": {"mypage": 404, "site": 403, "admin": 403},
@@ -60,8 +62,9 @@ def other(app, demo):
         # An alert (operators' only) about that date.
         alert = Alert.create(kind="pending", open_kind="pending", started_at=log.created_at,
                              detail="연계중으로 오래 머문 날짜 1건")
+        issued = certificate.issue(volunteer, [participation], volunteer, date(2024, 12, 31), "문화품앗이")
         return {"participation_id": participation.id, "activity_id": activity.id, "log_id": log.id,
-                "member_id": volunteer.id, "site_id": site2.id, "alert_id": alert.id}
+                "member_id": volunteer.id, "site_id": site2.id, "alert_id": alert.id, "certificate_id": issued.id}
 
 
 def id_routes(app):
@@ -120,7 +123,7 @@ def test_no_one_reaches_another_persons_object(app, client, auth, other, role, u
     endpoints = {rule.endpoint for rule, _, _, _ in routes}
     # The matrix is generated, but it must at least cover what exists today.
     assert {"mypage.row", "mypage.result", "mypage.link", "mypage.relink", "mypage.link_selected",
-            "mypage.certificate_page", "site.activity", "site.day", "site.edit_log", "site.delete_log",
+            "mypage.certificate_pdf", "mypage.certificate_again", "site.activity", "site.day", "site.edit_log", "site.delete_log",
             "site.remove_volunteer", "site.export_csv", "site.confirm_import", "admin.participation",
             "admin.member", "admin.correct", "admin.site", "admin.retry"} <= endpoints
     if username:

@@ -173,3 +173,13 @@ def check(code, number=None, via="link"):
     CertificateCheck.create(certificate=found, found=found is not None, via=via,
                             ip=audit.client_address.get()[:45])
     return found
+
+
+def issued_to(member_id):
+    """The member's certificates, newest first."""
+    return list(Certificate.select().where(Certificate.member == member_id).order_by(Certificate.id.desc()))
+
+
+def of_member(member_id, certificate_id):
+    """The member's certificate of that id, or None (someone else's is None too)."""
+    return Certificate.get_or_none(Certificate.id == certificate_id, Certificate.member == member_id)

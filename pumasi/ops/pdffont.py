@@ -8,6 +8,7 @@ kept per process, and each document gets them with a fresh, lazily read font pro
 This leans on fpdf2's TTFFont (its __slots__), which is why fpdf2 is pinned; tests/test_certificate.py
 reads the embedded font back from a PDF made this way."""
 import io
+import logging
 import threading
 from pathlib import Path
 
@@ -20,6 +21,9 @@ FAMILY = "NanumGothic"
 _UNUSED = ("kern", "TSI0", "TSI1", "TSI2", "TSI3", "TSI5")
 # What each document gets afresh rather than from the parsed template.
 _PER_DOCUMENT = ("i", "ttfont", "subset", "missing_glyphs", "biggest_size_pt", "_hbfont", "color_font")
+
+# fontTools says at INFO what it keeps of each subset font: not for the service's log.
+logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 _lock = threading.Lock()
 _cache = {}

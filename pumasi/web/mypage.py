@@ -2,7 +2,6 @@
 from flask import Blueprint, current_app, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..clock import today_kst
 from ..identity import store as identities
 from ..linkage import reads
 from ..linkage.requests import IdentityRequired, NoDailyLogs, request_each, request_linkage
@@ -12,7 +11,7 @@ from ..ops import privacy as notices
 from ..db import db_int
 from ..records.activities import LEAVE_LINKED_MESSAGE, date_count, removable, remove_volunteer
 from ..records.errors import NotAllowed
-from . import htmx
+from . import certificates, htmx
 from .forms import IdentityForm
 from .helpers import actor, found_or_404, page_count, queued, role_required
 from .ratelimit import limit_from, limiter, member_key
@@ -221,12 +220,24 @@ def reset():
     return redirect(url_for(".index"), 303)
 
 
-@bp.route("/certificate")
-def certificate_page():
-    """확인서 출력: the checked activities on an A4 page to print or save as PDF."""
-    ids = list(dict.fromkeys(request.args.getlist("participation_ids", type=db_int)))[:200]
+@bp.route("/certificate", methods=["POST"])
+def certificate_pdf():
+    """확인서 출력: the checked activities issued as a certificate (number, code, QR) and downloaded as
+    its PDF. A plain form POST: works without JavaScript, the CSRF token in the body."""
+    ids = list(dict.fromkeys(request.form.getlist("participation_ids", type=db_int)))[:200]
     if not ids:
-        return render_template("mypage/certificate.html", lines=[], empty=True), 422
+        return render_template("mypage/certificate.html"), 422
     participations = [_own(participation_id) for participation_id in ids]
-    return render_template("mypage/certificate.html", issued=today_kst(), empty=False,
-                           **certificate.build(current_user.id, participations))
+    return certificates.download(certificates.issue(actor(), participations, actor()))
+
+
+@bp.route("/certificates")
+def certificate_list():
+    """내 확인서: the certificates the volunteer was issued, newest first, with their state."""
+    return render_template("mypage/certificates.html", certificates=certificate.issued_to(current_user.id))
+
+
+@bp.route("/certificates/<int:certificate_id>/pdf")
+def certificate_again(certificate_id):
+    """An issued certificate's PDF again (as it was issued)."""
+    return certificates.download(found_or_404(certificate.of_member(current_user.id, certificate_id)))
