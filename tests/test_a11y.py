@@ -6,7 +6,7 @@ import helpers
 pytestmark = pytest.mark.browser
 
 PAGES = {
-    None: ["/login", "/privacy", "/invite", "/verify/"],
+    None: ["/login", "/privacy", "/invite", "/verify/", "/password/forgot"],
     "vol1": ["/mypage/", "/mypage/participations", "/mypage/info", "/mypage/withdraw", "/mypage/certificates"],
     "site1": ["/site/"],
     "admin": ["/admin/", "/admin/invitations"],

@@ -7,6 +7,8 @@ import hashlib
 import secrets
 from datetime import timedelta
 
+from peewee import fn
+
 from ..clock import utcnow
 from ..db import db, lock_rows, locked_transaction
 from ..models import Member, PasswordReset
@@ -17,7 +19,13 @@ LENGTH_MESSAGE = f"비밀번호는 {MIN_LENGTH}자 이상 {MAX_LENGTH}자 이하
 MISMATCH_MESSAGE = "새 비밀번호가 서로 다릅니다."
 SAME_MESSAGE = "새 비밀번호가 현재 비밀번호와 같습니다."
 CURRENT_MESSAGE = "현재 비밀번호가 올바르지 않습니다."
-LINK_GONE_MESSAGE = "이미 사용했거나 만료된 비밀번호 재설정 링크입니다. 운영자에게 새 링크를 요청해 주세요."
+LINK_GONE_MESSAGE = ("이미 사용했거나 만료된 비밀번호 재설정 링크입니다. 비밀번호 찾기에서 새 링크를 받거나 "
+                     "활동처나 운영자에게 요청해 주세요.")
+# 비밀번호 찾기: one answer whoever is asked for, known or not, with an address or not.
+FORGOT_MESSAGE = ("입력한 아이디나 이메일로 등록된 회원이 있고 그 회원에게 이메일 주소가 있으면, 비밀번호 재설정 링크를 "
+                  "이메일로 보냈습니다. 링크는 1시간 동안 한 번만 쓸 수 있습니다. 이메일 주소를 등록하지 않았거나 메일이 "
+                  "오지 않으면 활동처나 운영자에게 비밀번호 재설정을 요청해 주세요.")
+FORGOT_MAX_MEMBERS = 5  # members one e-mail address may reach at once (a family may share one)
 LINK_VALID = timedelta(hours=1)
 # Letters and digits that cannot be mistaken for each other when read out or copied by hand.
 _TEMPORARY_ALPHABET = "abcdefghjkmnpqrstuvwxyzACDEFGHJKLMNPQRTUVWXY346789"
@@ -102,6 +110,22 @@ def issue_link(member, actor, purpose="reset", valid=LINK_VALID, action="passwor
     with db.atomic():
         issue_token(member, purpose, valid, actor, _token_hash(token), action, detail)
     return token
+
+
+def forgotten(identifier):
+    """비밀번호 찾기: the members an 아이디 or e-mail address names who have an address to mail, each
+    with a new one-time reset link (valid LINK_VALID, once): [(member, token)]. Nobody found, or
+    found without an address: []. The caller answers FORGOT_MESSAGE whatever this returns."""
+    text = (identifier or "").strip()
+    if not text or len(text) > 120:
+        return []
+    alive = Member.active & Member.removed_at.is_null() & (Member.email != "")
+    if "@" in text:
+        found = Member.select().where(alive, fn.LOWER(Member.email) == text.lower())
+    else:
+        found = Member.select().where(alive, Member.named(text))
+    return [(member, issue_link(member, None, action="password.forgot-link", detail="비밀번호 찾기, valid for 1 hour"))
+            for member in found.order_by(Member.id).limit(FORGOT_MAX_MEMBERS)]
 
 
 def issue_temporary(member, actor):

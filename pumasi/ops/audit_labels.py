@@ -25,6 +25,7 @@ ACTION_LABELS = {
     "password.reset-link": "비밀번호 재설정 링크 발급",
     "password.reset-temporary": "임시 비밀번호 발급",
     "password.reset-used": "비밀번호 재설정 링크 사용",
+    "password.forgot-link": "비밀번호 찾기 링크 발송",
     "invitation.link": "초대 이메일 발송",
     "invitation.code": "초대 코드 발급(인쇄)",
     "invitation.used": "초대로 비밀번호 설정",

@@ -1,5 +1,6 @@
 """Notifications: when a participation's linkage ends, its volunteer is told (e-mail and next visit)."""
 import logging
+import threading
 
 from ..clock import utcnow
 from ..db import db
@@ -88,10 +89,19 @@ def mark_read(notifications):
             version.bump_members({n.member_id for n in notifications})
 
 
-def mail_reset_link(member, link, config):
-    """E-mail an operator's one-time password reset link to the member; True when it was sent (or
-    logged, with no SMTP server). The log says whose link it was, never the link."""
+def mail_reset_link(member, link, config, asked_by_member=False):
+    """E-mail a one-time password reset link to the member (an operator's, or asked for by 비밀번호
+    찾기); True when it was sent (or logged, with no SMTP server). The log says whose link it was,
+    never the link."""
+    who = ("비밀번호 찾기에서 비밀번호 재설정 링크를 요청했습니다." if asked_by_member
+           else "운영자가 비밀번호 재설정 링크를 발급했습니다.")
     return mail.send(config, member.email, "비밀번호 재설정 안내", mail.signature(member, config, (
-        "운영자가 비밀번호 재설정 링크를 발급했습니다. 아래 링크에서 1시간 안에 새 비밀번호를 정해 주세요. "
-        f"링크는 한 번만 쓸 수 있습니다.\n\n{link}\n\n요청하지 않았다면 기술지원으로 연락해 주세요.")),
+        f"{who} 아이디 {member.username} 의 새 비밀번호를 아래 링크에서 1시간 안에 정해 주세요. "
+        f"링크는 한 번만 쓸 수 있습니다.\n\n{link}\n\n요청하지 않았다면 이 메일을 무시하고, 걱정되면 기술지원으로 연락해 주세요.")),
         log_as=f"password reset link for member {member.id}")
+
+
+def mail_in_background(send, *args):
+    """Run a mail function in a thread of its own, so that a page answers as fast whether or not a
+    message goes out (비밀번호 찾기 must not tell by its timing which addresses are known)."""
+    threading.Thread(target=send, args=args, daemon=True, name="pumasi-mail").start()

@@ -1,10 +1,11 @@
-"""A member's own account: 비밀번호 변경, and the page an operator's one-time reset link opens."""
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+"""A member's own account: 비밀번호 변경, 비밀번호 찾기, and the page a one-time reset link opens."""
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user
 
 from ..accounts import passwords
+from ..ops import console_settings, notify
 from .helpers import actor
-from .ratelimit import limit_from, limiter, member_key
+from .ratelimit import asked_account, limit_from, limiter, member_key
 
 bp = Blueprint("account", __name__)
 
@@ -22,6 +23,26 @@ def _temporary_password_must_go():
             return "", 204, {"HX-Redirect": target}
         return redirect(target, 303)
     return None
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(limit_from("FORGOT_ADDRESS_LIMIT"), methods=["POST"])
+@limiter.limit(limit_from("FORGOT_LIMIT"), methods=["POST"], key_func=asked_account)
+def forgot():
+    """비밀번호 찾기: by 아이디 or e-mail; a one-time link to each member found with an address. The
+    same answer, as fast, whether anyone was found (the e-mails go out in the background)."""
+    errors, identifier = {}, (request.form.get("identifier") or "").strip()[:120]
+    if request.method == "POST":
+        if not identifier:
+            errors["identifier"] = "아이디 또는 이메일 주소를 입력해 주세요."
+        else:
+            config = dict(console_settings.effective(current_app))
+            for member, token in passwords.forgotten(identifier):
+                link = url_for("account.reset", token=token, _external=True)
+                notify.mail_in_background(notify.mail_reset_link, member, link, config, True)
+            return render_template("account/forgot.html", sent=True, message=passwords.FORGOT_MESSAGE)
+    return render_template("account/forgot.html", sent=False, identifier=identifier, errors=errors), \
+        422 if errors else 200
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

@@ -42,6 +42,13 @@ def address_and_account():
     return f"login:{client_address()}:" + usernames.key(request.form.get("username") or "")[:40]
 
 
+def asked_account():
+    """The account a 비밀번호 찾기 asks for: an e-mail address (lower case) or an 아이디 compared as
+    log-in compares names."""
+    text = (request.form.get("identifier") or "").strip()
+    return "forgot:" + (text.lower() if "@" in text else usernames.key(text))[:120]
+
+
 def member_key():
     """The logged-in member (본인인증 attempts are counted per account)."""
     return f"member:{current_user.get_id()}"
