@@ -114,11 +114,17 @@ def _access_reviews(migrator):
     db.create_tables([AccessReview], safe=True)
 
 
+def _entry_requests(migrator):
+    """17: 입력 요청, a volunteer's ask to their site for the daily logs of a participation."""
+    from .models import EntryRequest
+    db.create_tables([EntryRequest], safe=True)
+
+
 MIGRATIONS = [(3, _operator_console), (4, _session_version), (5, _passwords), (6, _endpoint_from_environment),
               (7, _key_check), (8, _username_keys), (9, _held_uploads),
               (10, _access_records), (11, _consents), (12, _certificates), (13, _alerts),
               (14, _page_version), (15, _invitations),
-              (16, _access_reviews)]
+              (16, _access_reviews), (17, _entry_requests)]
 
 LATEST = max((number for number, _ in MIGRATIONS), default=1)
 

@@ -126,6 +126,8 @@ SETTINGS = [
             "address gets 429 (look-ups that find a certificate are not counted)"),
     Setting("CERT_SEAL", "PUMASI_CERT_SEAL", None, str,
             "PNG or JPEG of the organisation's seal (직인), printed beside its name on each 확인서 PDF; unset: none"),
+    Setting("ENTRY_REQUEST_LIMIT", "PUMASI_ENTRY_REQUEST_LIMIT", "5 per hour;20 per day", str,
+            "입력 요청 presses per volunteer (one request stays open per participation whatever the count)"),
     Setting("RATELIMIT_STORAGE_URI", "PUMASI_RATELIMIT_STORAGE", None, str,
             "where rate-limit counters live; default the Redis of REDIS_URL, else this process's memory"),
     Setting("SMTP_HOST", "PUMASI_SMTP_HOST", None, str,

@@ -13,7 +13,7 @@ from ..db import db
 from ..identity.keycheck import KeyCheckError, verify
 from ..linkage.state import FAILURE_CODES, DateState
 from ..models import DailyLog, LinkAttempt
-from ..ops import alerts, console_settings
+from ..ops import alerts, console_settings, notify
 from ..ops.monitor import format_age
 from .connection import connection
 from .status import ANSWERED_FORMAT, portal_key
@@ -118,6 +118,7 @@ def run(app):
             events = check(app)
             mail_config = console_settings.effective(app)
             alerts.deliver_mail(mail_config)
+            notify.mail_entry_requests(mail_config)
             _known_operators[:] = [(member.name, member.email) for member in alerts.operators()]
     except (DatabaseError, InterfaceError) as exc:
         _database_down(app, exc)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from peewee import JOIN
 
 from ..db import db
-from ..models import Activity, DailyLog, LinkAttempt, LinkRequest, Member, Participation, Site
+from ..models import Activity, DailyLog, EntryRequest, LinkAttempt, LinkRequest, Member, Participation, Site
 from .state import DateState, Summary
 
 # Where the dates of some participations stand, summed per participation in one statement.
@@ -27,6 +27,7 @@ FROM daily_log WHERE participation_id IN ({{ids}}) GROUP BY participation_id
 # looking up the page's twenty (measured: 1.6 against 0.9 ms).
 ROWS_SQL = """
 SELECT p.id, p.legacy_linked, a.category, a.title, a.location, s.name, a.start_date, a.end_date,
+       (SELECT created_at FROM entry_request WHERE open_participation = p.id),
        (SELECT COUNT(*) FROM participation WHERE volunteer_id = {param})
 FROM participation p JOIN activity a ON a.id = p.activity_id JOIN site s ON s.id = a.site_id
 WHERE p.volunteer_id = {param}{extra}
@@ -71,6 +72,7 @@ class Row:
     start_date: object
     end_date: object
     summary: Summary
+    requested_at: object = None  # when the volunteer's open 입력 요청 was made (records.entry_requests)
 
     @property
     def state(self):
@@ -92,9 +94,10 @@ def _rows(volunteer, limit, offset, participation_id=None):
     if not found:
         return 0, []
     sums = _summaries({line[0]: line[1] for line in found})
-    day = Activity.start_date.python_value  # SQLite gives dates back as text
-    rows = [Row(pid, bool(legacy), category, title, location, site, day(start), day(end), sums[pid])
-            for pid, legacy, category, title, location, site, start, end, _ in found]
+    day = Activity.start_date.python_value  # SQLite gives dates and times back as text
+    moment = EntryRequest.created_at.python_value
+    rows = [Row(pid, bool(legacy), category, title, location, site, day(start), day(end), sums[pid], moment(asked))
+            for pid, legacy, category, title, location, site, start, end, asked, _ in found]
     return found[0][-1], rows
 
 

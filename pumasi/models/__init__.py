@@ -6,12 +6,13 @@ from .core import (ROLES, Activity, AuditLog, BaseModel, ConfigValue, DailyLog, 
                    LinkRequest, Member, Notification, Participation, PasswordReset, SchemaVersion, Site, Upload)
 from .access import AccessChain, AccessRecord, AccessReview
 from .alerts import Alert
+from .entry_requests import EntryRequest
 from .certificates import Certificate, CertificateCheck, CertificateDate
 from .privacy import Consent
 
 MODELS = [Site, Member, Activity, Participation, DailyLog, Identity, LinkRequest, LinkAttempt,
           AuditLog, Notification, PasswordReset, ConfigValue, KeyCheck, Upload, SchemaVersion,
           AccessRecord, AccessChain, AccessReview, Consent, Certificate, CertificateDate, CertificateCheck,
-          Alert]
+          Alert, EntryRequest]
 
 __all__ = ["ROLES", "BaseModel", "MODELS"] + [model.__name__ for model in MODELS]

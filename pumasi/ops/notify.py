@@ -2,12 +2,13 @@
 import logging
 import threading
 
-from ..clock import utcnow
+from ..clock import korean_time, utcnow
 from ..db import db
 from ..linkage import version
 from ..linkage.reads import summaries
 from ..linkage.state import PARTICIPATION_LABELS, ParticipationState
 from ..models import Activity, LinkRequest, Member, Notification, Participation
+from ..records import entry_requests
 from . import mail
 
 log = logging.getLogger(__name__)
@@ -105,3 +106,20 @@ def mail_in_background(send, *args):
     """Run a mail function in a thread of its own, so that a page answers as fast whether or not a
     message goes out (비밀번호 찾기 must not tell by its timing which addresses are known)."""
     threading.Thread(target=send, args=args, daemon=True, name="pumasi-mail").start()
+
+
+def mail_entry_requests(config):
+    """The daily e-mail to each site's managers with the new 입력 요청 (records.entry_requests:
+    at most one a day per site); returns how many e-mails went out."""
+    sent = 0
+    for digest in entry_requests.due_digests():
+        lines = "\n".join(f"- {request.participation.volunteer.name}: {request.participation.activity.title} "
+                          f"(요청일 {korean_time(request.created_at):%Y-%m-%d})" for request in digest.requests)
+        text = (f"봉사자가 상세봉사내역(일별 활동 날짜와 시간) 입력을 요청했습니다. 새 요청 {len(digest.requests)}건:\n\n"
+                f"{lines}\n\n활동처관리에서 해당 봉사활동의 일별 입력으로 날짜를 입력하면 요청이 닫히고 봉사자가 "
+                "1365 연계신청을 할 수 있습니다.")
+        for manager in digest.managers:
+            sent += bool(mail.send(config, manager.email, f"입력 요청 {len(digest.requests)}건",
+                                   mail.signature(manager, config, text),
+                                   log_as=f"entry requests of site {digest.site.id} to member {manager.id}"))
+    return sent

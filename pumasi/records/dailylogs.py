@@ -13,7 +13,7 @@ from ..linkage import version
 from ..linkage.state import DateState
 from ..models import Activity, DailyLog, LinkAttempt, Member, Participation
 from ..ops import audit
-from . import hours
+from . import entry_requests, hours
 from .activities import participants
 from .errors import BatchInvalid, NotAllowed
 from .hours import Entry, LogError, Place
@@ -205,6 +205,8 @@ def write_checked(activity, checked, actor):
         saved.append(log)
         if what:
             done[what] += 1
+    if done["added"]:  # a date entered: the volunteers' 입력 요청 for these participations are met
+        entry_requests.close_for([log.participation_id for log in saved], now)
     if done["added"] or done["changed"]:
         version.bump_participations({log.participation_id for log in saved})
         audit.record("dailylog.save", actor=actor, target=activity,

@@ -10,6 +10,7 @@ from ..ops import certificate, console_settings, notify
 from ..ops import privacy as notices
 from ..db import db_int
 from ..records.activities import LEAVE_LINKED_MESSAGE, date_count, removable, remove_volunteer
+from ..records import entry_requests
 from ..records.errors import NotAllowed
 from . import certificates, htmx
 from .forms import IdentityForm
@@ -116,7 +117,7 @@ def _request_or_prompt(participation, kind):
     try:
         queued(request_linkage(participation, actor(), kind=kind))
     except NoDailyLogs:
-        return _dialog("mypage/nodetail.html")
+        return _dialog("mypage/nodetail.html", p=participation, asked=entry_requests.open_request(participation.id))
     except IdentityRequired:
         return _identity_required(participation.id)
     if not htmx.is_fragment_request():
@@ -146,6 +147,20 @@ def link_selected():
         queued(link_request)
     response = _dialog("mypage/bulk.html", sent=made, nothing=nothing, no_detail=no_detail)
     return htmx.trigger(response, "rows-changed") if htmx.is_fragment_request() else response
+
+
+@bp.route("/participations/<int:participation_id>/entry-request", methods=["POST"])
+@limiter.limit(limit_from("ENTRY_REQUEST_LIMIT"), key_func=member_key)
+def entry_request(participation_id):
+    """입력 요청 (from the no-detail notice): ask the site to enter this participation's daily logs."""
+    participation = _own(participation_id)
+    try:
+        asked = entry_requests.ask(participation, actor())
+    except entry_requests.HasDates:
+        asked = None
+    if not htmx.is_fragment_request():
+        return redirect(url_for(".activities"), 303)
+    return htmx.trigger(htmx.modal("mypage/entry_request_done.html", p=participation, asked=asked), "rows-changed")
 
 
 @bp.route("/participations/<int:participation_id>/result")

@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from ... import inputs
 from ...linkage.reads import summaries
-from ...records import activities, dailylogs
+from ...records import activities, dailylogs, entry_requests
 from ...records.errors import NotAllowed
 from .. import htmx
 from ..forms import ActivityForm, VolunteerSearchForm
@@ -24,8 +24,9 @@ def _body_context(activity, search=None, found=None):
 
 @bp.route("/")
 def index():
-    """활동처관리: the site's activities, newest first."""
-    return render_template("site/index.html", activities=activities.site_activities(current_user.site_id))
+    """활동처관리: the volunteers' open 입력 요청, then the site's activities, newest first."""
+    return render_template("site/index.html", activities=activities.site_activities(current_user.site_id),
+                           entry_requests=entry_requests.open_for_site(current_user.site_id))
 
 
 def _activity_form(form, activity):
