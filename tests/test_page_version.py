@@ -22,14 +22,14 @@ from pumasi.linkage.requests import request_linkage
 from pumasi.linkage.state import AttemptState, DateState
 from pumasi.models import Activity, DailyLog, LinkAttempt, LinkRequest, Member, Site
 from pumasi.ops import helpdesk, notify
-from pumasi.records import activities, dailylogs
+from pumasi.records import activities, dailylogs, entry_requests
 from pumasi.records.dailylogs import LogInput
 
 from helpers import member, participation, verify
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-SHOWN_MODELS = {"DailyLog", "Participation", "Activity", "Site", "Notification", "Identity"}
-SHOWN_TABLES = r"(daily_log|participation|activity|site|notification|identity)"
+SHOWN_MODELS = {"DailyLog", "Participation", "Activity", "Site", "Notification", "Identity", "EntryRequest"}
+SHOWN_TABLES = r"(daily_log|participation|activity|site|notification|identity|entry_request)"
 RAW_WRITE = re.compile(rf"\b(INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+\"?{SHOWN_TABLES}\b", re.I)
 WRITE_METHODS = {"update", "create", "delete", "insert", "insert_many", "insert_from", "replace", "replace_many",
                  "get_or_create", "bulk_create", "bulk_update"}
@@ -48,6 +48,7 @@ NOT_SHOWN = {
     "pumasi.ops.notify.send_email": "only notification.emailed_at (the e-mail claim), never shown",
     "pumasi.identity.store.rotate_all": "re-encrypts identity.rrn_token: nothing shown changes",
     "pumasi.cli.members.create_user": "creates a site (get_or_create) no activity has yet",
+    "pumasi.records.entry_requests.due_digests": "only entry_request.mailed_at (the site's e-mail claim)",
 }
 
 
@@ -117,6 +118,12 @@ def _new_mentoring_log(app):
                                 member("site1"), date(2026, 11, 26))[0]
 
 
+def _closed_in_a_transaction(p):
+    """What dailylogs.write_checked does when a date is entered for a participation asked for."""
+    with db.atomic():
+        return entry_requests.close_for([p.id])
+
+
 SCENARIOS = {
     "request": (lambda app: verify(app, "vol1"),
                 lambda app, _: request_linkage(participation("vol1", ONE_DAY), member("vol1")) and {"vol1"}),
@@ -154,6 +161,11 @@ SCENARIOS = {
     "site renamed": (lambda app: Site.get(Site.id == member("site1").site_id), lambda app, site: (
         sites.save(site, "새 이름 활동처", site.phone, member("admin"))[1] == {} and {"vol1", "vol3"})),
     "notice of an end": (_answered, lambda app, request: notify.tell_ended([request.id], app.config) and {"vol1"}),
+    "입력 요청": (lambda app: None, lambda app, _: entry_requests.ask(participation("vol1", MUSEUM), member("vol1"))
+                and {"vol1"}),
+    "site enters a date asked for": (
+        lambda app: entry_requests.ask(participation("vol1", MUSEUM), member("vol1")),
+        lambda app, _: _closed_in_a_transaction(participation("vol1", MUSEUM)) and {"vol1"}),
     "notice seen": (lambda app: notify.tell_ended([_answered(app).id], app.config),
                     lambda app, _: notify.mark_read(notify.unread(member("vol1").id)) or {"vol1"}),
 }
@@ -173,6 +185,8 @@ WALK = {
     "pumasi.accounts.sites.save": "site renamed",
     "pumasi.ops.notify.tell_ended": "notice of an end",
     "pumasi.ops.notify.mark_read": "notice seen",
+    "pumasi.records.entry_requests.ask": "입력 요청",
+    "pumasi.records.entry_requests.close_for": "site enters a date asked for",
 }
 
 

@@ -5,6 +5,8 @@ managers get one e-mail a day with the new ones (the workers' sweep, mail_new)."
 from dataclasses import dataclass
 
 from ..clock import today_start_utc, utcnow
+from ..db import db
+from ..linkage import version
 from ..models import Activity, DailyLog, EntryRequest, Member, Participation, Site
 from ..ops import audit
 
@@ -21,15 +23,17 @@ def open_request(participation_id):
 def ask(participation, volunteer):
     """Ask the site for this participation's daily logs: the open ask (a new one, or the one made
     before). HasDates when the site entered dates meanwhile."""
-    if DailyLog.select().where(DailyLog.participation == participation).exists():
-        raise HasDates()
-    inserted = (EntryRequest.insert(participation=participation, requested_by=volunteer,
-                                    open_participation=participation.id, created_at=utcnow())
-                .on_conflict_ignore().execute())
-    found = open_request(participation.id)
-    if inserted and found is not None:
-        audit.record("entry.request", actor=volunteer, target=participation,
-                     detail=f"입력 요청: {participation.activity.title}")
+    with db.atomic():
+        if DailyLog.select().where(DailyLog.participation == participation).exists():
+            raise HasDates()
+        inserted = (EntryRequest.insert(participation=participation, requested_by=volunteer,
+                                        open_participation=participation.id, created_at=utcnow())
+                    .on_conflict_ignore().execute())
+        found = open_request(participation.id)
+        if inserted and found is not None:
+            version.bump_participations([participation.id])  # the row says 입력 요청함 now
+            audit.record("entry.request", actor=volunteer, target=participation,
+                         detail=f"입력 요청: {participation.activity.title}")
     return found
 
 
@@ -38,8 +42,11 @@ def close_for(participation_ids, now=None):
     ids = list(set(participation_ids))
     if not ids:
         return 0
-    return (EntryRequest.update(open_participation=None, closed_at=now or utcnow())
-            .where(EntryRequest.open_participation.in_(ids)).execute())
+    closed = (EntryRequest.update(open_participation=None, closed_at=now or utcnow())
+              .where(EntryRequest.open_participation.in_(ids)).execute())
+    if closed:  # inside the caller's transaction, which entered the dates
+        version.bump_participations(ids)
+    return closed
 
 
 def open_for_site(site_id):
