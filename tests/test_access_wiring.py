@@ -139,3 +139,20 @@ def test_a_volunteer_changing_their_own_data_is_no_staff_access(proxied):
         vol1 = Member.get(Member.username == "vol1")
         assert identities.reset(vol1, vol1) == 1
         assert AccessRecord.select().count() == 0
+
+
+def test_lists_of_volunteers_names_are_records_too(proxied):
+    from pumasi.linkage.state import DateState
+    from pumasi.models import Alert
+    admin = Staff(proxied, "admin")
+    vol1 = _id(admin, "vol1")
+    log = admin.q(lambda: DailyLog.select().join(Participation).where(Participation.volunteer == vol1).first())
+    admin.q(lambda: DailyLog.update(link_state=DateState.FAILED, result_code=200).where(DailyLog.id == log.id)
+            .execute())
+    _, record = admin.did(lambda: admin.client.get("/admin/failures?volunteer=vol1"), "조회", [vol1])
+    assert record.what.endswith("봉사자 vol1")
+    admin.q(lambda: DailyLog.update(link_state=DateState.PENDING, updated_at=datetime(2020, 1, 1))
+            .where(DailyLog.id == log.id).execute())
+    alert = admin.q(lambda: Alert.create(kind="pending", started_at=datetime(2020, 1, 2), detail="held").id)
+    page, _ = admin.did(lambda: admin.client.get(f"/admin/alerts/{alert}"), "조회", [vol1])
+    assert "김민준" in page.text

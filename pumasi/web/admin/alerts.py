@@ -5,7 +5,7 @@ from peewee import DatabaseError, InterfaceError
 
 from ...models import Alert
 from ...ops import alert_pages, alerts
-from ..helpers import get_or_404
+from ..helpers import accessed, get_or_404
 from .blueprint import bp
 
 
@@ -32,5 +32,9 @@ def alert_list():
 def alert(alert_id):
     """One alert: what was seen, since when, what to do, and the dates or requests it is about."""
     found = get_or_404(Alert, alert_id)
-    return render_template("admin/alert.html", alert=found, kind=alerts.KINDS[found.kind],
-                           **alert_pages.affected(found, current_app.config))
+    listed = alert_pages.affected(found, current_app.config)
+    volunteers = [log.participation.volunteer_id for log in listed.get("dates", (0, []))[1]]
+    volunteers += [request.participation.volunteer_id for request, _ in listed.get("requests", (0, []))[1]]
+    if volunteers:  # volunteers' names: an access record
+        accessed(volunteers, "조회", f"경보 화면(봉사자 이름): {alerts.KINDS[found.kind].title}")
+    return render_template("admin/alert.html", alert=found, kind=alerts.KINDS[found.kind], **listed)

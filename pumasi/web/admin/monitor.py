@@ -8,7 +8,7 @@ from ...jobs.status import queue_report
 from ...linkage.state import FAILURE_CODES
 from ...ops import helpdesk, monitor
 from .. import htmx
-from ..helpers import actor, page_arg, page_count, queued
+from ..helpers import accessed, actor, page_arg, page_count, queued
 from ..listargs import date_field_values, failure_filter, filter_args
 from .blueprint import bp
 
@@ -25,6 +25,9 @@ def _failures_context():
     filters, errors = failure_filter(request.args)
     size = current_app.config["LIST_PAGE_SIZE"]
     total, rows = monitor.failing_dates(filters, page_arg(), size)
+    if rows:  # volunteers' names and dates: an access record (a search when filtered by volunteer)
+        accessed([log.participation.volunteer_id for log in rows], "조회",
+                 "연계실패 목록(봉사자 이름·날짜)" + (f": 봉사자 {filters.volunteer}" if filters.volunteer else ""))
     return {"filters": filters, "filter_args": filter_args(filters), "failures": rows, "failures_total": total,
             "page": page_arg(), "pages": page_count(total, size), "sites": sites.all_sites(),
             "filter_errors": errors, "codes": FAILURE_CODES,
