@@ -290,7 +290,7 @@ def _main_form(html, url):
     ("admin", ["/admin/members/new", "/admin/members/{member_id}/edit", "/admin/sites/new",
                "/admin/sites/{site_id}", "/admin/daily-logs/{log_id}/correct", "/admin/settings"]),
     ("site1", ["/site/activities/new", "/site/activities/{activity_id}/edit", "/site/logs/{log_id}/edit"]),
-    ("vol1", ["/mypage/identity"]),
+    ("vol1", ["/mypage/identity", "/mypage/info"]),
 ])
 def test_each_form_tells_the_refused_field(app, demo, username, pages):
     """Each form, field by field: the control-character message next to that field (a 4xx, nothing

@@ -109,8 +109,8 @@ def check_contact(form):
     """The phone and e-mail a member typed: ({field: value}, {field: Korean error})."""
     values = {key: (form.get(key) or "").strip() for key in ("phone", "email")}
     errors = inputs.problems(values)
-    if errors:
-        return values, errors
+    if errors:  # said alone, and the refused value is not shown again
+        return {key: "" if key in errors else value for key, value in values.items()}, errors
     if not members.PHONE.fullmatch(values["phone"]):
         errors["phone"] = "휴대전화번호는 숫자와 - 만 20자 이하로 입력해 주세요. (예: 010-1234-5678)"
     if values["email"] and (len(values["email"]) > 120 or not members.EMAIL.fullmatch(values["email"])):

@@ -7,9 +7,11 @@ from ..accounts import myinfo
 from .helpers import actor
 from .mypage import bp
 from .ratelimit import limit_from, limiter, member_key
+from .security import reports_bad_input
 
 
 @bp.route("/info", methods=["GET", "POST"])
+@reports_bad_input
 def info():
     """내 정보, and the contact form on it (a wrong value: its Korean message by the field, 422)."""
     errors, values = {}, None
