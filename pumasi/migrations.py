@@ -3,7 +3,7 @@ from playhouse.migrate import SchemaMigrator
 
 from .db import db
 from .models import (MODELS, AccessChain, AccessRecord, AccessReview, Certificate, CertificateCheck, CertificateDate,
-                     ConfigValue, Consent, KeyCheck, Notification, PasswordReset, SchemaVersion, Upload)
+                     ConfigValue, Consent, ImportRun, KeyCheck, Notification, PasswordReset, SchemaVersion, Upload)
 
 # Each later schema change is appended as (number, function(migrator)) using playhouse.migrate,
 # and the models are changed to match. Never "delete your database".
@@ -120,11 +120,18 @@ def _entry_requests(migrator):
     db.create_tables([EntryRequest], safe=True)
 
 
+def _imports(migrator):
+    """18: a member's birth date, and the imports operators run (pumasi.transfer)."""
+    db.execute_sql("ALTER TABLE member ADD COLUMN birth_date DATE")
+    db.create_tables([ImportRun], safe=True)
+
+
 MIGRATIONS = [(3, _operator_console), (4, _session_version), (5, _passwords), (6, _endpoint_from_environment),
               (7, _key_check), (8, _username_keys), (9, _held_uploads),
               (10, _access_records), (11, _consents), (12, _certificates), (13, _alerts),
               (14, _page_version), (15, _invitations),
-              (16, _access_reviews), (17, _entry_requests)]
+              (16, _access_reviews), (17, _entry_requests),
+              (18, _imports)]
 
 LATEST = max((number for number, _ in MIGRATIONS), default=1)
 

@@ -101,6 +101,9 @@ SETTINGS = [
     Setting("ROW_POLL_SECONDS", "PUMASI_ROW_POLL_SECONDS", 3, int,
             "how often a 연계중 row asks the server for its state"),
     Setting("PAGE_SIZE", "PUMASI_PAGE_SIZE", 20, int, "rows per page of 활동내역"),
+    Setting("IMPORT_USERNAME_PREFIX", "PUMASI_IMPORT_USERNAME_PREFIX", "member", str,
+            "how an import names a member whose 아이디 is left empty: this prefix and a number of six digits "
+            "after the highest such name (member000001, member000002, …)"),
     Setting("LIST_PAGE_SIZE", "PUMASI_LIST_PAGE_SIZE", 30, int,
             "rows per page of the operators' lists (연계실패, 회원, 감사 기록)"),
     Setting("PROXIES", "PUMASI_PROXIES", 0, int,

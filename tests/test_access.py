@@ -17,7 +17,7 @@ import pytest
 from pumasi import migrations
 from pumasi.identity import rrn as identity
 from pumasi.db import db
-from pumasi.models import Activity, Alert, DailyLog, Identity, Member, Participation, Site
+from pumasi.models import Activity, Alert, DailyLog, Identity, ImportRun, Member, Participation, Site
 from pumasi.ops import certificate
 
 from helpers import build_app
@@ -30,7 +30,7 @@ OTHER_EMAIL = "secret-zq7@example.org"
 OTHER_LOCATION = "비밀장소 ZQ7"
 OTHER_RRN = "9912311234568"
 MARKERS = (OTHER_TITLE, OTHER_NAME, OTHER_EMAIL, OTHER_LOCATION, identity.mask(OTHER_RRN), "zq7vol")
-ID_PARAMS = {"participation_id", "activity_id", "log_id", "member_id", "site_id", "alert_id", "certificate_id"}
+ID_PARAMS = {"participation_id", "activity_id", "log_id", "member_id", "site_id", "alert_id", "certificate_id", "run_id"}
 # Secrets in a URL that stand for a right, not an object id (a one-time password reset link): whoever
 # holds one may use it; unknown, used and expired ones are refused in tests/test_passwords.py. A 확인서's
 # code opens its public verification page (tests/test_verify.py).
@@ -63,8 +63,11 @@ def other(app, demo):
         alert = Alert.create(kind="pending", open_kind="pending", started_at=log.created_at,
                              detail="연계중으로 오래 머문 날짜 1건")
         issued = certificate.issue(volunteer, [participation], volunteer, date(2024, 12, 31), "문화품앗이")
+        run = ImportRun.create(kind="members", filename=f"{OTHER_NAME}.csv", state="failed",
+                               expires_at=date(2099, 1, 1))
         return {"participation_id": participation.id, "activity_id": activity.id, "log_id": log.id,
-                "member_id": volunteer.id, "site_id": site2.id, "alert_id": alert.id, "certificate_id": issued.id}
+                "member_id": volunteer.id, "site_id": site2.id, "alert_id": alert.id, "certificate_id": issued.id,
+                "run_id": run.id}
 
 
 def id_routes(app):
@@ -170,6 +173,7 @@ def test_the_same_ids_show_their_data_to_whom_they_belong(app, client, auth, oth
     assert OTHER_NAME in member_page and identity.mask(OTHER_RRN) in member_page
     assert OTHER_RRN not in member_page  # operators too see the RRN only masked
     assert client.get(f"/admin/daily-logs/{lid}/correct").status_code == 200
+    assert OTHER_NAME in client.get(f"/admin/import/runs/{other['run_id']}").text
 
 
 # --- the session cookie -------------------------------------------------------------------------------

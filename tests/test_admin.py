@@ -1,5 +1,6 @@
 """운영관리: access, members, sites, settings, corrections, per-date linkage, monitor, audit, notifications."""
 import re
+from datetime import datetime
 
 import pytest
 
@@ -9,7 +10,7 @@ from pumasi.linkage.requests import IdentityRequired, request_linkage
 from pumasi.linkage.state import DateState, ParticipationState
 from pumasi.ops import helpdesk, monitor, notify
 from pumasi.db import db
-from pumasi.models import (AuditLog, ConfigValue, DailyLog,
+from pumasi.models import (AuditLog, ConfigValue, DailyLog, ImportRun,
                            Identity, KeyCheck, LinkRequest, Member, Notification, Participation, PasswordReset,
                            SchemaVersion, Site)
 
@@ -38,6 +39,8 @@ def test_operator_routes_need_log_in(app, client):
 
 
 def test_every_get_page_renders(app, client, auth, demo):
+    with app.app_context(), db.connection_context():
+        ImportRun.create(kind="members", state="failed", problem="x", expires_at=datetime(2099, 1, 1))  # run 1
     auth.login("admin")
     for method, url in _admin_urls(app):
         if method == "GET":
@@ -234,7 +237,8 @@ def test_notification_once_and_shown_on_next_visit(app, client, auth, demo, capl
 
 def test_migrations_from_version_1(app, demo):
     """A database made by the first release gets the console tables (3), session versions (4),
-    password resets (5), the RRN keys' check (7), user-name keys (8) and page versions (14)."""
+    password resets (5), the RRN keys' check (7), user-name keys (8), page versions (14),
+    birth dates and imports (18)."""
     with app.app_context(), db.connection_context():
         db.drop_tables([Notification, ConfigValue, PasswordReset, KeyCheck])
         db.execute_sql("ALTER TABLE member DROP COLUMN session_version")
@@ -242,11 +246,14 @@ def test_migrations_from_version_1(app, demo):
         db.execute_sql("DROP INDEX member_username_key")
         db.execute_sql("ALTER TABLE member DROP COLUMN username_key")
         db.execute_sql("ALTER TABLE member DROP COLUMN page_version")
+        db.execute_sql("ALTER TABLE member DROP COLUMN birth_date")
+        db.drop_tables([ImportRun])
         SchemaVersion.update(version=1).execute()
         assert migrations.upgrade() == (1, migrations.LATEST)
         assert all(model.table_exists() for model in (Notification, ConfigValue, PasswordReset, KeyCheck))
         columns = {c.name for c in db.get_columns("member")}
-        assert {"session_version", "must_change_password", "username_key", "page_version"} <= columns
+        assert {"session_version", "must_change_password", "username_key", "page_version", "birth_date"} <= columns
+        assert ImportRun.table_exists()
         vol1 = Member.get(Member.username == "vol1")  # the data is kept
         assert vol1.session_version == 0 and vol1.must_change_password is False and vol1.username_key == "vol1"
         assert vol1.page_version == 0

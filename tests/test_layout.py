@@ -8,7 +8,7 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 PACKAGES = ("pumasi", "sim1365")
-DOMAIN = ("pumasi.linkage", "pumasi.records", "pumasi.identity")
+DOMAIN = ("pumasi.linkage", "pumasi.records", "pumasi.identity", "pumasi.transfer")
 WEB_AND_QUEUE = ("flask", "flask_login", "flask_wtf", "flask_limiter", "wtforms", "rq")
 
 

@@ -9,10 +9,11 @@ from .alerts import Alert
 from .entry_requests import EntryRequest
 from .certificates import Certificate, CertificateCheck, CertificateDate
 from .privacy import Consent
+from .transfer import ImportRun
 
 MODELS = [Site, Member, Activity, Participation, DailyLog, Identity, LinkRequest, LinkAttempt,
           AuditLog, Notification, PasswordReset, ConfigValue, KeyCheck, Upload, SchemaVersion,
           AccessRecord, AccessChain, AccessReview, Consent, Certificate, CertificateDate, CertificateCheck,
-          Alert, EntryRequest]
+          Alert, EntryRequest, ImportRun]
 
 __all__ = ["ROLES", "BaseModel", "MODELS"] + [model.__name__ for model in MODELS]

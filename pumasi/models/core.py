@@ -43,6 +43,8 @@ class Member(BaseModel):
     role = CharField(max_length=10, index=True)
     phone = CharField(max_length=30, default="")
     email = CharField(max_length=120, default="")
+    birth_date = DateField(null=True)
+    # A site manager's site; a volunteer's own site (소속), when an import gave one.
     site = ForeignKeyField(Site, null=True, backref="managers", on_delete="SET NULL")
     active = BooleanField(default=True)
     removed_at = DateTimeField(null=True)

@@ -13,6 +13,7 @@ ACTION_LABELS = {
     "member.activate": "회원 사용 재개",
     "member.create": "회원 등록",
     "member.deactivate": "회원 사용 중지",
+    "member.import": "회원 가져오기",
     "member.remove": "회원 삭제(탈퇴)",
     "member.rename": "아이디 변경",
     "member.role": "회원 구분 변경",

@@ -19,7 +19,7 @@ def _cell(value):
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def _csv(rows):
+def csv_text(rows):
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     for row in rows:
@@ -29,7 +29,7 @@ def _csv(rows):
 
 def template_csv():
     """The empty import template."""
-    return _csv([COLUMNS])
+    return csv_text([COLUMNS])
 
 
 TEMPLATE_FORMATS = {"활동일": "yyyy-mm-dd", "시작시간": "hh:mm", "종료시간": "hh:mm", "인정시간(분)": "0"}
@@ -56,4 +56,4 @@ def export_csv(activity):
             log.date.isoformat(), volunteer.username, volunteer.name, hours.format_clock(log.start),
             hours.format_clock(log.end), log.minutes, date_label(log.link_state, log.participation.legacy_linked),
             "" if log.result_code is None else log.result_code)])
-    return _csv(rows)
+    return csv_text(rows)

@@ -5,7 +5,6 @@ per preview and once per confirmation (pumasi.records.uploads keeps it on the se
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
 
 from .. import inputs
 from ..accounts import usernames
@@ -13,7 +12,9 @@ from . import dailylogs
 from .activities import digits, participants
 from .errors import NotAllowed
 from .hours import LogError
-from .readers import Formula, FORMULA_MESSAGE, formula_keys, read_rows
+from .readers import FORMULA_MESSAGE, Formula, formula_keys, read_rows
+from .readers import excel_clock as _clock_cell
+from .readers import excel_date as _date_cell
 
 MAX_LINES = 2000
 COLUMNS = ("활동일", "회원아이디", "이름", "연락처", "시작시간", "종료시간", "인정시간(분)")
@@ -31,13 +32,6 @@ TOO_MANY_MESSAGE = f"한 번에 최대 {MAX_LINES:,}줄까지 올릴 수 있습�
 WHO_MESSAGE = "회원아이디 또는 이름과 연락처를 입력해 주세요."
 UNKNOWN_MESSAGE = "이 활동에 등록된 봉사자 중 '{who}'을(를) 찾을 수 없습니다."
 AMBIGUOUS_MESSAGE = "이름과 연락처가 같은 봉사자가 여럿입니다. 회원아이디로 입력해 주세요."
-
-_CLOCK_CELL = re.compile(r"(오전|오후|AM|PM)?\s*([0-9]{1,2}):([0-9]{2})(?::00)?\s*(AM|PM)?", re.IGNORECASE)
-_DATE_CELL = re.compile(r"([0-9]{4})[./-]\s*([0-9]{1,2})[./-]\s*([0-9]{1,2})\.?(?:\s+0{1,2}:00(?::00)?)?")
-_SERIAL_DAY = re.compile(r"[0-9]{5}")            # Excel's day number of a date cell without a date format
-_DAY_FRACTION = re.compile(r"0?\.[0-9]+")     # Excel's fraction of a day of a time cell without a time format
-_EXCEL_EPOCH = date(1899, 12, 30)
-
 
 class ImportRejected(Exception):
     """The lines asked for cannot be saved (any more): the fresh preview says why; nothing was written."""
@@ -78,39 +72,6 @@ class Preview:
         return [line for line in self.lines if not line.ok]
 
 
-def _clock_cell(text):
-    """How Excel writes a time ('9:00', '09:00:00', '오후 1:30:00', or 0.375 as a fraction of a day) as
-    'HH:MM'; other text as it is."""
-    text = (text or "").strip()
-    if _DAY_FRACTION.fullmatch(text):
-        minutes = round(float(text) * 1440)
-        return f"{minutes // 60:02d}:{minutes % 60:02d}"
-    match = _CLOCK_CELL.fullmatch(text)
-    if not match:
-        return text
-    half = (match.group(1) or match.group(4) or "").upper()
-    hour, minute = int(match.group(2)), match.group(3)
-    if half and not 1 <= hour <= 12:
-        return text
-    if half in ("오후", "PM") and hour != 12:
-        hour += 12
-    elif half in ("오전", "AM") and hour == 12:
-        hour = 0
-    return f"{hour:02d}:{minute}"
-
-
-def _date_cell(text):
-    """How Excel writes a date ('2026/11/21', '2026.11.21', '2026-11-21 0:00', or 46347 as its day
-    number) as 'YYYY-MM-DD'."""
-    text = (text or "").strip()
-    if _SERIAL_DAY.fullmatch(text):
-        return (_EXCEL_EPOCH + timedelta(days=int(text))).isoformat()
-    match = _DATE_CELL.fullmatch(text)
-    if not match:
-        return text
-    return f"{match.group(1)}-{int(match.group(2)):02d}-{int(match.group(3)):02d}"
-
-
 def _columns(header):
     """The column each header cell means; NotAllowed naming the columns that are missing."""
     columns = [HEADERS.get(re.sub(r"\s+", "", cell or "").lower()) for cell in header]
@@ -129,6 +90,8 @@ def read_lines(data, filename=""):
     if not rows:
         raise NotAllowed(EMPTY_MESSAGE)
     columns = _columns(rows[0][1])
+    if len(rows) == 1:  # the header alone (an empty template)
+        raise NotAllowed(EMPTY_MESSAGE)
     if len(rows) - 1 > MAX_LINES:
         raise NotAllowed(TOO_MANY_MESSAGE)
     lines = []

@@ -7,8 +7,9 @@ without '.0'; a formula cell comes out as a Formula (a str), which the importers
 import csv
 import io
 import os
+import re
 import zipfile
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from .errors import NotAllowed
 
@@ -19,6 +20,11 @@ FORMULA_MESSAGE = "수식이 들어 있는 칸은 읽을 수 없습니다. 엑�
 XLSX_UNPACKED_LIMIT = 200 * 1024 * 1024  # an .xlsx is a zip: refuse one that unpacks past this
 _ZIP = b"PK\x03\x04"
 _OLE = b"\xd0\xcf\x11\xe0"  # the old binary .xls
+_CLOCK_CELL = re.compile(r"(오전|오후|AM|PM)?\s*([0-9]{1,2}):([0-9]{2})(?::00)?\s*(AM|PM)?", re.IGNORECASE)
+_DATE_CELL = re.compile(r"([0-9]{4})[./-]\s*([0-9]{1,2})[./-]\s*([0-9]{1,2})\.?(?:\s+0{1,2}:00(?::00)?)?")
+_SERIAL_DAY = re.compile(r"[0-9]{5}")            # Excel's day number of a date cell without a date format
+_DAY_FRACTION = re.compile(r"0?\.[0-9]+")     # Excel's fraction of a day of a time cell without a time format
+_EXCEL_EPOCH = date(1899, 12, 30)
 
 
 class Formula(str):
@@ -55,6 +61,39 @@ def csv_rows(data):
     except csv.Error:
         raise NotAllowed(ENCODING_MESSAGE) from None
     return rows
+
+
+def excel_clock(text):
+    """How Excel writes a time ('9:00', '09:00:00', '오후 1:30:00', or 0.375 as a fraction of a day) as
+    'HH:MM'; other text as it is."""
+    text = (text or "").strip()
+    if _DAY_FRACTION.fullmatch(text):
+        minutes = round(float(text) * 1440)
+        return f"{minutes // 60:02d}:{minutes % 60:02d}"
+    match = _CLOCK_CELL.fullmatch(text)
+    if not match:
+        return text
+    half = (match.group(1) or match.group(4) or "").upper()
+    hour, minute = int(match.group(2)), match.group(3)
+    if half and not 1 <= hour <= 12:
+        return text
+    if half in ("오후", "PM") and hour != 12:
+        hour += 12
+    elif half in ("오전", "AM") and hour == 12:
+        hour = 0
+    return f"{hour:02d}:{minute}"
+
+
+def excel_date(text):
+    """How Excel writes a date ('2026/11/21', '2026.11.21', '2026-11-21 0:00', or 46347 as its day
+    number) as 'YYYY-MM-DD'."""
+    text = (text or "").strip()
+    if _SERIAL_DAY.fullmatch(text):
+        return (_EXCEL_EPOCH + timedelta(days=int(text))).isoformat()
+    match = _DATE_CELL.fullmatch(text)
+    if not match:
+        return text
+    return f"{match.group(1)}-{int(match.group(2)):02d}-{int(match.group(3)):02d}"
 
 
 def _clock(value):

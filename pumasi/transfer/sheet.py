@@ -1,0 +1,126 @@
+"""The lines of an operator's import file, whatever its kind: the header mapped to columns, each line's
+cells as text, the lines that cannot be read at all (a formula, a control character) marked, and the
+Line every kind then checks. The formats are those of records.readers (CSV in UTF-8 or CP949, .xlsx)."""
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from .. import inputs
+from ..records import hours
+from ..records.errors import NotAllowed
+from ..records.readers import FORMULA_MESSAGE, Formula, excel_date, formula_keys, read_rows
+
+MAX_LINES = 200_000
+EMPTY_MESSAGE = "파일에 입력된 줄이 없습니다."
+HEADER_MESSAGE = "첫 줄에 열 이름이 필요합니다. 빠진 열: {missing}"
+TOO_MANY_MESSAGE = f"한 번에 최대 {MAX_LINES:,}줄까지 올릴 수 있습니다."
+SAME_LINE_MESSAGE = "{number}번째 줄과 {what}이(가) 같습니다."
+DATE_MESSAGE = "{label} 형식이 올바르지 않습니다. (예: 2026-11-21)"
+
+
+@dataclass
+class Line:
+    """One line of a file: its number, its cells by column, its problems [(column, Korean message)],
+    and what saving it would do (the kind's word for it) with what it found."""
+
+    number: int
+    cells: dict
+    errors: list = field(default_factory=list)
+    action: str = ""
+    found: object = None
+    note: str = ""
+    values: dict = None
+
+    @property
+    def ok(self):
+        return not self.errors
+
+    def error(self, column, message):
+        self.errors.append((column, message))
+
+    def get(self, column):
+        return self.cells.get(column, "")
+
+
+def _key(text):
+    return re.sub(r"\s+", "", text or "").lower()
+
+
+def header_columns(header, names, required):
+    """The column each header cell means (names: {header text: column}); NotAllowed naming the
+    required columns (column: label) that are missing."""
+    keyed = {_key(text): column for text, column in names.items()}
+    columns = [keyed.get(_key(cell)) for cell in header]
+    missing = [label for column, label in required.items() if column not in columns]
+    if missing:
+        raise NotAllowed(HEADER_MESSAGE.format(missing=", ".join(missing)))
+    return columns
+
+
+def read_lines(data, filename, names, required):
+    """[Line] of a file (empty lines left out); a line with a formula or a control character is
+    marked bad and its cells not read. NotAllowed for a problem with the whole file."""
+    rows = [(number, cells) for number, cells in read_rows(data, filename) if any(c.strip() for c in cells)]
+    if not rows:
+        raise NotAllowed(EMPTY_MESSAGE)
+    columns = header_columns(rows[0][1], names, required)
+    if len(rows) == 1:  # the header alone (an empty template)
+        raise NotAllowed(EMPTY_MESSAGE)
+    if len(rows) - 1 > MAX_LINES:
+        raise NotAllowed(TOO_MANY_MESSAGE)
+    lines = []
+    for number, cells in rows[1:]:
+        values = {}
+        for column, cell in zip(columns, cells):
+            if column and column not in values:
+                values[column] = cell if isinstance(cell, Formula) else cell.strip()
+        lines.append(_marked(Line(number, values)))
+    return lines
+
+
+def _marked(line):
+    formulas = formula_keys(line.cells)
+    if formulas:
+        line.error(formulas[0], FORMULA_MESSAGE)
+        return line
+    refused = inputs.problems(line.cells)
+    if refused:  # shown without the cells that hold them
+        line.cells = {key: "" if key in refused else cell for key, cell in line.cells.items()}
+        line.error(next(iter(refused)), inputs.CONTROL_MESSAGE)
+    return line
+
+
+def same_as_before(lines, column, what, key):
+    """Mark every line whose key(line) (when not None) an earlier line already has."""
+    seen = {}
+    for line in lines:
+        value = key(line)
+        if value is None:
+            continue
+        if value in seen:
+            line.error(column, SAME_LINE_MESSAGE.format(number=seen[value], what=what))
+        else:
+            seen[value] = line.number
+
+
+def parse_day(line, column, label, required=False):
+    """The date in the line's column (as Excel writes dates too), or None; a problem is added to the line."""
+    text = excel_date(line.get(column))
+    if not text:
+        if required:
+            line.error(column, f"{label}을(를) 입력해 주세요.")
+        return None
+    try:
+        return hours.parse_date(text, column)
+    except hours.LogError:
+        line.error(column, DATE_MESSAGE.format(label=label))
+        return None
+
+
+def not_future(line, column, label, day, today):
+    if day is not None and day > today:
+        line.error(column, f"{label}이(가) 미래 날짜입니다.")
+
+
+def earliest_birth():
+    return date(1900, 1, 1)

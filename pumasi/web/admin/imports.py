@@ -1,0 +1,100 @@
+"""가져오기: an operator uploads a file of members (then sites and activities, participations), sees
+each line's problems and the members already here (skip or update, line by line), and saves it whole.
+The preview and the save run in a job; the page shows their progress and may be left and come back to."""
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+
+from ...jobs import imports as import_jobs
+from ...models import ImportRun
+from ...records import readers
+from ...transfer import members, runs, templates
+from .. import htmx
+from ..forms import UploadForm
+from ..helpers import actor, get_or_404
+from ..security import reports_bad_input
+from .blueprint import bp
+
+QUEUE_DOWN_MESSAGE = "작업 대기열에 연결할 수 없습니다. 잠시 후 '다시 시도'를 눌러 주세요."
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MAX_UPLOAD = 30 * 1024 * 1024  # a file of 100,000 dates as CSV is about 10 MB
+
+
+def _index(forms=None, status=200):
+    forms = forms or {}
+    return render_template("admin/imports.html", kinds=runs.LABELS, forms={k: forms.get(k) or UploadForm(
+        formdata=None, prefix=k) for k in runs.LABELS}, recent=runs.recent(), accept=readers.ACCEPT, states=runs.STATES), status
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@reports_bad_input
+def import_index():
+    """가져오기: one upload form per kind, the templates, the recent imports; an upload is held and
+    its preview queued."""
+    if request.method == "GET":
+        return _index()
+    request.max_content_length = MAX_UPLOAD
+    kind = request.args.get("kind", "")
+    if kind not in runs.KINDS:
+        abort(404)
+    form = UploadForm(prefix=kind)
+    if not form.validate_on_submit():
+        return _index({kind: form}, 422)
+    run = runs.start(kind, form.file.data.filename, form.file.data.read(), actor())
+    if not import_jobs.queue(current_app, "preview_import", run.id):
+        flash(QUEUE_DOWN_MESSAGE, "error")
+    return redirect(url_for(".import_run", run_id=run.id), 303)
+
+
+@bp.route("/import/runs/<int:run_id>")
+def import_run(run_id):
+    """One import: its progress while a job works on it, then its preview or what was saved."""
+    run = get_or_404(ImportRun, run_id)
+    module = runs.KINDS[run.kind]
+    return htmx.render("admin/import_run.html", "admin/_import_run.html", run=run, shown=runs.read(run),
+                       progress=import_jobs.progress_of(current_app, run.id), labels=module.LABELS,
+                       columns=module.SHOWN_COLUMNS, kind_label=runs.LABELS[run.kind],
+                       result=runs.result(run), states=runs.STATES, working=run.state in runs.WORKING)
+
+
+@bp.route("/import/runs/<int:run_id>/save", methods=["POST"])
+def import_save(run_id):
+    """Save the previewed file whole, with the choices made for the members already here."""
+    run = get_or_404(ImportRun, run_id)
+    default = request.form.get("choice-all", "skip")
+    shown = runs.read(run) or {"duplicates": []}
+    choices = {line["n"]: request.form.get(f"choice-{line['n']}", default) for line in shown["duplicates"]}
+    if not runs.choose(run, choices, default):
+        flash(runs.GONE_MESSAGE if run.data is None else "저장할 수 없습니다. 오류가 있는 줄을 고쳐 다시 올려 주세요.",
+              "error")
+    elif not import_jobs.queue(current_app, "save_import", run.id):
+        flash(QUEUE_DOWN_MESSAGE, "error")
+    return redirect(url_for(".import_run", run_id=run.id), 303)
+
+
+@bp.route("/import/runs/<int:run_id>/retry", methods=["POST"])
+def import_retry(run_id):
+    """Queue the run's job again (the queue was down, or a worker died while it ran)."""
+    run = get_or_404(ImportRun, run_id)
+    job = {"queued": "preview_import", "previewing": "preview_import", "saving": "save_import"}.get(run.state)
+    if job and not import_jobs.queue(current_app, job, run.id):
+        flash(QUEUE_DOWN_MESSAGE, "error")
+    return redirect(url_for(".import_run", run_id=run.id), 303)
+
+
+def _template(ext, make, mimetype):
+    kind = request.args.get("kind", members.KIND)
+    if kind not in runs.KINDS:
+        abort(404)
+    return Response(make(kind), mimetype=mimetype, headers={
+        "Content-Disposition": f'attachment; filename="{kind}-template.{ext}"', "Cache-Control": "no-store"})
+
+
+@bp.route("/import/template.xlsx")
+def import_template_xlsx():
+    """The template of a kind (?kind=…) as .xlsx."""
+    return _template("xlsx", templates.xlsx, XLSX_TYPE)
+
+
+@bp.route("/import/template.csv")
+def import_template_csv():
+    """The template of a kind (?kind=…) as CSV."""
+    return _template("csv", templates.csv, "text/csv")
