@@ -1,12 +1,13 @@
 # make run: the whole service (web, worker, 1365 simulator, demo data) on SQLite + embedded Redis.
 # make test: the whole test suite.
 # make bench: the benchmarks (bench/, docs/BENCHMARKS.md); BENCH_QUICK=1 for a small smoke run.
+# make mutate: mutation testing of the domain's plain rules (tools/mutate.py, pyproject.toml); not in CI.
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV ?= .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
 
-.PHONY: run test bench clean
+.PHONY: run test bench mutate clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,5 +46,11 @@ test: $(VENV)/.test-installed $(VENV)/vnu-jar/vnu.jar
 bench: $(VENV)/.bench-installed
 	$(BIN)/python -m bench
 
+# Niced, on MUTATE_JOBS mutmut workers (the machine is shared); MUTATE_ARGS e.g. pumasi/records/hours.py
+# for one module, or --report-only to print the last run's table again.
+MUTATE_JOBS ?= 2
+mutate: $(VENV)/.test-installed
+	nice -n 19 $(BIN)/python tools/mutate.py --jobs $(MUTATE_JOBS) $(MUTATE_ARGS)
+
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .hypothesis mutants

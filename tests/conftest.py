@@ -7,6 +7,7 @@ import subprocess
 
 import pytest
 import redis
+from hypothesis import settings as hypothesis_settings
 from werkzeug import security
 
 from pumasi.db import db
@@ -18,6 +19,12 @@ from helpers import build_app
 # Scrypt is the production hash; tests store cheap hashes so that seeding stays fast.
 _real_hash = security.generate_password_hash
 
+
+# `make mutate` (tools/mutate.py) runs the fast tests once per mutant: there, fewer examples and the
+# same ones every time (a mutant is killed or not whatever the seed).
+hypothesis_settings.register_profile("mutate", max_examples=25, derandomize=True, deadline=None)
+if os.environ.get("PUMASI_HYPOTHESIS_PROFILE"):
+    hypothesis_settings.load_profile(os.environ["PUMASI_HYPOTHESIS_PROFILE"])
 
 SLOW_ENABLED = helpers.IN_CI or os.environ.get("PUMASI_SLOW") == "1"
 

@@ -143,7 +143,7 @@ def test_the_legacy_weights_are_2_to_9_then_2_to_5():
     assert identity._LEGACY_WEIGHTS == (2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(deadline=None)
 @given(st.text('0123456789', min_size=12, max_size=12), st.integers(0, 11), st.integers(1, 9))
 def test_one_digit_changed_by_a_weighted_amount_moves_the_check_digit(body, position, step):
     # Weights 2..9 are prime to 11: changing one digit changes the sum's remainder, so the check digit
@@ -179,7 +179,7 @@ def test_rrn_shaped_runs_in_text_are_masked_and_longer_or_shorter_runs_are_not(t
     assert identity.mask_in_text(text) == shown
 
 
-@settings(max_examples=100, deadline=None)
+@settings(deadline=None)
 @given(st.dates(min_value=datetime.date(1800, 1, 1), max_value=datetime.date(2099, 12, 31)),
        st.sampled_from('0123456789'), st.text('0123456789', min_size=6, max_size=6))
 def test_a_well_formed_number_is_taken_exactly_when_born_by_today(born, digit, tail):

@@ -1,9 +1,18 @@
 """Reading an uploaded daily-log file (issue 19): encodings, line numbers, the header's columns, how
 Excel writes dates and times, and the line limit, at their boundaries. Plain functions only."""
-import pytest
+import io
+from dataclasses import dataclass
+import zipfile
+from datetime import date, datetime, time
 
+import pytest
+from openpyxl import Workbook
+
+from pumasi.inputs import CONTROL_MESSAGE
 from pumasi.records import imports, readers
+from pumasi.records.dailylogs import LogInput
 from pumasi.records.errors import NotAllowed
+from pumasi.records.hours import LogError
 
 UNREADABLE = "파일을 읽을 수 없습니다. CSV(UTF-8 또는 엑셀의 CSV) 형식으로 저장해 주세요."
 HEADER = "활동일,회원아이디,시작시간,종료시간\n"
@@ -149,3 +158,161 @@ def test_up_to_2000_lines_are_read_at_once(count, ok):
 
 def test_the_header_of_the_export_and_template_is_read_back():
     assert imports._columns(list(imports.COLUMNS)) == ['date', 'username', 'name', 'phone', 'start', 'end', 'minutes']
+
+
+# --- .xlsx: Excel's values as the text a CSV would hold, files that are not workbooks
+
+def workbook(*sheets):
+    """The bytes of an .xlsx with these sheets (lists of rows), written by openpyxl in memory."""
+    book = Workbook()
+    book.remove(book.active)
+    for rows in sheets:
+        sheet = book.create_sheet()
+        for row in rows:
+            sheet.append(list(row))
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize('value, text', [
+    (None, ''), (True, 'TRUE'), (False, 'FALSE'), (' 김민준 ', '김민준'), (7, '7'), (3.0, '3'), (3.5, '3.5'),
+    (date(2026, 11, 21), '2026-11-21'), (time(9, 30), '09:30'), (time(9, 30, 15), '09:30:15'),
+    (datetime(2026, 11, 21), '2026-11-21'), (datetime(2026, 11, 21, 9, 5), '2026-11-21 09:05'),
+    (datetime(1899, 12, 30, 13, 0), '13:00'), (datetime(1900, 12, 31, 8, 0), '08:00'),
+    (datetime(1901, 1, 1), '1901-01-01'), (datetime(1901, 1, 1, 8, 0), '1901-01-01 08:00'),
+])
+def test_excel_values_are_read_as_the_text_a_csv_holds(value, text):
+    assert readers.cell_text(value) == text
+
+
+@pytest.mark.parametrize('value, text', [
+    (time(0, 0), '00:00'), (time(23, 59, 59), '23:59:59'), (time(9, 29, 59, 500000), '09:30'),
+    (time(9, 29, 59, 499999), '09:29:59'), (time(23, 59, 59, 500000), '24:00'), (time(10, 0, 1), '10:00:01'),
+])
+def test_an_excel_time_is_rounded_to_the_second_and_midnight_after_is_24(value, text):
+    assert readers._clock(value) == text
+
+
+def test_a_formula_cell_is_read_as_a_formula_and_found():
+    class Cell:
+        def __init__(self, value, data_type):
+            self.value, self.data_type = value, data_type
+    formula = readers._cell(Cell('=A1+1', 'f'))
+    assert isinstance(formula, readers.Formula) and formula == '=A1+1'
+    assert not isinstance(readers._cell(Cell('=A1+1', 's')), readers.Formula)
+    assert readers._cell(Cell(3.0, 'n')) == '3'
+    assert readers.formula_keys({'a': formula, 'b': '=x', 'c': readers.Formula('=B2')}) == ['a', 'c']
+
+
+def test_a_workbooks_first_sheet_is_read_with_row_numbers_and_no_trailing_empty_cells():
+    data = workbook([('활동일', '이름', None), (date(2026, 1, 2), '김', None), (None, None), ('x',)],
+                    [('other sheet',)])
+    rows = readers.xlsx_rows(data)
+    assert rows[:2] == [(1, ['활동일', '이름']), (2, ['2026-01-02', '김'])]
+    assert rows[-1] == (4, ['x'])
+    assert readers.read_rows(data, 'logs.csv') == rows  # a zip is a workbook whatever its name
+    assert readers.read_rows(data, '') == rows
+
+
+@pytest.mark.parametrize('data, message', [
+    (b'a,b\n', readers.XLSX_MESSAGE), ('a,b', readers.XLSX_MESSAGE), (b'PK\x03\x04broken', readers.XLSX_MESSAGE),
+    (b'\xd0\xcf\x11\xe0old', readers.XLS_MESSAGE),
+])
+def test_a_file_named_xlsx_that_is_no_workbook_is_refused(data, message):
+    assert refused(readers.read_rows, data, 'logs.xlsx') == message
+    assert refused(readers.xlsx_rows, data) == message
+
+
+def test_an_old_xls_is_refused_whatever_its_name():
+    assert refused(readers.read_rows, b'\xd0\xcf\x11\xe0old', 'logs.csv') == readers.XLS_MESSAGE
+
+
+def test_a_workbook_is_refused_when_it_unpacks_past_the_limit(monkeypatch):
+    data = workbook([('a',)])
+    size = sum(info.file_size for info in zipfile.ZipFile(io.BytesIO(data)).infolist())
+    monkeypatch.setattr(readers, 'XLSX_UNPACKED_LIMIT', size)
+    assert readers.xlsx_rows(data) == [(1, ['a'])]
+    monkeypatch.setattr(readers, 'XLSX_UNPACKED_LIMIT', size - 1)
+    assert refused(readers.xlsx_rows, data) == readers.XLSX_MESSAGE
+    assert readers.XLSX_UNPACKED_LIMIT != 200 * 1024 * 1024
+    monkeypatch.undo()
+    assert readers.XLSX_UNPACKED_LIMIT == 200 * 1024 * 1024
+
+
+# --- a line's volunteer: by 회원아이디, or by name and phone; and what a line becomes
+
+@dataclass
+class Person:
+    name: str
+
+
+@dataclass
+class Joined:
+    id: int
+    volunteer: Person
+
+
+KIM, KIM2, LEE = Joined(1, Person('김민준')), Joined(2, Person('김민준')), Joined(3, Person('이서연'))
+BY_USERNAME = {'vol1': KIM, 'vol3': LEE}
+BY_NAME_PHONE = {('김민준', '01012345678'): [KIM, KIM2], ('이서연', '01055556666'): [LEE]}
+WHO = '회원아이디 또는 이름과 연락처를 입력해 주세요.'
+
+
+def resolve(**cells):
+    return imports._resolve(cells, BY_USERNAME, BY_NAME_PHONE)
+
+
+def volunteer_error(**cells):
+    with pytest.raises(LogError) as caught:
+        resolve(**cells)
+    assert caught.value.field == 'volunteer'
+    return caught.value.message
+
+
+def test_a_line_finds_its_volunteer_by_user_name_as_log_in_compares_names():
+    assert resolve(username='vol1') is KIM
+    assert resolve(username='ＶＯＬ1', name='이서연', phone='010-5555-6666') is KIM  # the user name wins
+    assert volunteer_error(username='vol9') == "이 활동에 등록된 봉사자 중 'vol9'을(를) 찾을 수 없습니다."
+
+
+def test_a_line_without_a_user_name_finds_one_volunteer_by_name_and_phone_digits():
+    assert resolve(name='이서연', phone='010-5555-6666') is LEE
+    assert resolve(username='', name='이서연', phone='01055556666') is LEE
+    assert volunteer_error(name='김민준', phone='010-1234-5678') == \
+        '이름과 연락처가 같은 봉사자가 여럿입니다. 회원아이디로 입력해 주세요.'
+    assert volunteer_error(name='박지호', phone='010-1234-5678') == \
+        "이 활동에 등록된 봉사자 중 '박지호'을(를) 찾을 수 없습니다."
+
+
+@pytest.mark.parametrize('cells', [{}, {'name': '이서연'}, {'phone': '010-5555-6666'},
+                                   {'name': '이서연', 'phone': '---'}, {'name': '', 'phone': '01055556666'}])
+def test_a_line_naming_nobody_asks_for_a_user_name_or_name_and_phone(cells):
+    assert volunteer_error(**cells) == WHO
+
+
+def test_a_good_line_becomes_a_row_of_its_participation_in_the_rules_forms():
+    cells = {'username': 'vol3', 'date': '2026/1/2', 'start': '오후 1:00', 'end': '14:30:00', 'minutes': '60'}
+    line = imports._line(cells, 7, BY_USERNAME, BY_NAME_PHONE)
+    assert (line.number, line.ok, line.volunteer, line.errors) == (7, True, LEE.volunteer, [])
+    assert line.row == LogInput(3, '2026-01-02', '13:00', '14:30', '60')
+    bare = imports._line({'username': 'vol3'}, 8, BY_USERNAME, BY_NAME_PHONE)
+    assert bare.row == LogInput(3, '', '', '', '')
+
+
+def test_a_line_with_a_formula_or_a_control_character_is_refused_unread():
+    formula = {'username': 'vol3', 'date': readers.Formula('=TODAY()'), 'start': '09:00'}
+    line = imports._line(formula, 2, BY_USERNAME, BY_NAME_PHONE)
+    assert (line.row, line.errors) == (None, [LogError('date', readers.FORMULA_MESSAGE)])
+    assert line.cells == formula
+    control = {'username': 'vol3', 'date': '2026-01-02', 'start': '09:\x0000', 'end': '1\x01'}
+    line = imports._line(control, 3, BY_USERNAME, BY_NAME_PHONE)
+    assert (line.row, line.errors) == (None, [LogError('start', CONTROL_MESSAGE)])
+    assert line.cells == {'username': 'vol3', 'date': '2026-01-02', 'start': '', 'end': ''}
+    assert not line.ok
+
+
+def test_a_line_whose_volunteer_is_not_found_keeps_its_cells_and_says_why():
+    line = imports._line({'username': 'nobody', 'date': 'x'}, 4, BY_USERNAME, BY_NAME_PHONE)
+    assert (line.row, line.volunteer, line.cells) == (None, None, {'username': 'nobody', 'date': 'x'})
+    assert line.errors == [LogError('volunteer', "이 활동에 등록된 봉사자 중 'nobody'을(를) 찾을 수 없습니다.")]

@@ -4,11 +4,11 @@ import re
 
 FRONT_MESSAGE = '주민등록번호 앞 6자리를 숫자로 입력해 주세요.'
 BACK_MESSAGE = '주민등록번호 뒤 7자리를 숫자로 입력해 주세요.'
-DIGIT_MESSAGE = '주민등록번호 뒷자리 첫 숫자가 올바르지 않습니다.'
 DATE_MESSAGE = '주민등록번호의 생년월일이 올바르지 않습니다.'
 FUTURE_MESSAGE = '주민등록번호의 생년월일이 미래일 수 없습니다.'
 
 _MAX_INPUT = 40  # generous for '900101 - 1234567' with stray spaces; longer input is rejected unread
+# Every decimal digit names a century (9 and 0: the 1800s), so the seventh digit is never refused.
 _CENTURY = {'1': 1900, '2': 1900, '5': 1900, '6': 1900,
             '3': 2000, '4': 2000, '7': 2000, '8': 2000,
             '9': 1800, '0': 1800}
@@ -25,8 +25,6 @@ class RRNError(ValueError):
 
 
 def _clean(text, field, message):
-    if text is None:
-        text = ''
     if not isinstance(text, str) or len(text) > _MAX_INPUT:
         raise RRNError(message, field)
     return ''.join(text.split())
@@ -56,11 +54,8 @@ def parse(front, back=None):
 def validate(rrn, today):
     """Return the birth date of a well-formed RRN, or raise RRNError; the old check digit is not enforced."""
     rrn = parse(rrn)
-    century = _CENTURY.get(rrn[6])
-    if century is None:
-        raise RRNError(DIGIT_MESSAGE, 'back')
     try:
-        born = datetime.date(century + int(rrn[:2]), int(rrn[2:4]), int(rrn[4:6]))
+        born = datetime.date(_CENTURY[rrn[6]] + int(rrn[:2]), int(rrn[2:4]), int(rrn[4:6]))
     except ValueError:
         raise RRNError(DATE_MESSAGE, 'front') from None
     if born > today:

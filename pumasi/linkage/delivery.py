@@ -34,6 +34,24 @@ class NextStep:
         return self.submit_in is None and self.poll_in is None
 
 
+def step_for(states, config, submit_in=None):
+    """The NextStep of a request whose attempts are {state: count}: submit its queued dates (after
+    submit_in seconds, else now), poll its submitted ones after LINK_POLL_INTERVAL, or neither."""
+    return NextStep(submit_in=(submit_in or 0.0) if states.get(AttemptState.QUEUED) else None,
+                    poll_in=config["LINK_POLL_INTERVAL"] if states.get(AttemptState.SUBMITTED) else None)
+
+
+def first_wait(step):
+    """Seconds until the first part of a step that has not ended."""
+    return min(x for x in (step.submit_in, step.poll_in) if x is not None)
+
+
+def batch_size(config):
+    """Records per 1365 call: LINK_BATCH_SIZE, but at least 1 and at most the contract's 500 (a larger
+    setting must not fail every date)."""
+    return max(1, min(int(config["LINK_BATCH_SIZE"]), MAX_BATCH))
+
+
 def postpone_sweep(request_ids, seconds):
     """Keep the sweeper off these requests for the next seconds: someone works on them, or their
     next step waits that long."""
@@ -69,15 +87,11 @@ def next_steps(request_ids, config, submit_in=None):
             counts.setdefault(request_id, {})[state] = count
     steps, finished, waits = {}, [], {}
     for request_id in request_ids:
-        states = counts.get(request_id, {})
-        step = steps[request_id] = NextStep(
-            submit_in=(submit_in or 0.0) if states.get(AttemptState.QUEUED) else None,
-            poll_in=config["LINK_POLL_INTERVAL"] if states.get(AttemptState.SUBMITTED) else None)
+        step = steps[request_id] = step_for(counts.get(request_id, {}), config, submit_in)
         if step.ended:
             finished.append(request_id)
         else:
-            wait = min(x for x in (step.submit_in, step.poll_in) if x is not None)
-            waits.setdefault(wait, []).append(request_id)
+            waits.setdefault(first_wait(step), []).append(request_id)
     if finished:
         LinkRequest.update(finished_at=utcnow()).where(LinkRequest.id.in_(finished),
                                                        LinkRequest.finished_at.is_null()).execute()
@@ -165,8 +179,7 @@ def submit_batch(request_ids, portal, vault, config):
         requests_of.setdefault(_volunteer_of(attempt), set()).add(attempt.request_id)
     rrns = identities.rrns_for_sending(requests_of, vault)
     sendable = _set_aside(queued, rrns)
-    # The contract takes at most 500 records a call: a larger setting must not fail every date.
-    size = max(1, min(int(config["LINK_BATCH_SIZE"]), MAX_BATCH))
+    size = batch_size(config)
     retry_in = None
     for start in range(0, len(sendable), size):
         batch = sendable[start:start + size]
