@@ -143,8 +143,15 @@ def test_a_file_without_a_line_is_refused(data):
     assert refused(imports.read_lines, data) == '파일에 입력된 줄이 없습니다.'
 
 
-def test_a_header_alone_gives_no_lines():
-    assert imports.read_lines(HEADER.encode()) == []
+def test_a_header_alone_is_refused_as_empty():
+    assert refused(imports.read_lines, HEADER.encode()) == '파일에 입력된 줄이 없습니다.'
+    assert refused(imports.read_lines, (HEADER + ' , , \n').encode()) == '파일에 입력된 줄이 없습니다.'
+    assert imports.read_lines((HEADER + '2026-01-02,v,09:00,10:00\n').encode()) == [
+        ({'date': '2026-01-02', 'username': 'v', 'start': '09:00', 'end': '10:00'}, 2)]
+
+
+def test_a_header_missing_a_column_is_refused_before_the_file_is_called_empty():
+    assert refused(imports.read_lines, '활동일\n'.encode()).startswith('첫 줄에 열 이름이 필요합니다.')
 
 
 @pytest.mark.parametrize('count, ok', [(1999, True), (2000, True), (2001, False)])
