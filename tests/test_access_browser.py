@@ -34,12 +34,12 @@ def _last_month_records(world, monkeypatch):
 
     with world.app.app_context(), db.connection_context():
         people = {m.username: m for m in Member.select()}
-        monkeypatch.setattr(access, "utcnow", lambda: at(weekday, time(14, 5)))
-        access.record_access(people["site1"], [people["vol1"], people["vol2"]], "다운로드",
-                             "일별 봉사내역 CSV: 청소년 문화예술 멘토링", reason="구청 제출용 월간 실적 보고")
-        monkeypatch.setattr(access, "utcnow", lambda: at(weekday, time(23, 40)))
-        access.record_access(people["admin"], people["vol2"], "조회", "회원 상세(연락처·활동내역)")
-        monkeypatch.undo()
+        with monkeypatch.context() as patch:
+            patch.setattr(access, "utcnow", lambda: at(weekday, time(14, 5)))
+            access.record_access(people["site1"], [people["vol1"], people["vol2"]], "다운로드",
+                                 "일별 봉사내역 CSV: 청소년 문화예술 멘토링", reason="구청 제출용 월간 실적 보고")
+            patch.setattr(access, "utcnow", lambda: at(weekday, time(23, 40)))
+            access.record_access(people["admin"], people["vol2"], "조회", "회원 상세(연락처·활동내역)")
         activity = Activity.get(Activity.title == "청소년 문화예술 멘토링").id
     return last, activity
 

@@ -134,9 +134,9 @@ def _dated(ctx, monkeypatch, moments):
     admin, vol1 = _member("admin"), _member("vol1")
     made = []
     for moment in moments:
-        monkeypatch.setattr(access, "utcnow", lambda moment=moment: moment)
-        made.append(access.record_access(admin, vol1, "조회"))
-    monkeypatch.undo()
+        with monkeypatch.context() as patch:
+            patch.setattr(access, "utcnow", lambda moment=moment: moment)
+            made.append(access.record_access(admin, vol1, "조회"))
     return made
 
 

@@ -23,10 +23,9 @@ def ctx(app, demo):
 def _at(monkeypatch, kst, actor, subject, action, what="x", reason=""):
     """A record made at a moment given in Korea's time."""
     moment = datetime(*kst) - access_review.KOREA_OFFSET
-    monkeypatch.setattr(access, "utcnow", lambda: moment)
-    record = access.record_access(actor, subject, action, what, reason)
-    monkeypatch.undo()
-    return record
+    with monkeypatch.context() as patch:
+        patch.setattr(access, "utcnow", lambda: moment)
+        return access.record_access(actor, subject, action, what, reason)
 
 
 def _people():
@@ -109,3 +108,12 @@ def test_the_screen_the_reminder_and_the_sign_off(app, client, auth, demo):
     auth.logout()
     auth.login("site1")
     assert client.get("/admin/access-review").status_code == 403
+
+
+def test_going_back_stops_at_the_first_month_with_records(app, client, auth, demo, monkeypatch):
+    auth.login("admin")
+    assert "이전 달" not in client.get("/admin/access-review?month=2026-03").text  # no records at all
+    with app.app_context(), db.connection_context():
+        _at(monkeypatch, (2026, 2, 27, 10, 0), Member.get(Member.username == "admin"), None, "조회")
+    assert 'month=2026-02">이전 달' in client.get("/admin/access-review?month=2026-03").text
+    assert "이전 달" not in client.get("/admin/access-review?month=2026-02").text

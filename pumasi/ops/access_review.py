@@ -182,6 +182,12 @@ def sign_off(month, note, actor, today):
     return signed
 
 
+def earliest():
+    """The first month with an access record (where going back through the months stops), or None."""
+    first = AccessRecord.select(AccessRecord.at).order_by(AccessRecord.seq).first()
+    return month_of(korean_time(first.at).date()) if first else None
+
+
 def due(today):
     """Last month, when it has not been signed off; else None."""
     last = month_of(today).previous()

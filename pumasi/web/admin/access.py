@@ -28,8 +28,10 @@ def _reminder():
 def _page(month, note="", error=None, status=200):
     review = access_review.review(month, current_app.config)
     ended = month.next().first_day() <= today_kst()
+    first = access_review.earliest()
+    earlier = month.previous() if first is not None and first.key < month.key else None
     return render_template("admin/access_review.html", review=review, month=month, actions=ACTIONS, note=note,
-                           error=error, ended=ended, later=month.next() if ended else None), status
+                           error=error, ended=ended, earlier=earlier, later=month.next() if ended else None), status
 
 
 @bp.route("/access-review")
