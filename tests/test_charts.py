@@ -1,0 +1,91 @@
+"""The operators' charts (issue 18 part 2): one grouped query each, the same numbers on SQLite and
+PostgreSQL (percentiles in SQL there, in Python here), drawn as SVG with a title, a description and a
+table of the numbers beside. The browser walk at 1280 and 360 px is in test_charts_browser.py."""
+from datetime import datetime, timedelta, timezone
+
+from pumasi.clock import KST
+from pumasi.db import db
+from pumasi.linkage.state import AttemptState, DateState
+from pumasi.models import DailyLog, LinkAttempt, LinkRequest, Participation
+from pumasi.ops import charts
+from pumasi.web import svg
+
+from helpers import ctx
+
+NOW = datetime(2026, 12, 9, 12, 0, tzinfo=KST)  # a Wednesday
+
+
+def _utc(moment):
+    return moment.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def _answered(logs, code, when, took_hours):
+    """Dates answered with code at when (Korea), their 연계신청 took_hours before."""
+    state = DateState.SUCCEEDED if code in (300, 400) else DateState.FAILED
+    request = LinkRequest.create(participation=logs[0].participation, created_at=_utc(when - timedelta(hours=took_hours)))
+    for log in logs:
+        DailyLog.update(link_state=state, result_code=code, updated_at=_utc(when)).where(DailyLog.id == log.id).execute()
+        LinkAttempt.create(daily_log=log, request=request, ref=f"r{log.id}-{code}-{when:%j%H}", code=code,
+                           state=AttemptState.ANSWERED, answered_at=_utc(when))
+
+
+def test_weeks_are_korean_mondays():
+    start, mondays = charts.weeks_start(NOW)
+    assert mondays[-1].isoformat() == "2026-12-07" and len(mondays) == 12 and mondays[0].isoformat() == "2026-09-21"
+    assert start == datetime(2026, 9, 20, 15, 0)  # Monday 00:00 in Korea is Sunday 15:00 UTC
+
+
+def test_the_three_charts_count_what_they_say(app, demo):
+    with ctx(app):
+        logs = list(DailyLog.select().order_by(DailyLog.id))
+        _answered(logs[0:3], 300, NOW - timedelta(hours=1), took_hours=2)        # this week: 3 × 300
+        _answered(logs[3:4], 100, NOW - timedelta(hours=2), took_hours=10)       # this week: 1 × 100
+        _answered(logs[4:6], 200, NOW - timedelta(days=7), took_hours=4)          # last week: 2 × 200
+        _answered(logs[6:7], 300, NOW - timedelta(weeks=20), took_hours=1)       # before the 12 weeks
+        weekly = charts.answered_per_week(NOW)
+        assert weekly.counts == {(11, 300): 3, (11, 100): 1, (10, 200): 2}
+        assert weekly.total(11) == 4 and weekly.codes() == [300, 100, 200]
+        times = charts.answer_times(NOW)
+        week, count, median, p90 = times[11]
+        assert (count, median) == (4, 2 * 3600) and abs(p90 - 7.6 * 3600) < 1  # of 2, 2, 2, 10 h: interpolated
+        assert times[10][1:] == (2, 4 * 3600, 4 * 3600) and times[0][1:] == (0, None, None)
+        sites = {p.id: p.activity.site.name for p in Participation.select()}
+        expected = {}
+        for log, code in zip(logs[3:6], (100, 200, 200)):
+            codes = expected.setdefault(sites[log.participation_id], {})
+            codes[code] = codes.get(code, 0) + 1
+        assert dict(charts.failures_by_site()) == expected
+
+
+def test_each_statement_is_one_grouped_query(app, demo):
+    with ctx(app):
+        seen = []
+        original = db.obj.execute_sql
+
+        def counting(sql, params=None, *args, **kwargs):
+            seen.append(sql)
+            return original(sql, params, *args, **kwargs)
+        db.obj.execute_sql = counting
+        try:
+            charts.answered_per_week(NOW), charts.answer_times(NOW), charts.failures_by_site()
+        finally:
+            del db.obj.execute_sql
+        assert len(seen) == 3, seen
+
+
+def test_the_page_draws_each_chart_with_a_title_and_its_table(app, client, auth, demo):
+    auth.login("admin")
+    page = client.get("/admin/charts").get_data(as_text=True)
+    assert page.count('role="img"') == 3 and page.count("<title id=") == 3 and page.count("<desc id=") == 3
+    assert page.count('<table class="numbers">') == 3
+    assert "주별 연계 결과" in page and "중앙값" in page and "활동처별 연계실패" in page
+    auth.logout()
+    auth.login("site1")
+    assert client.get("/admin/charts").status_code == 403
+
+
+def test_svg_escapes_and_scales():
+    drawn = svg.stacked_bars("x", "<t>", "d & e", ["<script>", "b"], [("c", "#000", [3, 0])])
+    assert "<script>" not in drawn and "&lt;t&gt;" in drawn and "d &amp; e" in drawn
+    assert [svg.nice_max(n) for n in (0, 2, 7, 11, 4100)] == [4, 4, 8, 20, 8000]
+    assert svg.nice_max(0.3, whole=False) == .4 and svg.nice_max(28, whole=False) == 40
