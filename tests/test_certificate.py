@@ -151,3 +151,63 @@ def test_certificate_without_verified_identity_says_so(app):
         assert Certificate.select().count() == 1 and db.is_connection_usable()
         text = pdf_text(PdfReader(io.BytesIO(render(cert))))
     assert "본인인증 전" in text and "상세봉사내역이 없습니다" in text
+
+
+# --- 정정됨: a date a certificate holds is corrected or deleted ------------------------------------------
+
+
+def _issued_twice(app):
+    """Two certificates: `both` holds both activities, `short` only the short one."""
+    volunteer, participations = make_world(app, long_dates=2)
+    both = certificate.issue(volunteer, participations, volunteer, ISSUED, "문화품앗이")
+    short = certificate.issue(volunteer, participations[:1], volunteer, ISSUED, "문화품앗이")
+    return volunteer, participations, both, short
+
+
+def _superseded(*certs):
+    return [Certificate.get_by_id(c.id).superseded_at is not None for c in certs]
+
+
+def test_a_site_editing_a_held_date_supersedes_the_certificates_holding_it(app):
+    from pumasi.records import dailylogs
+    with ctx(app):
+        volunteer, participations, both, short = _issued_twice(app)
+        long_log = DailyLog.select().where(DailyLog.participation == participations[1]).first()
+        unchanged = dailylogs.LogInput(long_log.participation_id, long_log.date.isoformat(), "09:00", "11:00", "",
+                                       log_id=long_log.id)
+        dailylogs.save_batch(participations[1].activity, [unchanged], volunteer, ISSUED)
+        assert _superseded(both, short) == [False, False]  # saved as it was: nothing corrected
+        changed = dailylogs.LogInput(long_log.participation_id, long_log.date.isoformat(), "09:00", "10:30", "",
+                                     log_id=long_log.id)
+        dailylogs.save_batch(participations[1].activity, [changed], volunteer, ISSUED)
+        assert _superseded(both, short) == [True, False]
+        assert Certificate.get_by_id(both.id).superseded_reason == "상세봉사내역 수정"
+        # What it said is kept as issued.
+        assert certificate.content_of(Certificate.get_by_id(both.id))["activities"][1]["dates"][0]["end"] == "11:00"
+
+
+def test_deleting_a_held_date_or_the_volunteer_supersedes(app):
+    from pumasi.records import activities, dailylogs
+    with ctx(app):
+        volunteer, participations, both, short = _issued_twice(app)
+        first = DailyLog.select().where(DailyLog.participation == participations[0],
+                                        DailyLog.link_state == DateState.UNSENT).get()
+        dailylogs.delete_log(first, volunteer)
+        assert _superseded(both, short) == [True, True]
+        third = certificate.issue(volunteer, participations[1:], volunteer, ISSUED, "문화품앗이")
+        activities.remove_volunteer(participations[1], volunteer)
+        assert _superseded(third) == [True]
+        assert CertificateDate.select().where(CertificateDate.certificate == third,
+                                              CertificateDate.daily_log.is_null()).count() == 2
+
+
+def test_an_operators_correction_supersedes(app):
+    from pumasi.ops import helpdesk
+    with ctx(app):
+        volunteer, participations, both, short = _issued_twice(app)
+        linked = DailyLog.get(DailyLog.result_code == 300)
+        errors = helpdesk.correct_date(linked, {"date": "2026-03-03", "start": "10:00", "end": "12:00", "minutes": ""},
+                                       "종료시간 정정", volunteer, resend=False, today=ISSUED)
+        assert errors == {}
+        assert _superseded(both, short) == [True, True]
+        assert Certificate.get_by_id(short.id).superseded_reason == "운영자 정정: 종료시간 정정"

@@ -1,5 +1,6 @@
 """확인서 in a real browser on a 360-px phone: a volunteer checks two rows and presses 확인서 출력, which
-downloads the PDF; its QR code's address, opened without logging in, shows the certificate as valid."""
+downloads the PDF; its QR code's address, opened without logging in, shows the certificate as valid;
+after the site corrects one of its dates, the same address shows 정정됨."""
 import re
 
 import pytest
@@ -8,6 +9,8 @@ from pypdf import PdfReader
 
 import helpers
 from pumasi import demo
+from pumasi.db import db
+from pumasi.models import DailyLog, Participation
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
@@ -19,8 +22,9 @@ PICTURE_BOOKS = "어린이 그림책 읽어주기"  # vol1: 3 dates at site1
 CLEANUP = "청계천 환경 정화 활동"  # vol1: 2025-04-19
 
 
-def _context(browser, world, viewport=PHONE):
-    context = browser.new_context(viewport=viewport, locale="ko-KR", base_url=world.web_url, accept_downloads=True)
+def _context(browser, world, viewport=PHONE, javascript=True):
+    context = browser.new_context(viewport=viewport, locale="ko-KR", base_url=world.web_url, accept_downloads=True,
+                                  java_script_enabled=javascript)
     context.set_default_timeout(20_000)
     return context
 
@@ -51,9 +55,7 @@ def _qr_url(reader):
 
 @pytest.mark.parametrize("javascript", [True, False])
 def test_volunteer_downloads_a_certificate_anyone_can_check(browser, world, javascript):
-    context = browser.new_context(viewport=PHONE, locale="ko-KR", base_url=world.web_url, accept_downloads=True,
-                                  java_script_enabled=javascript)
-    context.set_default_timeout(20_000)
+    context = _context(browser, world, javascript=javascript)
     page = context.new_page()
     _log_in(page, "vol1")
     reader = _download_certificate(page, (PICTURE_BOOKS, CLEANUP))
@@ -87,4 +89,25 @@ def test_volunteer_downloads_a_certificate_anyone_can_check(browser, world, java
     public.get_by_role("button", name="확인").click()
     expect(public.locator("main")).to_contain_text("확인할 수 없습니다")
     assert helpers.axe_violations(public) == []
+
+    _site_corrects_the_cleanup_date(browser, world)
+    public.goto(url)
+    expect(public.locator(".verify-state")).to_contain_text("정정됨")
+    expect(public.locator("main")).to_contain_text("2025-04-19")  # still what it said when issued
+    assert helpers.axe_violations(public) == []
     stranger.close()
+
+
+def _site_corrects_the_cleanup_date(browser, world):
+    """site2 (the cleanup's site): 김민준 left an hour early on 2025-04-19."""
+    with world.app.app_context(), db.connection_context():
+        log = (DailyLog.select().join(Participation)
+               .where(DailyLog.date == "2025-04-19", Participation.volunteer == helpers.member("vol1").id).get())
+    context = _context(browser, world, javascript=False)  # the dialog as its page, the form posted
+    page = context.new_page()
+    _log_in(page, "site2")
+    page.goto(f"/site/logs/{log.id}/edit")
+    page.get_by_label("종료시간").fill("11:00")
+    page.get_by_role("button", name="저장").click()
+    expect(page.locator(".flash")).to_contain_text("상세봉사내역을 저장했습니다")
+    context.close()

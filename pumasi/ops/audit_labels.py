@@ -5,6 +5,8 @@ ACTION_LABELS = {
     "access.review": "접속기록 점검 완료",
     "activity.create": "활동 등록",
     "activity.update": "활동 수정",
+    "certificate.issue": "확인서 발급",
+    "certificate.revoke": "확인서 취소",
     "daily_log.correct": "상세봉사내역 정정(운영자)",
     "dailylog.delete": "상세봉사내역 삭제",
     "dailylog.save": "상세봉사내역 저장",
@@ -53,6 +55,7 @@ def action_label(action):
 TARGET_LABELS = {
     "Member": "회원", "Site": "활동처", "Activity": "활동", "Participation": "참여", "DailyLog": "상세봉사내역",
     "Identity": "본인인증", "LinkRequest": "연계요청", "LinkAttempt": "연계전송", "ConfigValue": "설정",
+    "Certificate": "확인서",
 }
 
 

@@ -9,7 +9,7 @@ from ..linkage import version
 from ..linkage.requests import IdentityRequired, request_linkage
 from ..linkage.state import DateState, RequestKind
 from ..models import Activity, DailyLog, Member, Participation
-from ..records import hours
+from ..records import hours, revocation
 from . import access, audit
 
 
@@ -81,6 +81,7 @@ def correct_date(log, values, reason, actor, resend, today):
             changes.update({DailyLog.link_state: DateState.UNSENT, DailyLog.result_code: None})
         DailyLog.update(changes).where(DailyLog.id == log.id).execute()
         version.bump_logs([log.id])
+        revocation.supersede_holding([log.id], f"{revocation.CORRECTED}: {reason}")
         audit.record("daily_log.correct", actor=actor, target=log,
                      detail=f"{before} -> {entry.date} {entry.start:%H:%M}-{entry.end:%H:%M} {minutes}분"
                             f"{' (미연계로 되돌림)' if resend else ''}; 사유: {reason}")

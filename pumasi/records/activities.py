@@ -10,6 +10,7 @@ from ..linkage import version
 from ..linkage.state import DateState
 from ..models import Activity, DailyLog, LinkRequest, Member, Participation
 from ..ops import audit
+from . import revocation
 from .errors import NotAllowed
 
 PERIOD_ORDER_MESSAGE = "활동기간의 종료일은 시작일과 같거나 늦어야 합니다."
@@ -155,6 +156,8 @@ def remove_volunteer(participation, actor, leaving=False):
             raise NotAllowed(GONE_MESSAGE)
         if not removable(participation):
             raise NotAllowed(linked)
+        revocation.supersede_holding([log.id for log in DailyLog.select(DailyLog.id).where(
+            DailyLog.participation == participation)], revocation.DELETED)
         deleted = DailyLog.delete().where(DailyLog.participation == participation).execute()
         Participation.delete().where(Participation.id == participation.id).execute()
         version.bump_members([participation.volunteer_id])

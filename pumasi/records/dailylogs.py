@@ -13,7 +13,7 @@ from ..linkage import version
 from ..linkage.state import DateState
 from ..models import Activity, DailyLog, LinkAttempt, Member, Participation
 from ..ops import audit
-from . import entry_requests, hours
+from . import entry_requests, hours, revocation
 from .activities import participants
 from .errors import BatchInvalid, NotAllowed
 from .hours import Entry, LogError, Place
@@ -189,6 +189,7 @@ def _write(item, now):
     if not moved:
         state = DailyLog.get_by_id(item.log.id).link_state
         raise LogError("date", LOCKED_MESSAGES.get(state, MISSING_LOG_MESSAGE))
+    revocation.supersede_holding([item.log.id], revocation.EDITED)
     return DailyLog.get_by_id(item.log.id), "changed"
 
 
@@ -235,6 +236,7 @@ def delete_log(log, actor):
         if locked_message(current):
             raise NotAllowed(locked_message(current))
         version.bump_logs([current.id])  # while it still leads to its volunteer
+        revocation.supersede_holding([current.id], revocation.DELETED)
         LinkAttempt.delete().where(LinkAttempt.daily_log == current.id).execute()
         DailyLog.delete().where(DailyLog.id == current.id).execute()
         audit.record("dailylog.delete", actor=actor, target=current,
