@@ -3,7 +3,8 @@ from playhouse.migrate import SchemaMigrator
 
 from .db import db
 from .models import (MODELS, AccessChain, AccessRecord, AccessReview, Certificate, CertificateCheck, CertificateDate,
-                     ConfigValue, Consent, ImportRun, KeyCheck, Notification, PasswordReset, SchemaVersion, Upload)
+                     ConfigValue, Consent, ImportRun, KeyCheck, Notification, PasswordReset, PrivacyNotice,
+                     SchemaVersion, Upload)
 
 # Each later schema change is appended as (number, function(migrator)) using playhouse.migrate,
 # and the models are changed to match. Never "delete your database".
@@ -126,12 +127,17 @@ def _imports(migrator):
     db.create_tables([ImportRun], safe=True)
 
 
+def _privacy_notices(migrator):
+    """19: the text of each 처리방침 version someone agreed to (pumasi.ops.privacy.archived)."""
+    db.create_tables([PrivacyNotice], safe=True)
+
+
 MIGRATIONS = [(3, _operator_console), (4, _session_version), (5, _passwords), (6, _endpoint_from_environment),
               (7, _key_check), (8, _username_keys), (9, _held_uploads),
               (10, _access_records), (11, _consents), (12, _certificates), (13, _alerts),
               (14, _page_version), (15, _invitations),
               (16, _access_reviews), (17, _entry_requests),
-              (18, _imports)]
+              (18, _imports), (19, _privacy_notices)]
 
 LATEST = max((number for number, _ in MIGRATIONS), default=1)
 

@@ -4,7 +4,7 @@ import pytest
 
 from helpers import build_app, ctx, member
 from pumasi.identity import store as identities
-from pumasi.models import Consent, Identity
+from pumasi.models import Consent, Identity, PrivacyNotice
 from pumasi.ops import privacy
 
 
@@ -98,3 +98,26 @@ def test_nothing_entrusted_is_said_so(app, client):
     html = client.get("/privacy").text
     assert "개인정보 처리 업무를 다른 곳에 위탁하지 않습니다." in html
     assert "제8조에 따라 2년 보관 후 파기" in html
+
+
+def test_the_version_agreed_to_can_be_read_again_after_the_notice_changed(app, client, auth, demo):
+    auth.login("vol3")
+    old = privacy.version(app.config)
+    _verify(client, notice_version=old)
+    _verify(client, notice_version=old)  # a second 본인인증 under the same version keeps one text
+    with ctx(app):
+        (kept,) = PrivacyNotice.select()
+        assert kept.version == old and privacy.archived(old) == privacy.notice(app.config)
+    app.config["PRIVACY_OFFICER"] = "새 책임자"
+    app.extensions.pop("config_cache", None)
+    new = privacy.version(app.config)
+    assert new != old
+    assert "개인정보 보호책임자: 새 책임자" in client.get("/privacy").text
+    earlier = client.get(f"/privacy?version={old}").text
+    assert "개인정보 보호책임자: 대표자" in earlier and "새 책임자" not in earlier
+    assert f"이 문서는 이전 버전({old})입니다." in earlier and f"현재 처리방침(버전 {new}) 보기" in earlier
+    assert f'href="/privacy?version={old}">{old}</a>' in client.get("/mypage/info").text
+    assert client.get("/privacy?version=2020-01-01-00000000").status_code == 404
+    with ctx(app):  # a kept text changed in the database no longer passes for its version
+        PrivacyNotice.update(content=kept.content.replace("대표자", "다른 사람")).execute()
+    assert client.get(f"/privacy?version={old}").status_code == 404

@@ -3,17 +3,18 @@ decryption for sending to 1365, and key rotation. Each is audited; an RRN never 
 """
 from ..db import db, lock_rows
 from ..linkage import version
-from ..models import Consent, Identity, Member
+from ..models import Consent, Identity, Member, PrivacyNotice
 from ..ops import access, audit
 from . import erasure, keycheck
 from .rrn import mask
 from .vault import VaultError
 
 
-def verify(volunteer, rrn, vault, actor, notice_version=None):
+def verify(volunteer, rrn, vault, actor, notice_version=None, notice_text=""):
     """Store a verified RRN (13 digits, already validated) for the volunteer: sealed with the vault's
     first key and masked for display, replacing any earlier one; with notice_version, the consent they
-    gave to the 처리방침 of that version is recorded in the same transaction.
+    gave to the 처리방침 of that version is recorded in the same transaction, and its text (notice_text)
+    kept unless it already is.
 
     Two tabs verifying at once queue on the volunteer's row (their unique Identity would otherwise
     make the second a failed insert): the later one replaces the earlier."""
@@ -23,6 +24,8 @@ def verify(volunteer, rrn, vault, actor, notice_version=None):
         identity = Identity.create(member=volunteer, rrn_token=vault.encrypt(rrn), rrn_masked=mask(rrn))
         if notice_version:
             Consent.create(member=volunteer, notice_version=notice_version, given_at=identity.verified_at)
+        if notice_version and notice_text:
+            PrivacyNotice.insert(version=notice_version, content=notice_text).on_conflict_ignore().execute()
         audit.record("identity.verify", actor=actor, target=volunteer)
         version.bump_members([volunteer.id])
     return identity

@@ -8,12 +8,12 @@ from .access import AccessChain, AccessRecord, AccessReview
 from .alerts import Alert
 from .entry_requests import EntryRequest
 from .certificates import Certificate, CertificateCheck, CertificateDate
-from .privacy import Consent
+from .privacy import Consent, PrivacyNotice
 from .transfer import ImportRun
 
 MODELS = [Site, Member, Activity, Participation, DailyLog, Identity, LinkRequest, LinkAttempt,
           AuditLog, Notification, PasswordReset, ConfigValue, KeyCheck, Upload, SchemaVersion,
           AccessRecord, AccessChain, AccessReview, Consent, Certificate, CertificateDate, CertificateCheck,
-          Alert, EntryRequest, ImportRun]
+          Alert, EntryRequest, ImportRun, PrivacyNotice]
 
 __all__ = ["ROLES", "BaseModel", "MODELS"] + [model.__name__ for model in MODELS]

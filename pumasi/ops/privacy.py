@@ -2,11 +2,14 @@
 /privacy page shows, section by section, and its version.
 
 The version is derived from the text itself (a hash of every section as shown), so any change of the
-wording or of a setting it uses (organisation, 보호책임자, 시행일) gives a new version; a volunteer's
-consent (본인인증) records the version they were shown."""
+wording or of a setting it uses (organisation, 보호책임자, 위탁, 시행일, retention) gives a new version; a
+volunteer's consent (본인인증) records the version they were shown, and the text of that version is kept
+(PrivacyNotice) so that it can be shown again (/privacy?version=…) after the notice has changed."""
 import hashlib
 import json
 from dataclasses import dataclass
+
+from ..models import PrivacyNotice
 
 RECIPIENTS = "보건복지부, 교육부, 여성가족부"
 LEGAL_BASIS = "자원봉사활동 기본법 시행령 제16조 제1항"
@@ -89,10 +92,32 @@ def notice(config):
     processors = [part.strip() for part in (config.get("PRIVACY_PROCESSORS") or "").split(";") if part.strip()]
     sections = _sections(org, config["PRIVACY_OFFICER"], config["PRIVACY_CONTACT"], processors,
                          config["ACCESS_RECORD_YEARS"])
-    text = json.dumps([org, config["PRIVACY_EFFECTIVE"], [[s.heading, s.lead, list(s.items)] for s in sections]],
-                      ensure_ascii=False)
-    version = f"{config['PRIVACY_EFFECTIVE']}-{hashlib.sha256(text.encode()).hexdigest()[:8]}"
-    return Notice(org, config["PRIVACY_EFFECTIVE"], sections, version)
+    return _versioned(org, config["PRIVACY_EFFECTIVE"], sections)
+
+
+def _text(org, effective, sections):
+    return json.dumps([org, effective, [[s.heading, s.lead, list(s.items)] for s in sections]], ensure_ascii=False)
+
+
+def _versioned(org, effective, sections):
+    digest = hashlib.sha256(_text(org, effective, sections).encode()).hexdigest()[:8]
+    return Notice(org, effective, sections, f"{effective}-{digest}")
+
+
+def text(notice):
+    """The notice as kept when someone agrees to it (JSON), from which `archived` shows it again."""
+    return _text(notice.org, notice.effective, notice.sections)
+
+
+def archived(version):
+    """An earlier notice someone agreed to, as it was shown, or None: unknown, or a kept text that no
+    longer gives its version (changed in the database)."""
+    row = PrivacyNotice.get_or_none(PrivacyNotice.version == version)
+    if row is None:
+        return None
+    org, effective, parts = json.loads(row.content)
+    kept = _versioned(org, effective, tuple(Section(heading, lead, tuple(items)) for heading, lead, items in parts))
+    return kept if kept.version == row.version else None
 
 
 def version(config):

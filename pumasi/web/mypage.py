@@ -49,23 +49,23 @@ def _row_response(participation_id):
 NOTICE_CHANGED = "개인정보 처리방침이 바뀌었습니다. 바뀐 내용을 확인하신 뒤 다시 인증해 주세요."
 
 
-def _notice_version():
-    return notices.version(console_settings.effective(current_app))
+def _notice():
+    return notices.notice(console_settings.effective(current_app))
 
 
 def _identity_dialog(form=None, status=200, participation_id=None):
     return _dialog("mypage/identity.html", status, form=form or IdentityForm(), participation_id=participation_id,
-                   notice_version=_notice_version())
+                   notice_version=_notice().version)
 
 
 def _consent_to(form):
-    """The 처리방침 version the volunteer agreed to: the one their dialog showed (a client that sends
-    none was shown today's); None, with the message on the form, when the notice changed meanwhile."""
-    version = _notice_version()
-    if (form.notice_version.data or version) != version:
+    """The 처리방침 the volunteer agreed to: the one their dialog showed (a client that sends no version
+    was shown today's); None, with the message on the form, when the notice changed meanwhile."""
+    notice = _notice()
+    if (form.notice_version.data or notice.version) != notice.version:
         form.notice_version.errors = [NOTICE_CHANGED]
         return None
-    return version
+    return notice
 
 
 def _identity_required(participation_id=None):
@@ -217,10 +217,11 @@ def verify():
     consent = form.validate() and _consent_to(form) if request.method == "POST" else None
     if not consent:
         return _identity_dialog(form, 422 if request.method == "POST" else 200, participation_id)
-    identity = identities.verify(actor(), form.rrn, current_app.extensions["rrn_vault"], actor(), consent)
+    identity = identities.verify(actor(), form.rrn, current_app.extensions["rrn_vault"], actor(), consent.version,
+                                 notices.text(consent))
     form.rrn = None
     if htmx.is_fragment_request():
-        return htmx.modal("mypage/identity_done.html", identity=identity, notice_version=consent)
+        return htmx.modal("mypage/identity_done.html", identity=identity, notice_version=consent.version)
     return redirect(url_for(".activities"), 303)
 
 
