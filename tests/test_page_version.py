@@ -24,6 +24,7 @@ from pumasi.models import Activity, DailyLog, LinkAttempt, LinkRequest, Member, 
 from pumasi.ops import helpdesk, notify
 from pumasi.records import activities, dailylogs, entry_requests
 from pumasi.records.dailylogs import LogInput
+from pumasi.transfer import participations
 
 from helpers import member, participation, verify
 
@@ -49,6 +50,7 @@ NOT_SHOWN = {
     "pumasi.identity.store.rotate_all": "re-encrypts identity.rrn_token: nothing shown changes",
     "pumasi.cli.members.create_user": "creates a site (get_or_create) no activity has yet",
     "pumasi.records.entry_requests.due_digests": "only entry_request.mailed_at (the site's e-mail claim)",
+    "pumasi.transfer.activities.save": "creates sites and activities that no participation has yet",
 }
 
 
@@ -118,6 +120,16 @@ def _new_mentoring_log(app):
                                 member("site1"), date(2026, 11, 26))[0]
 
 
+def _imported_history(app, _):
+    """An operator's import of participations with their dates (pumasi.transfer.participations)."""
+    text = ("회원아이디,활동처,봉사제목,활동일,시작시간,종료시간,1365연계,결과코드\r\n"
+            "vol2,CSV 총괄운영본부,청소년 문화예술 멘토링,2026-11-21,10:00,12:00,연계성공,300\r\n")
+    with db.atomic():
+        lines = participations.check(text.encode(), "p.csv", date(2026, 11, 26))
+        assert all(line.ok for line in lines), [line.errors for line in lines]
+        return participations.save(lines, {}, member("admin")) and {"vol2"}
+
+
 def _closed_in_a_transaction(p):
     """What dailylogs.write_checked does when a date is entered for a participation asked for."""
     with db.atomic():
@@ -166,6 +178,7 @@ SCENARIOS = {
     "site enters a date asked for": (
         lambda app: entry_requests.ask(participation("vol1", MUSEUM), member("vol1")),
         lambda app, _: _closed_in_a_transaction(participation("vol1", MUSEUM)) and {"vol1"}),
+    "participations imported": (lambda app: None, _imported_history),
     "notice seen": (lambda app: notify.tell_ended([_answered(app).id], app.config),
                     lambda app, _: notify.mark_read(notify.unread(member("vol1").id)) or {"vol1"}),
 }
@@ -187,6 +200,7 @@ WALK = {
     "pumasi.ops.notify.mark_read": "notice seen",
     "pumasi.records.entry_requests.ask": "입력 요청",
     "pumasi.records.entry_requests.close_for": "site enters a date asked for",
+    "pumasi.transfer.participations.save": "participations imported",
 }
 
 

@@ -2,6 +2,8 @@
 from ..linkage.state import RequestKind
 
 ACTION_LABELS = {
+    "activity.import": "활동처·활동 가져오기",
+    "participation.import": "참여·활동일 가져오기",
     "access.review": "접속기록 점검 완료",
     "activity.create": "활동 등록",
     "activity.update": "활동 수정",

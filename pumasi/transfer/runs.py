@@ -10,12 +10,12 @@ from ..clock import utcnow
 from ..db import db
 from ..models import ImportRun, Member
 from ..records.errors import NotAllowed
-from . import members
+from . import activities, members, participations
 
 HELD_FOR = timedelta(hours=2)
 SHOWN = 1000  # lines of each list (problems, duplicates) a preview shows
-KINDS = {members.KIND: members}
-LABELS = {members.KIND: "회원"}
+KINDS = {members.KIND: members, activities.KIND: activities, participations.KIND: participations}
+LABELS = {members.KIND: "회원", activities.KIND: "활동처·활동", participations.KIND: "참여·활동일"}
 STATES = {"queued": "대기 중", "previewing": "확인 중", "previewed": "미리보기", "saving": "저장 중",
           "saved": "저장됨", "failed": "저장하지 않음"}
 WORKING = ("queued", "previewing", "saving")
