@@ -14,11 +14,13 @@ from pumasi.identity.vault import Vault
 from helpers import child_env
 
 SECRET = "x" * 64
+ACCESS_KEY = "a" * 64
 
 
 def production_env(app, **extra):
     """A production environment for the app's database, Redis and simulator (cookies left to the default)."""
-    env = child_env(app, PUMASI_ENV="production", PUMASI_SECRET_KEY=SECRET, PUMASI_PROXIES="1")
+    env = child_env(app, PUMASI_ENV="production", PUMASI_SECRET_KEY=SECRET, PUMASI_PROXIES="1",
+                    PUMASI_ACCESS_RECORD_KEY=ACCESS_KEY)
     env.pop("PUMASI_COOKIE_SECURE")
     env.update(extra)
     return env
@@ -42,8 +44,9 @@ def test_a_production_setup_passes_every_item(app, stack):
     assert result.returncode == 0, result.stdout + result.stderr
     assert all(ok for ok, _ in lines.values()), lines
     assert {"environment", "secret key", "database", "RRN keys", "cookies", "proxies", "Redis", "workers",
-            "1365 endpoint", "1365 API key", "1365 answers", "connection pool", "connections"} == set(lines)
-    assert "all 13 items ok" in result.stdout
+            "1365 endpoint", "1365 API key", "1365 answers", "connection pool", "connections",
+            "access record key", "access records", "access review"} == set(lines)
+    assert "all 16 items ok" in result.stdout
     assert lines["1365 endpoint"][1].endswith("the local simulator (loopback), not the real 1365")
     if app.config["DATABASE_URL"].startswith("postgres"):
         # (4 web × 4 threads + 2 workers × 2 + 2) against the server's own max_connections.
@@ -61,6 +64,8 @@ def test_a_production_setup_passes_every_item(app, stack):
     ("connection pool", {"PUMASI_DB_POOL_SIZE": "3"}, (), "below PUMASI_WEB_THREADS=4"),
     ("RRN keys", {"PUMASI_RRN_KEYS": "{key}"}, (), "PUMASI_RRN_KEYS cannot open"),
     ("secret key", {"PUMASI_SECRET_KEY": "short-secret"}, (), "12 bytes, at least 32 needed"),
+    ("access record key", {"PUMASI_ACCESS_RECORD_KEY": ""}, (), "PUMASI_ACCESS_RECORD_KEY is not set"),
+    ("access record key", {"PUMASI_ACCESS_RECORD_KEY": "short"}, (), "5 bytes, at least 32 needed"),
 ])
 def test_each_item_fails_on_its_own(app, stack, item, extra, options, expected):
     stack.start_sim()
@@ -70,6 +75,43 @@ def test_each_item_fails_on_its_own(app, stack, item, extra, options, expected):
     failing = {name for name, (ok, _) in lines.items() if not ok}
     assert failing == {item}, lines
     assert expected in lines[item][1], lines[item]
+
+
+def test_access_records_that_do_not_verify_or_an_unreviewed_month_fail(app, stack, monkeypatch):
+    """Records of the same key as the command's: an edited one fails `access records`; a record older
+    than this month fails `access review` until last month is signed off."""
+    from datetime import datetime, timedelta
+
+    from pumasi.db import db
+    from pumasi.models import AccessRecord, AccessReview
+    from pumasi.ops import access
+    from pumasi.ops.access_review import month_of
+    from pumasi.clock import today_kst
+    stack.start_sim()
+    last = month_of(today_kst()).previous()
+    access.configure({"ACCESS_RECORD_KEY": ACCESS_KEY})
+    try:
+        with app.app_context(), db.connection_context():
+            access.record_access("cli", None, "조회", "first")
+            edited = access.record_access("cli", None, "조회", "second")
+            AccessRecord.update(at=last.bounds()[0] + timedelta(days=1)).execute()  # both edited, in last month
+            result, lines = check(production_env(app))
+            assert result.returncode == 1 and {name for name, (ok, _) in lines.items() if not ok} == {
+                "access records", "access review"}, lines
+            assert lines["access records"][1].startswith(f"2 problems in 2 records, the first: record #1 (id ")
+            assert lines["access review"][1].startswith(f"{last.key} is not signed off")
+            AccessRecord.delete().execute()
+            db.execute_sql("DELETE FROM access_chain")
+            with monkeypatch.context() as patch:
+                patch.setattr(access, "utcnow", lambda: last.bounds()[0] + timedelta(days=1))
+                access.record_access("cli", None, "조회", "again")
+            AccessReview.create(month=last.key, note="이상 없음", signed_by_name="admin", signed_at=datetime.utcnow())
+            result, lines = check(production_env(app))
+            assert result.returncode == 0, lines
+            assert lines["access review"][1] == f"{last.key} signed off by admin"
+            assert edited.seq == 2
+    finally:
+        access.configure(app.config)
 
 
 def test_connections_beyond_max_connections_fail(app, stack):

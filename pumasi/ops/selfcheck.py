@@ -12,12 +12,14 @@ from peewee import DatabaseError, InterfaceError, SqliteDatabase
 from sim1365 import settings as simulator
 
 from .. import migrations
+from ..clock import today_kst
 from ..db import db
 from ..identity import keycheck
 from ..jobs.status import queue_report
 from ..portal import adapter
 from ..portal.endpoint import endpoint_problem, loopback_address
 from ..startup import MIN_SECRET_BYTES
+from . import access_check
 
 # Connections kept free for the command line (`flask …`, a backup) beside the service's own.
 COMMAND_CONNECTIONS = 2
@@ -206,4 +208,5 @@ def run(app, web_processes=None, web_threads=None, workers=None):
     if items[-2].ok and items[-1].ok:
         items.append(_portal_answers(config))
     items += _connections(config, web_processes, web_threads, workers)
+    items += [Item(*item) for item in access_check.items(config, today_kst())]
     return items
