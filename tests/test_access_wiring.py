@@ -156,3 +156,16 @@ def test_lists_of_volunteers_names_are_records_too(proxied):
     alert = admin.q(lambda: Alert.create(kind="pending", started_at=datetime(2020, 1, 2), detail="held").id)
     page, _ = admin.did(lambda: admin.client.get(f"/admin/alerts/{alert}"), "조회", [vol1])
     assert "김민준" in page.text
+
+
+def test_the_key_check_opening_stored_rrns_is_a_record(proxied):
+    from pumasi.identity import keycheck
+    from pumasi.models import KeyCheck
+    with proxied.app_context(), db.connection_context():
+        vol1 = Member.get(Member.username == "vol1").id
+        KeyCheck.delete().execute()  # as a database from before the key check value
+        assert keycheck.verify(proxied.extensions["rrn_vault"]) == "sealed"
+        record = AccessRecord.select().order_by(AccessRecord.seq.desc()).get()
+        assert (record.actor_name, record.action, record.subjects) == ("startup", "복호화", str(vol1))
+        assert keycheck.verify(proxied.extensions["rrn_vault"]) == "ok"  # sealed: nothing opened again
+        assert AccessRecord.select().count() == 1

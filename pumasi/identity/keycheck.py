@@ -8,7 +8,8 @@ under the new first key.
 """
 from ..db import db
 from ..clock import utcnow
-from ..models import Identity, KeyCheck
+from ..models import AccessRecord, Identity, KeyCheck
+from ..ops import access
 
 SETTING = "PUMASI_RRN_KEYS"
 MESSAGE = (f"{SETTING} cannot open this database's key check value: the configured RRN keys are not the "
@@ -25,9 +26,18 @@ class KeyCheckError(RuntimeError):
 
 
 def _stored_tokens():
-    oldest = Identity.select(Identity.id, Identity.rrn_token).order_by(Identity.id).limit(_SAMPLE)
-    newest = Identity.select(Identity.id, Identity.rrn_token).order_by(Identity.id.desc()).limit(_SAMPLE)
-    return {identity.id: identity.rrn_token for identity in [*oldest, *newest]}
+    """{identity id: (member id, token)} of the oldest and the newest few stored RRNs."""
+    fields = (Identity.id, Identity.member, Identity.rrn_token)
+    oldest = Identity.select(*fields).order_by(Identity.id).limit(_SAMPLE)
+    newest = Identity.select(*fields).order_by(Identity.id.desc()).limit(_SAMPLE)
+    return {identity.id: (identity.member_id, identity.rrn_token) for identity in [*oldest, *newest]}
+
+
+def _record_opened(member_ids):
+    """The RRNs opened to test the keys are decryptions: access records (once the table is there)."""
+    if member_ids and AccessRecord.table_exists():
+        access.record_access("startup", sorted(set(member_ids)), "복호화",
+                             "RRN 키 확인(키 확인 값 최초 봉인 전, 저장된 주민등록번호가 열리는지)")
 
 
 def verify(vault):
@@ -41,9 +51,11 @@ def verify(vault):
     row = KeyCheck.get_or_none(KeyCheck.id == CHECK_ID)
     outcome = "ok"
     if row is None:
-        for identity_id, token in _stored_tokens().items():
+        stored = _stored_tokens()
+        for identity_id, (_, token) in stored.items():
             if not vault.can_open(token):
                 raise KeyCheckError(STORED_MESSAGE.format(id=identity_id))
+        _record_opened([member_id for member_id, _ in stored.values()])
         # Two processes starting at once: one seal wins, both check it.
         KeyCheck.insert(id=CHECK_ID, token=vault.seal_check()).on_conflict_ignore().execute()
         row = KeyCheck.get_by_id(CHECK_ID)
