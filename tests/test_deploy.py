@@ -15,7 +15,8 @@ from pumasi import settings
 
 DEPLOY = os.path.join(helpers.ROOT, "deploy")
 ENV_FILE = os.path.join(DEPLOY, "pumasi.env")
-UNITS = ["pumasi-web.service", "pumasi-worker@.service", "pumasi-backup.service", "pumasi-backup.timer"]
+UNITS = ["pumasi-web.service", "pumasi-worker@.service", "pumasi-backup.service", "pumasi-backup.timer",
+         "pumasi-access.service", "pumasi-access.timer"]
 # Read by the app factory, not a Setting: where instance/ is.
 NOT_SETTINGS = {"PUMASI_INSTANCE_PATH"}
 
@@ -79,7 +80,8 @@ def test_systemd_accepts_the_units(tmp_path):
         helpers.missing("systemd-analyze is not installed (Debian: apt-get install systemd)")
     _units_for_here(tmp_path)
     # The worker template is verified as an instance, the way it is enabled.
-    names = ["pumasi-web.service", "pumasi-worker@1.service", "pumasi-backup.service", "pumasi-backup.timer"]
+    names = ["pumasi-web.service", "pumasi-worker@1.service", "pumasi-backup.service", "pumasi-backup.timer",
+             "pumasi-access.service", "pumasi-access.timer"]
     result = subprocess.run([analyze, "verify", *names], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     problems = [line for line in (result.stdout + result.stderr).splitlines()
                 if "pumasi" in line and "Failed to" not in line or "not executable" in line]
