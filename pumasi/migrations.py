@@ -132,12 +132,18 @@ def _privacy_notices(migrator):
     db.create_tables([PrivacyNotice], safe=True)
 
 
+def _signups(migrator):
+    """20: self sign-up (회원가입): sign-ups waiting for approval (the birth date came with 18)."""
+    from .models import Signup
+    db.create_tables([Signup], safe=True)
+
+
 MIGRATIONS = [(3, _operator_console), (4, _session_version), (5, _passwords), (6, _endpoint_from_environment),
               (7, _key_check), (8, _username_keys), (9, _held_uploads),
               (10, _access_records), (11, _consents), (12, _certificates), (13, _alerts),
               (14, _page_version), (15, _invitations),
               (16, _access_reviews), (17, _entry_requests),
-              (18, _imports), (19, _privacy_notices)]
+              (18, _imports), (19, _privacy_notices), (20, _signups)]
 
 LATEST = max((number for number, _ in MIGRATIONS), default=1)
 

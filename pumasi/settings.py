@@ -19,6 +19,7 @@ class Console:
     max_length: int
     pattern: str = None
     message: str = ""
+    choices: tuple = ()  # ((value, Korean label), …): offered as a list instead of a text field
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,17 @@ SETTINGS = [
     Setting("PRIVACY_EFFECTIVE", "PUMASI_PRIVACY_EFFECTIVE", "2026-12-07", str,
             "시행일 of the 처리방침; its version is this date and a hash of the text as shown, recorded "
             "with each volunteer's consent at 본인인증"),
+    Setting("SIGNUP", "PUMASI_SIGNUP", "off", str,
+            "`on`: volunteers may create their own account (회원가입, consent to the 처리방침 asked); `off` "
+            "(default): only operators and imports create members; an operator may change it in 설정",
+            Console("회원가입", 3, choices=(("off", "사용 안 함 (운영자가 회원을 만듭니다)"), ("on", "사용 (봉사자가 직접 가입)")))),
+    Setting("SIGNUP_APPROVAL", "PUMASI_SIGNUP_APPROVAL", "operator", str,
+            "who approves a sign-up before the account may log in: `none` (usable at once), `operator`, or "
+            "`site` (the site the volunteer chose, or an operator); an operator may change it in 설정",
+            Console("회원가입 승인", 8, choices=(("none", "승인 없이 바로 사용"), ("operator", "운영자가 승인"),
+                                             ("site", "봉사자가 고른 활동처 또는 운영자가 승인")))),
+    Setting("SIGNUP_LIMIT", "PUMASI_SIGNUP_LIMIT", "10 per hour;50 per day", str,
+            "회원가입 submissions per client address"),
     Setting("ORG_CODE", "PUMASI_ORG_CODE", "PUMASI-DEMO", str,
             "1365 organisation code, sent with every record (environment only)"),
     Setting("PORTAL_URL", "PUMASI_1365_URL", None, str,

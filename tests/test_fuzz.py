@@ -313,7 +313,7 @@ def test_each_form_tells_the_refused_field(app, demo, username, pages):
             response = client.post(action, data={**values, name: "ab\x00cd"})
             body = response.get_data(as_text=True)
             assert 400 <= response.status_code < 500, (url, name, response.status_code)
-            field = re.search(rf'<input[^>]*name="{name}"[^>]*>', body).group(0)
+            field = re.search(rf'<(?:input|select)[^>]*name="{name}"[^>]*>', body).group(0)
             assert 'aria-invalid="true"' in field, (url, name, field)
             assert re.search(r'<p class="error" id="[^"]*-error"( role="alert")?>' + re.escape(inputs.CONTROL_MESSAGE),
                              body), (url, name)

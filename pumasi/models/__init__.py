@@ -10,10 +10,12 @@ from .entry_requests import EntryRequest
 from .certificates import Certificate, CertificateCheck, CertificateDate
 from .privacy import Consent, PrivacyNotice
 from .transfer import ImportRun
+from .signups import Signup
 
 MODELS = [Site, Member, Activity, Participation, DailyLog, Identity, LinkRequest, LinkAttempt,
           AuditLog, Notification, PasswordReset, ConfigValue, KeyCheck, Upload, SchemaVersion,
           AccessRecord, AccessChain, AccessReview, Consent, Certificate, CertificateDate, CertificateCheck,
-          Alert, EntryRequest, ImportRun, PrivacyNotice]
+          Alert, EntryRequest, ImportRun, PrivacyNotice,
+          Signup]
 
 __all__ = ["ROLES", "BaseModel", "MODELS"] + [model.__name__ for model in MODELS]

@@ -38,6 +38,8 @@ def effective(app):
 def _problem(console, value):
     if inputs.problem(value):
         return inputs.problem(value)
+    if console.choices:
+        return None if value in dict(console.choices) else f"{console.label}: 목록에서 골라 주세요."
     if not value:
         return f"{console.label}을(를) 입력해 주세요."
     if len(value) > console.max_length:
@@ -48,9 +50,12 @@ def _problem(console, value):
 
 
 def validate(form):
-    """Check submitted values: ({key: value}, {key: Korean error})."""
+    """Check submitted values: ({key: value}, {key: Korean error}). A list (choices) the form does
+    not send at all is left as it is."""
     values, errors = {}, {}
     for key, console in CONSOLE.items():
+        if console.choices and key not in form:
+            continue
         value = (form.get(key) or "").strip()
         problem = _problem(console, value)
         if problem:

@@ -1,6 +1,6 @@
 """The web: one blueprint per audience — `auth` (log-in), `account` (own password), `invite` (an
-invited member's first log-in), `mypage` (volunteers; `myinfo` adds 내 정보 to it), `site` (activity sites),
-`admin` (operators), `help`, `health` (/healthz), `verify` (the public 확인서 verification page) — and
+invited member's first log-in), `signup` (회원가입), `mypage` (volunteers; `myinfo` adds 내 정보 to it),
+`site` (activity sites), `admin` (operators), `help`, `health` (/healthz), `verify` (the public 확인서 verification page) — and
 what they share: `certificates` (a 확인서's PDF download), `helpers` (roles, the acting member, 404s,
 pages), `forms`, `listargs`, `htmx` (fragments and dialogs), `templating` (filters and the one label table), `security` (CSRF, input rule, headers),
 `errors`, `login`, `ratelimit`, `proxies` (the client's address), `requestlog` (set up first by the
@@ -9,7 +9,7 @@ factory, so that a request's time includes its database connection), `compress`.
 Views parse the request, call the domain (pumasi.linkage, .records, .identity, .accounts, .ops) and
 render; no rule lives here."""
 from . import (account, admin, auth, certificates, compress, errors, health, help, invite, mypage,  # noqa: F401
-               myinfo, proxies, security, site, templating, verify)  # (myinfo: routes)
+               myinfo, proxies, security, signup, site, templating, verify)  # (myinfo: routes)
 from .login import login_manager
 from .ratelimit import init_app as init_ratelimit
 
@@ -21,7 +21,7 @@ def init_app(app):
     init_ratelimit(app)
     login_manager.init_app(app)
     app.url_map.converters["int"] = security.BoundedIntConverter
-    for blueprint in (auth.bp, account.bp, invite.bp, mypage.bp, help.bp, admin.bp, site.bp, health.bp, verify.bp):
+    for blueprint in (auth.bp, account.bp, invite.bp, signup.bp, mypage.bp, help.bp, admin.bp, site.bp, health.bp, verify.bp):
         app.register_blueprint(blueprint)
     app.before_request(security.refuse_bad_input)
     templating.init_app(app)

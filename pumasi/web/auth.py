@@ -4,7 +4,7 @@ from urllib.parse import unquote, urlsplit
 from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
-from ..accounts import members
+from ..accounts import members, signups
 from .forms import LoginForm
 from .ratelimit import address_and_account, failed_login, limit_from, limiter
 from .security import reports_bad_input
@@ -60,8 +60,9 @@ def login():
             session.clear()  # a fresh session at log-in (no fixation)
             login_user(member)
             return redirect(same_site_path(request.args.get("next", "")) or home_url(member), 303)
-        form.password.errors.append("아이디 또는 비밀번호가 올바르지 않습니다.")
-        status = 401
+        waiting = signups.pending_login(form.username.data, form.password.data)
+        form.password.errors.append(waiting or "아이디 또는 비밀번호가 올바르지 않습니다.")
+        status = 403 if waiting else 401
     elif request.method == "POST":
         status = 400
     return render_template("auth/login.html", form=form), status

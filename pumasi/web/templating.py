@@ -75,4 +75,5 @@ def init_app(app):
     @app.context_processor
     def _globals():
         config = console_settings.effective(app)
-        return {"support_phone": config["SUPPORT_PHONE"], "org_name": config["ORG_NAME"], "me": current_user}
+        return {"support_phone": config["SUPPORT_PHONE"], "org_name": config["ORG_NAME"], "me": current_user,
+                "signup_open": config["SIGNUP"] == "on"}
