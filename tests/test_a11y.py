@@ -9,7 +9,7 @@ PAGES = {
     None: ["/login", "/privacy", "/invite", "/verify/", "/password/forgot"],
     "vol1": ["/mypage/", "/mypage/participations", "/mypage/info", "/mypage/withdraw", "/mypage/certificates"],
     "site1": ["/site/"],
-    "admin": ["/admin/", "/admin/invitations", "/admin/import"],
+    "admin": ["/admin/", "/admin/invitations", "/admin/import", "/admin/certificates"],
 }
 
 

@@ -8,11 +8,12 @@ from dataclasses import dataclass
 
 from peewee import IntegrityError
 
+from ..clock import utcnow
 from ..db import db, lock_rows, locked_transaction
 from ..identity import store as identities
 from ..linkage.reads import summaries
 from ..linkage.state import date_label
-from ..models import Certificate, CertificateCheck, CertificateDate, DailyLog
+from ..models import Activity, Certificate, CertificateCheck, CertificateDate, DailyLog, Member, Participation
 from ..records import hours
 from . import audit
 
@@ -183,3 +184,29 @@ def issued_to(member_id):
 def of_member(member_id, certificate_id):
     """The member's certificate of that id, or None (someone else's is None too)."""
     return Certificate.get_or_none(Certificate.id == certificate_id, Certificate.member == member_id)
+
+
+def search(text, page, size):
+    """Operators' list: (total, certificates of the page), newest first; text finds a number, or a
+    volunteer's name or 아이디."""
+    query = Certificate.select(Certificate, Member).join(Member, on=(Certificate.member == Member.id))
+    if text:
+        query = query.where((Certificate.number == text) | Certificate.name.contains(text)
+                            | Member.username.contains(text))
+    return query.count(), list(query.order_by(Certificate.id.desc()).paginate(page, size))
+
+
+def revoke(cert, actor, reason):
+    """취소: an operator withdraws a certificate (the verification page then says 취소됨); audited."""
+    with db.atomic():
+        done = (Certificate.update(revoked_at=utcnow(), revoked_by=actor, revoked_reason=reason[:200])
+                .where(Certificate.id == cert.id, Certificate.revoked_at.is_null()).execute())
+        if done:
+            audit.record("certificate.revoke", actor=actor, target=cert, detail=f"{cert.number}; 사유: {reason}")
+    return bool(done)
+
+
+def participations_of(member_id):
+    """The volunteer's participations, newest activity first (what an operator may issue one of)."""
+    return list(Participation.select(Participation, Activity).join(Activity)
+                .where(Participation.volunteer == member_id).order_by(Activity.start_date.desc(), Participation.id))

@@ -2,8 +2,8 @@
 participation or a date (`helpdesk`), members (`members`), invitations (`invitations`), sign-ups to
 approve (`signups`), sites (`sites`), the audit log and 설정 (`console`), the alerts and their banner
 (`alerts`), the charts (`charts`), the monthly review of the access records and its reminder (`access`),
-가져오기 (`imports`). One blueprint (`blueprint`)."""
+가져오기 (`imports`), 확인서 (`certificates`). One blueprint (`blueprint`)."""
 # (their views are the blueprint's routes)
-from . import (access, alerts, charts, console, helpdesk, imports, invitations, members, monitor,  # noqa: F401
-               signups, sites)
+from . import (access, alerts, certificates, charts, console, helpdesk, imports, invitations, members,  # noqa: F401
+               monitor, signups, sites)
 from .blueprint import bp  # noqa: F401
