@@ -72,9 +72,11 @@ def test_working_hours_come_from_the_settings(ctx):
         access_review.WorkingHours.from_config({"WORK_HOURS": "9-18", "WORK_DAYS": "월"})
 
 
-def test_sign_off(ctx):
+def test_sign_off(ctx, monkeypatch):
     admin = _people()["admin"]
     today = date(2026, 12, 7)
+    assert access_review.due(today) is None  # no access record before December: nothing to review
+    _at(monkeypatch, (2026, 11, 30, 23, 59), admin, None, "조회")
     for note, month, message in (("  ", NOVEMBER, "점검 의견을 입력해 주세요."),
                                  ("x" * 2001, NOVEMBER, "2000자 이하"),
                                  ("이상 없음", Month(2026, 12), "끝나지 않은 달")):
@@ -90,9 +92,12 @@ def test_sign_off(ctx):
     assert AccessReview.select().count() == 1
 
 
-def test_the_screen_the_reminder_and_the_sign_off(app, client, auth, demo):
+def test_the_screen_the_reminder_and_the_sign_off(app, client, auth, demo, monkeypatch):
     last = access_review.month_of(today_kst()).previous()
     auth.login("admin")
+    assert "접속기록 점검이 아직" not in client.get("/admin/").text  # nothing recorded before this month
+    with app.app_context(), db.connection_context():
+        _at(monkeypatch, (last.year, last.month, 2, 10, 0), Member.get(Member.username == "admin"), None, "조회")
     console = client.get("/admin/")
     assert f"지난달({last.label}) 접속기록 점검이 아직 완료되지 않았습니다." in console.text
     page = client.get("/admin/access-review")

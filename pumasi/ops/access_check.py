@@ -3,9 +3,9 @@ verifying and kept long enough, and last month's review signed off. Each is (nam
 from peewee import DatabaseError, InterfaceError
 
 from ..db import db
-from ..models import AccessRecord, AccessReview, Identity
+from ..models import AccessReview, Identity
 from . import access
-from .access_review import month_of
+from .access_review import due, month_of
 
 MIN_KEY_BYTES = 32
 
@@ -35,13 +35,13 @@ def _records(config):
 
 
 def _review(today):
-    this_month = month_of(today)
-    last = this_month.previous()
-    if not AccessRecord.select().where(AccessRecord.at < this_month.bounds()[0]).exists():
-        return ("access review", True, "no access records before this month")
+    late = due(today)
+    if late is not None:
+        return ("access review", False, f"{late.key} is not signed off (운영관리 > 접속기록 점검; at least monthly)")
+    last = month_of(today).previous()
     signed = AccessReview.get_or_none(AccessReview.month == last.key)
     if signed is None:
-        return ("access review", False, f"{last.key} is not signed off (운영관리 > 접속기록 점검; at least monthly)")
+        return ("access review", True, "no access records before this month")
     return ("access review", True, f"{last.key} signed off by {signed.signed_by_name}")
 
 

@@ -189,7 +189,12 @@ def earliest():
 
 
 def due(today):
-    """Last month, when it has not been signed off; else None."""
-    last = month_of(today).previous()
-    return None if AccessReview.select().where(AccessReview.month == last.key).exists() else last
+    """Last month, when it is not signed off and pumasi was in use by then (an access record older than
+    this month); else None."""
+    this_month = month_of(today)
+    last = this_month.previous()
+    if AccessReview.select().where(AccessReview.month == last.key).exists():
+        return None
+    used = AccessRecord.select().where(AccessRecord.at < this_month.bounds()[0]).exists()
+    return last if used else None
 
