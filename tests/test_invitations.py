@@ -139,10 +139,15 @@ def test_invite_mails_those_with_an_address_and_leaves_the_rest_to_print(app, de
         with_mail = Member.create(username="im1", name="가", role="volunteer", email="im1@example.org",
                                   password_hash=invitations.NO_PASSWORD)
         without = Member.create(username="im2", name="나", role="volunteer", password_hash=invitations.NO_PASSWORD)
+        more = [Member.create(username=f"im{n}", name="다", role="volunteer", email=f"im{n}@example.org",
+                              password_hash=invitations.NO_PASSWORD) for n in (3, 4)]
         has_password = helpers.member("vol1")
-        mailed, to_print = invite([with_mail, without, has_password], app.config, "https://pumasi.example/")
-        assert [m.username for m in mailed] == ["im1"] and [m.username for m in to_print] == ["im2"]
-        assert "https://pumasi.example/invite/" in smtp_server.wait_for(1)[0].get_content()
+        mailed, to_print = invite([with_mail, without, has_password, *more], app.config, "https://pumasi.example/")
+        assert [m.username for m in mailed] == ["im1", "im3", "im4"] and [m.username for m in to_print] == ["im2"]
+        messages = smtp_server.wait_for(3)  # over one connection to the server
+        assert sorted(m["To"] for m in messages) == ["im1@example.org", "im3@example.org", "im4@example.org"]
+        assert all("https://pumasi.example/invite/" in m.get_content() for m in messages)
+        assert len({re.search(r"/invite/(\S+)", m.get_content()).group(1) for m in messages}) == 3
         assert invitations.issue_codes([has_password], app.config) == []  # a member with a password: no code
         assert PasswordReset.select().where(PasswordReset.member == has_password.id).count() == 0
 

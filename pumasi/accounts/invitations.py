@@ -58,28 +58,28 @@ def code_hash(code, secret):
     return hmac.new(key, normalize_code(code).encode("utf-8"), hashlib.sha256).hexdigest()
 
 
-def issue_link(member, config, actor=None):
-    """An invitation link's token for a member awaiting their first password (e-mailed by
-    ops.invite); the member's earlier invitation ends."""
-    days = config["INVITE_DAYS"]
-    return passwords.issue_link(member, actor, purpose=PURPOSE, valid=valid_for(config), action="invitation.link",
-                                detail=f"e-mail, valid for {days} days")
+def issue_links(members, config, actor=None):
+    """An invitation link's token for each member awaiting their first password (e-mailed by
+    ops.invite), in one transaction: [(member, token)]; each member's earlier invitation ends."""
+    issued = [(member, *passwords.new_link_token()) for member in members if awaiting(member)]
+    with db.atomic():
+        passwords.issue_tokens([(member, token_hash) for member, _, token_hash in issued], PURPOSE,
+                               valid_for(config), actor, "invitation.link",
+                               f"e-mail, valid for {config['INVITE_DAYS']} days")
+    return [(member, token) for member, token, _ in issued]
 
 
 def issue_codes(members, config, actor=None):
     """One printed code for each member awaiting their first password, in one transaction:
     [(member, code as printed)]. Members who have set a password are left out; each member's
     earlier invitation (link or code) ends."""
-    days, issued = config["INVITE_DAYS"], []
+    codes = [(member, "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH)))
+             for member in members if awaiting(member)]
     with db.atomic():
-        for member in members:
-            if not awaiting(member):
-                continue
-            code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-            passwords.issue_token(member, PURPOSE, valid_for(config), actor, code_hash(code, config["SECRET_KEY"]),
-                                  "invitation.code", f"printed code, valid for {days} days")
-            issued.append((member, format_code(code)))
-    return issued
+        passwords.issue_tokens([(member, code_hash(code, config["SECRET_KEY"])) for member, code in codes],
+                               PURPOSE, valid_for(config), actor, "invitation.code",
+                               f"printed code, valid for {config['INVITE_DAYS']} days")
+    return [(member, format_code(code)) for member, code in codes]
 
 
 def open_link(token):

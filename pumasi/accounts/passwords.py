@@ -90,16 +90,27 @@ def _token_hash(token):
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def issue_token(member, purpose, valid, actor, token_hash, action, detail=""):
-    """Store a one-time token (only its hash) of this purpose for the member, valid for valid; the
-    member's earlier open tokens of the same purpose die. The one token system: reset links and
-    invitations (accounts.invitations) both go through here."""
-    now = utcnow()
-    PasswordReset.update(used_at=now).where(PasswordReset.member == member.id, PasswordReset.purpose == purpose,
-                                            PasswordReset.used_at.is_null()).execute()
-    PasswordReset.create(member=member, token_hash=token_hash, purpose=purpose, created_at=now,
-                         expires_at=now + valid, created_by=actor)
-    audit.record(action, actor=actor, target=member, detail=detail)
+def issue_tokens(entries, purpose, valid, actor, action, detail=""):
+    """Store one-time tokens (only their hashes) of this purpose, valid for valid: entries are
+    (member, token hash); each member's earlier open tokens of the same purpose die. Done in bulk (an
+    import invites thousands), in the caller's transaction. The one token system: reset links and
+    invitations (accounts.invitations) all go through here."""
+    now, ids = utcnow(), [member.id for member, _ in entries]
+    for start in range(0, len(ids), 500):
+        PasswordReset.update(used_at=now).where(PasswordReset.member.in_(ids[start:start + 500]),
+                                                PasswordReset.purpose == purpose,
+                                                PasswordReset.used_at.is_null()).execute()
+    rows = [{"member": member.id, "token_hash": token_hash, "purpose": purpose, "created_at": now,
+             "expires_at": now + valid, "created_by": actor} for member, token_hash in entries]
+    for start in range(0, len(rows), 500):
+        PasswordReset.insert_many(rows[start:start + 500]).execute()
+    audit.record_many(action, "Member", [(member_id, detail) for member_id in ids], actor=actor)
+
+
+def new_link_token():
+    """A one-time link's token (what the link holds) and its hash (what is stored)."""
+    token = secrets.token_urlsafe(32)
+    return token, _token_hash(token)
 
 
 def issue_link(member, actor, purpose="reset", valid=LINK_VALID, action="password.reset-link",
@@ -108,7 +119,7 @@ def issue_link(member, actor, purpose="reset", valid=LINK_VALID, action="passwor
     hashed, valid for valid and once. Earlier open links of the member for the same purpose die."""
     token = secrets.token_urlsafe(32)
     with db.atomic():
-        issue_token(member, purpose, valid, actor, _token_hash(token), action, detail)
+        issue_tokens([(member, _token_hash(token))], purpose, valid, actor, action, detail)
     return token
 
 

@@ -25,10 +25,11 @@ def record(action, actor=None, target=None, detail=""):
     )
 
 
-def record_many(action, target_type, entries):
-    """Write many system entries at once: entries are (target id, detail) pairs."""
-    rows = [{"action": action, "actor": None, "actor_name": "system", "target_type": target_type,
-             "target_id": target_id, "detail": mask_in_text(detail), "ip": ""}
+def record_many(action, target_type, entries, actor=None):
+    """Write many entries at once (the system's, or actor's): entries are (target id, detail) pairs."""
+    ip = client_address.get() if actor is not None else ""
+    rows = [{"action": action, "actor": actor, "actor_name": actor.username if actor is not None else "system",
+             "target_type": target_type, "target_id": target_id, "detail": mask_in_text(detail), "ip": ip}
             for target_id, detail in entries]
     for start in range(0, len(rows), 500):
         AuditLog.insert_many(rows[start:start + 500]).execute()

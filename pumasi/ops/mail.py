@@ -7,12 +7,7 @@ from email.message import EmailMessage
 log = logging.getLogger(__name__)
 
 
-def send(config, to, subject, body, log_as):
-    """Send one plain-text e-mail; True when it was handed to the server (or logged, with no server).
-
-    log_as is what the log may say about the message (the body can hold a secret, such as a
-    password reset link, so it is never written to the log).
-    """
+def _message(config, to, subject, body):
     message = EmailMessage()
     message["Subject"] = f"[{config['ORG_NAME']}] {subject}"
     message["From"] = config["SMTP_FROM"]
@@ -22,20 +17,44 @@ def send(config, to, subject, body, log_as):
     # words and the space there is lost to the reader ("연계중으로 오래" arrives as "연계중으로오래").
     # The body was encoded (base64) under the default policy above.
     message.policy = policy.default.clone(max_line_length=998)
+    return message
+
+
+def send(config, to, subject, body, log_as):
+    """Send one plain-text e-mail; True when it was handed to the server (or logged, with no server).
+
+    log_as is what the log may say about the message (the body can hold a secret, such as a
+    password reset link, so it is never written to the log).
+    """
+    return send_many(config, [(to, subject, body, log_as)])[0]
+
+
+def send_many(config, messages):
+    """Send several e-mails, (to, subject, body, log_as) each, over one connection to the server:
+    [True when handed over (or logged, with no server)] in their order. A refused recipient fails
+    alone; a lost connection fails the rest."""
     if not config.get("SMTP_HOST"):
-        log.info("e-mail (no SMTP_HOST set) to %s: %s", to, log_as)
-        return True
+        for to, _, _, log_as in messages:
+            log.info("e-mail (no SMTP_HOST set) to %s: %s", to, log_as)
+        return [True] * len(messages)
+    sent = []
     try:
         with smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=10) as smtp:
             if config["SMTP_STARTTLS"]:
                 smtp.starttls()
             if config.get("SMTP_USER"):
                 smtp.login(config["SMTP_USER"], config["SMTP_PASSWORD"] or "")
-            smtp.send_message(message)
+            for to, subject, body, log_as in messages:
+                try:
+                    smtp.send_message(_message(config, to, subject, body))
+                    sent.append(True)
+                except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError) as exc:
+                    log.warning("could not e-mail %s to %s: %s", log_as, to, exc)
+                    sent.append(False)
     except (OSError, smtplib.SMTPException) as exc:
-        log.warning("could not e-mail %s to %s: %s", log_as, to, exc)
-        return False
-    return True
+        for to, _, _, log_as in messages[len(sent):]:
+            log.warning("could not e-mail %s to %s: %s", log_as, to, exc)
+    return sent + [False] * (len(messages) - len(sent))
 
 
 def signature(member, config, text):
