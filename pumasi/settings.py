@@ -155,6 +155,9 @@ SETTINGS = [
     Setting("HEALTH_WORKER_AGE", "PUMASI_HEALTH_WORKER_AGE", 120, int,
             "seconds since the youngest worker's heartbeat after which `/healthz` says the workers are "
             "down (an idle worker beats every LINK_SWEEP_INTERVAL; a long job holds its beat)"),
+    Setting("RULES_OLD_MONTHS", "PUMASI_RULES_OLD_MONTHS", 3, int,
+            "dates older than this many months are shown with a warning to the site that enters them and to "
+            "the operator before linkage (many 1365 centres accept records only within 3 months; 0: no warning)"),
     Setting("ALERT_PENDING_DAYS", "PUMASI_ALERT_PENDING_DAYS", 3.0, float,
             "days a date may stay 연계중 before the operators are alerted (the guide promises 2–3 days)"),
     Setting("ALERT_PORTAL_MINUTES", "PUMASI_ALERT_PORTAL_MINUTES", 10.0, float,

@@ -1,12 +1,14 @@
 """기술지원 on one participation: its dates, attempts and requests; per-date linkage of a whole-period
 participation; a date corrected (a succeeded one too) with a reason that goes to the audit log."""
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 
 from ...clock import today_kst
 from ...linkage import reads
 from ...linkage.requests import IdentityRequired, NoDailyLogs
+from ...linkage.state import DateState
 from ...models import DailyLog, Participation
 from ...ops import helpdesk
+from ...records import rules1365
 from ..helpers import accessed, actor, get_or_404, queued
 from ..security import reports_bad_input
 from .blueprint import bp
@@ -17,8 +19,13 @@ def participation(participation_id):
     """One participation's dates, attempts and 기술지원 actions."""
     p = get_or_404(Participation, participation_id)
     accessed(p.volunteer_id, "조회", f"기술지원: 참여 내역({p.activity.title})")
-    return render_template("admin/participation.html", p=p, s=reads.summary(p), rows=reads.date_rows(p),
-                           requests=reads.recent_requests(p))
+    rows = reads.date_rows(p)
+    # 1365's rules for what may still be sent (records.rules1365): warnings before linkage
+    notes = [(log.date, message) for log, _ in rows if log.link_state in (DateState.UNSENT, DateState.FAILED)
+             for message in rules1365.date_warnings(log.date, log.minutes, today_kst(),
+                                                    current_app.config["RULES_OLD_MONTHS"])]
+    return render_template("admin/participation.html", p=p, s=reads.summary(p), rows=rows,
+                           requests=reads.recent_requests(p), notes=notes)
 
 
 @bp.route("/participations/<int:participation_id>/per-date", methods=["POST"])

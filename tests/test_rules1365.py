@@ -1,0 +1,73 @@
+"""1365's rules checked before sending (issue 18 part 5): dates older than RULES_OLD_MONTHS and minutes
+that are not whole hours are warnings (the date is saved), shown to the site on entry and to the
+operator before linkage; more than 8 hours a day across sites stays refused with its message
+(tests/test_site.py: test_the_daily_cap_and_overlaps_across_activities_on_the_form)."""
+from datetime import date, timedelta
+
+import pytest
+
+from pumasi.clock import today_kst
+from pumasi.models import Activity, DailyLog, Member, Participation, Site
+from pumasi.records import rules1365
+
+from helpers import ctx
+from test_site import HX, day_form, day_url, logs_of
+
+TODAY = today_kst()
+OLD, RECENT = TODAY - timedelta(days=120), TODAY - timedelta(days=3)
+
+
+@pytest.mark.parametrize("day, months, expected", [
+    (date(2026, 5, 31), 3, date(2026, 2, 28)), (date(2024, 5, 31), 3, date(2024, 2, 29)),
+    (date(2026, 1, 15), 3, date(2025, 10, 15)), (date(2026, 3, 1), 12, date(2025, 3, 1))])
+def test_months_before(day, months, expected):
+    assert rules1365.months_before(day, months) == expected
+
+
+def test_what_a_date_is_told():
+    today = date(2026, 12, 7)
+    assert rules1365.date_warnings(date(2026, 9, 7), 120, today, 3) == []  # exactly 3 months: still in
+    old = rules1365.date_warnings(date(2026, 9, 6), 120, today, 3)
+    assert old == ["3개월보다 오래된 활동일입니다. 3개월이 지난 실적은 받지 않는 센터가 많으니 1365(자원봉사센터)에 먼저 확인해 주세요."]
+    assert rules1365.date_warnings(date(2026, 12, 1), 90, today, 3) == [
+        "인정시간 1시간 30분: 1365에는 분까지 기록되지만 학교(NEIS) 봉사시간은 시간 단위로만 인정됩니다."]
+    assert len(rules1365.date_warnings(date(2020, 1, 1), 45, today, 3)) == 2
+    assert rules1365.date_warnings(date(2020, 1, 1), 60, today, 0) == []  # 0: no age warning
+
+
+@pytest.fixture
+def world(app, demo):
+    """site1 runs an activity over the last 200 days with vol1 and vol2."""
+    with ctx(app):
+        activity = Activity.create(site=Site.get(Site.name == "CSV 총괄운영본부"), category="문화", title="오래된 활동",
+                                   start_date=TODAY - timedelta(days=200), end_date=TODAY)
+        people = {username: Participation.create(activity=activity, volunteer=Member.get(Member.username == username)).id
+                  for username in ("vol1", "vol2")}
+        return {"activity": activity.id, "people": people}
+
+
+def test_the_site_is_warned_on_entry_and_the_dates_are_saved(app, client, auth, world):
+    auth.login("site1")
+    response = client.post(day_url(world, OLD), headers=HX, data=day_form(
+        world, {"vol1": ("10:00", "11:30", ""), "vol2": ("10:00", "12:00", "")}, day=OLD))
+    assert response.status_code == 200 and "상세봉사내역 2건을 저장했습니다." in response.text
+    warned = response.text.split('class="flash warn rules1365"')[1].split("</div>")[0]
+    assert warned.count("3개월보다 오래된 활동일입니다") == 2 and "김민준" in warned and "이서연" in warned
+    assert "인정시간 1시간 30분" in warned and warned.count("인정시간 ") == 1
+    assert len(logs_of(app, world["activity"])) == 2
+    recent = client.post(day_url(world, RECENT), headers=HX, data=day_form(
+        world, {"vol1": ("10:00", "12:00", "")}, day=RECENT))
+    assert recent.status_code == 200 and "rules1365" not in recent.text
+    # Without JavaScript: the same words as messages after the redirect.
+    page = client.post(day_url(world, RECENT), data=day_form(world, {"vol2": ("13:00", "13:40", "")}, day=RECENT))
+    assert "인정시간 0시간 40분" in client.get(page.headers["Location"]).text
+
+
+def test_the_operator_is_warned_before_linkage(app, client, auth, world):
+    with ctx(app):
+        pid = world["people"]["vol1"]
+        DailyLog.create(participation=pid, date=OLD, start="10:00", end="11:30", minutes=90)
+    auth.login("admin")
+    page = client.get(f"/admin/participations/{pid}").text
+    notes = page.split('class="flash warn rules1365"')[1].split("</div>")[0]
+    assert f"{OLD.isoformat()}: 3개월보다 오래된 활동일입니다" in notes and "인정시간 1시간 30분" in notes
