@@ -148,6 +148,12 @@ def _check_record(record, chain, expected, prev, problems):
                                 "without the key"))
 
 
+def head():
+    """(the last record's place, its hash): what an operator may note to compare later."""
+    chain = AccessChain.get_or_none(AccessChain.id == 1)
+    return (chain.last_seq, chain.last_hash) if chain else (0, GENESIS)
+
+
 def verify():
     """Check the whole chain: returns (records checked, [Problem]), the problems in chain order."""
     chain = AccessChain.get_or_none(AccessChain.id == 1)
