@@ -271,9 +271,9 @@ def test_current_answers_version_and_session(app, demo):
     with app.app_context(), db.connection_context():
         vol1 = member("vol1")
         start = version.current(vol1.id)
-        assert start == (vol1.page_version, vol1.session_version, True)
+        assert start == (vol1.page_version, vol1.session_version, True, "volunteer", False)
         version.bump_members([vol1.id, vol1.id])
-        assert version.current(vol1.id)[0] == start[0] + 1  # once per member, however often named
+        assert version.current(vol1.id).page_version == start.page_version + 1  # once, however often named
         accounts.set_active(vol1, False, member("admin"))
-        assert version.current(vol1.id)[2] is False
+        assert version.current(vol1.id).active is False
         assert version.current(10**6) is None

@@ -7,6 +7,8 @@ The domain functions that make those changes call bump_*; tests/test_page_versio
 function that writes those tables and fails when one of them does not bump. The page's ETag and
 its poll (pumasi/web/mypage.py, pumasi/web/live.py) compare the number: equal means nothing the
 page shows has changed."""
+from collections import namedtuple
+
 from ..db import db
 
 _UPDATE = "UPDATE member SET page_version = page_version + 1 WHERE id IN ({ids})"
@@ -58,10 +60,17 @@ def bump_sites(site_ids):
     _bump("sites", site_ids)
 
 
+Standing = namedtuple("Standing", "page_version session_version active role must_change_password")
+
+
 def current(member_id):
-    """(page_version, session_version, active) of a member by one primary-key lookup, or None: all a
-    conditional request needs to answer "unchanged" without loading the member or their rows."""
+    """The member's Standing (page version, session version, whether active, role, whether a temporary
+    password must be changed) by one primary-key lookup, or None: all a conditional request needs to
+    answer "unchanged" without loading the member or their rows."""
     found = db.execute_sql(
-        f"SELECT page_version, session_version, active AND removed_at IS NULL FROM member WHERE id = {db.param}",
-        (member_id,)).fetchone()
-    return None if found is None else (int(found[0]), int(found[1]), bool(found[2]))
+        "SELECT page_version, session_version, active AND removed_at IS NULL, role, must_change_password "
+        f"FROM member WHERE id = {db.param}", (member_id,)).fetchone()
+    if found is None:
+        return None
+    page_version, session_version, active, role, must_change = found
+    return Standing(int(page_version), int(session_version), bool(active), role, bool(must_change))

@@ -8,7 +8,7 @@ factory, so that a request's time includes its database connection), `compress`.
 
 Views parse the request, call the domain (pumasi.linkage, .records, .identity, .accounts, .ops) and
 render; no rule lives here."""
-from . import (account, admin, auth, certificates, compress, errors, health, help, invite, mypage,  # noqa: F401
+from . import (account, admin, auth, certificates, compress, errors, health, help, invite, live, mypage,  # noqa: F401
                myinfo, proxies, security, signup, site, templating, verify)  # (myinfo: routes)
 from .login import login_manager
 from .ratelimit import init_app as init_ratelimit
@@ -21,10 +21,13 @@ def init_app(app):
     init_ratelimit(app)
     login_manager.init_app(app)
     app.url_map.converters["int"] = security.BoundedIntConverter
+    # Ahead of every hook of the blueprints (which load the member): the poll's 204, the page's 304.
+    app.before_request(live.answer_unchanged)
     for blueprint in (auth.bp, account.bp, invite.bp, signup.bp, mypage.bp, help.bp, admin.bp, site.bp, health.bp, verify.bp):
         app.register_blueprint(blueprint)
     app.before_request(security.refuse_bad_input)
     templating.init_app(app)
+    app.jinja_env.filters["row_sig"] = live.signature
     certificates.init_app(app)
     app.after_request(security.security_headers)
     security.without_server_header()

@@ -75,7 +75,10 @@ def logout():
         current_user.end_sessions()
     logout_user()
     session.clear()
-    return redirect(url_for("auth.login"), 303)
+    response = redirect(url_for("auth.login"), 303)
+    # 활동내역 is kept by the browser to be revalidated (pumasi.web.live): gone with the log-in.
+    response.headers["Clear-Site-Data"] = '"cache"'
+    return response
 
 
 @bp.route("/home")

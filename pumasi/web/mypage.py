@@ -5,14 +5,14 @@ from flask_login import current_user
 from ..identity import store as identities
 from ..linkage import reads
 from ..linkage.requests import IdentityRequired, NoDailyLogs, request_each, request_linkage
-from ..linkage.state import RequestKind, code_guide
+from ..linkage.state import ParticipationState, RequestKind, code_guide
 from ..ops import certificate, console_settings, notify
 from ..ops import privacy as notices
 from ..db import db_int
 from ..records.activities import LEAVE_LINKED_MESSAGE, date_count, removable, remove_volunteer
 from ..records import entry_requests
 from ..records.errors import NotAllowed
-from . import certificates, htmx
+from . import certificates, htmx, live
 from .forms import IdentityForm
 from .helpers import actor, found_or_404, page_count, queued, role_required
 from .ratelimit import limit_from, limiter, member_key
@@ -40,8 +40,7 @@ def _dialog(template, status=200, **context):
 def _row_response(participation_id):
     """One row of 활동내역, as the table shows it (404 when it is not the volunteer's)."""
     row = found_or_404(reads.volunteer_row(current_user.id, participation_id))
-    response = make_response(render_template(
-        "mypage/_row.html", r=row, poll_seconds=current_app.config["ROW_POLL_SECONDS"]))
+    response = make_response(render_template("mypage/_row.html", r=row))
     response.vary.add("HX-Request")
     return response
 
@@ -95,18 +94,41 @@ def activities():
     """활동내역확인: the volunteer's participations, newest first, PAGE_SIZE a page."""
     page = request.args.get("page", 1, type=db_int) or 1
     size = current_app.config["PAGE_SIZE"]
+    page_version = live.page_version()  # before the rows: a change meanwhile makes the ETag older
     total, rows = reads.volunteer_page(current_user.id, max(page, 1), size)
     pages = page_count(total, size)
     if page < 1 or page > pages:
         return redirect(url_for(".activities"))
     notices = [] if htmx.is_fragment_request() else _notices()
-    return htmx.render("mypage/activities.html", "mypage/_table.html", total=total, rows=rows, notices=notices,
-                       page=page, pages=pages, poll_seconds=current_app.config["ROW_POLL_SECONDS"])
+    response = htmx.render("mypage/activities.html", "mypage/_table.html", total=total, rows=rows, notices=notices,
+                           page=page, pages=pages, page_version=page_version,
+                           poll_seconds=current_app.config["ROW_POLL_SECONDS"])
+    return live.cacheable(response, current_user.id, page_version, page)
+
+
+@bp.route("/activities/changes")
+def changes():
+    """The page poll: 204 while the version is the page's (answered by live.answer_unchanged before
+    this view); else the rows that changed as out-of-band swaps (the whole table when rows came or
+    went), the new version, and the words for the live region."""
+    page, shown = live.page_arg() or 1, live.client_rows(request.args.get("rows", ""))
+    page_version = live.page_version()
+    if request.args.get("v") == str(page_version):
+        return "", 204
+    size = current_app.config["PAGE_SIZE"]
+    total, rows = reads.volunteer_page(current_user.id, page, size)
+    whole = shown is None or set(shown) != {r.id for r in rows}
+    changed = rows if whole else [r for r in rows if live.signature(r) != shown[r.id][1]]
+    ended = [r for r in changed if (shown or {}).get(r.id, ("",))[0] == ParticipationState.LINKING
+             and r.state in (ParticipationState.DONE, ParticipationState.FAILED)]
+    return render_template("mypage/_changes.html", whole=whole, rows=changed, ended=ended, total=total,
+                           page=page, pages=page_count(total, size), page_version=page_version,
+                           poll_seconds=current_app.config["ROW_POLL_SECONDS"])
 
 
 @bp.route("/participations/<int:participation_id>/row")
 def row(participation_id):
-    """One row of the table; a 연계중 row asks for it every few seconds until it settles."""
+    """One row of the table (the 연계신청 and 재연계 answers swap it in)."""
     return _row_response(participation_id)
 
 

@@ -63,9 +63,11 @@ def refuse_bad_input():
 
 def security_headers(response):
     """Headers of every response: nothing personal kept by a cache, HSTS behind TLS, CSP and others."""
-    if request.endpoint != "static":
+    if request.endpoint != "static" and "Cache-Control" not in response.headers:
         # Pages and fragments carry personal data, and every page a CSRF token tied to the session
-        # (the log-in page too): no browser or proxy keeps a copy. Static files keep their caching.
+        # (the log-in page too): no browser or proxy keeps a copy. Static files keep their caching;
+        # 활동내역 says otherwise: the browser keeps it privately and asks again (pumasi.web.live), and
+        # log-out clears the browser's cache of the site (Clear-Site-Data).
         response.headers["Cache-Control"] = "no-store"
     if current_app.config["SESSION_COOKIE_SECURE"]:  # served over TLS: browsers keep to HTTPS
         response.headers.setdefault("Strict-Transport-Security", HSTS)

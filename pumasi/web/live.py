@@ -1,0 +1,131 @@
+"""활동내역 live (issue 17): conditional answers from the session and one key lookup.
+
+The page carries its version (member.page_version, pumasi.linkage.version) and an ETag made of
+(member, version, page, fragment or page, the session's CSRF token, the settings its text shows, the
+release). Before anything else of a request loads the member (registered ahead of every other view
+hook by pumasi.web.init_app), `answer_unchanged` answers
+
+- the page poll (`mypage.changes?v=V`): 204 when V is the version;
+- 활동내역 and its htmx fragment: 304 when If-None-Match holds the ETag of today's version;
+
+from the session cookie and one primary-key lookup of the member (version, session version, active,
+role, temporary password): no member object, no rows, no template. Anything else (another version,
+another session, a flash waiting, an odd parameter) goes on to the views, which check everything
+as usual and render. The version is read before the rows, so a change committed meanwhile makes the
+ETag older than the page, never the page older than its ETag: a 304 with a stale page cannot happen."""
+import hashlib
+import os
+import re
+
+from flask import current_app, g, make_response, request, session
+
+from ..linkage import version
+from ..ops import console_settings
+from . import htmx
+
+POLL, PAGE = "mypage.changes", "mypage.activities"
+# What the page poll sends of each row it shows: id:state:signature, comma-separated (a page's rows).
+ROWS = re.compile(r"\A(?:\d{1,10}:[a-z]{1,10}:[0-9a-f]{8})(?:,\d{1,10}:[a-z]{1,10}:[0-9a-f]{8}){0,199}\Z")
+# Stored by the browser, asked again every time (no-cache), never by a shared cache (private).
+CACHE_CONTROL = "private, no-cache"
+
+
+def signature(row):
+    """8 hex digits that change when anything the row shows changes (pumasi.linkage.reads.Row)."""
+    shown = (row.state, row.minutes, row.category, row.title, row.location, row.site_name,
+             str(row.start_date), str(row.end_date), str(getattr(row, "requested_at", None)))
+    return hashlib.blake2s(repr(shown).encode(), digest_size=4).hexdigest()
+
+
+def client_rows(text):
+    """The rows a poll says its page shows: {participation id: (state, signature)}; None if malformed."""
+    if not text:
+        return {}
+    if not ROWS.match(text):
+        return None
+    return {int(pid): (state, sig) for pid, state, sig in (item.split(":") for item in text.split(","))}
+
+
+def _release(app):
+    """What a deployment changes of the page (templates, scripts, styles): names, sizes and times."""
+    found = app.extensions.get("live_release")
+    if found is None:
+        digest = hashlib.blake2s(digest_size=8)
+        for folder in (app.template_folder, app.static_folder):
+            for base, _, files in sorted(os.walk(folder)):
+                for name in sorted(files):
+                    stat = os.stat(os.path.join(base, name))
+                    digest.update(f"{base}/{name}:{stat.st_size}:{stat.st_mtime_ns};".encode())
+        found = app.extensions["live_release"] = digest.hexdigest()
+    return found
+
+
+def etag(member_id, page_version, page, fragment):
+    """The 활동내역 page's ETag: equal only for the same text."""
+    config = console_settings.effective(current_app)
+    shown = (member_id, page_version, page, fragment, session.get("csrf_token", ""), config["ORG_NAME"],
+             config["SUPPORT_PHONE"], config["PAGE_SIZE"], config["ROW_POLL_SECONDS"], _release(current_app))
+    return hashlib.blake2s(repr(shown).encode(), digest_size=16).hexdigest()
+
+
+def standing():
+    """(member id, page version) of the session's volunteer, still logged in, by one key lookup; None
+    otherwise (the views then decide as usual)."""
+    member_id, _, session_version = str(session.get("_user_id") or "").partition(":")
+    if not (member_id.isdigit() and session_version.isdigit()) or len(member_id) > 10:
+        return None
+    found = version.current(int(member_id))
+    if (found is None or found.session_version != int(session_version) or not found.active
+            or found.role != "volunteer" or found.must_change_password):
+        return None
+    return int(member_id), found.page_version
+
+
+def page_arg():
+    """The page number asked for (1 when none), or None when it is not a plain number."""
+    text = request.args.get("page", "1")
+    return int(text) if text.isdigit() and len(text) <= 9 and int(text) > 0 else None
+
+
+def page_version():
+    """The page version of this request's volunteer: as answer_unchanged read it, else read now
+    (always before the rows)."""
+    known = g.get("live_standing")
+    if known is not None:
+        return known[1]
+    found = standing()
+    return found[1] if found is not None else -1
+
+
+def cacheable(response, member_id, version_read, page):
+    """Mark a rendered 활동내역 (page or fragment) with its ETag: kept by the browser, asked again."""
+    response.set_etag(etag(member_id, version_read, page, htmx.is_fragment_request()))
+    response.headers["Cache-Control"] = CACHE_CONTROL
+    response.vary.update(("Cookie", "HX-Request"))
+    return response
+
+
+def answer_unchanged():
+    """Before every request: the poll's 204 and the page's 304, when nothing changed."""
+    if request.method != "GET" or request.endpoint not in (POLL, PAGE) or session.get("_flashes"):
+        return None
+    found = standing()
+    if found is None:
+        return None
+    g.live_standing = found
+    member_id, page_version_now = found
+    if request.endpoint == POLL:
+        if request.args.get("v") == str(page_version_now):
+            return make_response("", 204)
+        return None
+    page = page_arg()
+    if page is None:
+        return None
+    tag = etag(member_id, page_version_now, page, htmx.is_fragment_request())
+    if tag not in request.if_none_match:
+        return None
+    response = make_response("", 304)
+    response.set_etag(tag)
+    response.headers["Cache-Control"] = CACHE_CONTROL
+    response.vary.update(("Cookie", "HX-Request"))
+    return response
