@@ -7,7 +7,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
 
-.PHONY: run test bench mutate clean
+.PHONY: run test bench mutate mutate-constants clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,10 @@ bench: $(VENV)/.bench-installed
 MUTATE_JOBS ?= 2
 mutate: $(VENV)/.test-installed
 	nice -n 19 $(BIN)/python tools/mutate.py --jobs $(MUTATE_JOBS) $(MUTATE_ARGS)
+
+# The constants mutmut leaves alone (tools/mutate_constants.py), each in a scratch copy.
+mutate-constants: $(VENV)/.test-installed
+	nice -n 19 $(BIN)/python tools/mutate_constants.py --jobs $(MUTATE_JOBS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis mutants

@@ -2,11 +2,13 @@
 Excel writes dates and times, and the line limit, at their boundaries. Plain functions only."""
 import io
 from dataclasses import dataclass
+from types import SimpleNamespace
 import zipfile
 from datetime import date, datetime, time
 
 import pytest
 from openpyxl import Workbook
+from openpyxl.styles import Font
 
 from pumasi.inputs import CONTROL_MESSAGE
 from pumasi.records import imports, readers
@@ -323,3 +325,89 @@ def test_a_line_whose_volunteer_is_not_found_keeps_its_cells_and_says_why():
     line = imports._line({'username': 'nobody', 'date': 'x'}, 4, BY_USERNAME, BY_NAME_PHONE)
     assert (line.row, line.volunteer, line.cells) == (None, None, {'username': 'nobody', 'date': 'x'})
     assert line.errors == [LogError('volunteer', "이 활동에 등록된 봉사자 중 'nobody'을(를) 찾을 수 없습니다.")]
+
+
+# --- more of Excel: a General cell's day number or fraction of a day, gaps, styled empty cells, formulas
+
+@pytest.mark.parametrize('cell, clock', [('0.375', '09:00'), ('.5', '12:00'), ('0.7395833', '17:45'),
+                                         ('0.0104166', '00:15'), ('0.0006944', '00:01'), ('0.99999', '24:00')])
+def test_a_fraction_of_a_day_is_read_as_its_clock_time(cell, clock):
+    assert readers.excel_clock(cell) == clock
+
+
+@pytest.mark.parametrize('cell, day', [('46347', '2026-11-21'), ('10000', '1927-05-18'), ('46348', '2026-11-22')])
+def test_a_day_number_is_read_as_its_date_from_excels_epoch(cell, day):
+    assert readers.excel_date(cell) == day
+
+
+def test_rows_of_a_sheet_keep_their_numbers_across_gaps_and_drop_trailing_empty_cells():
+    book = Workbook()
+    sheet = book.active
+    sheet['A1'] = 'a'
+    sheet['C1'].font = Font(bold=True)  # a styled cell with no value: an empty cell at the end
+    sheet['A4'] = 'x'
+    sheet['B6'] = '=1+1'
+    sheet['A8'], sheet['B8'] = 'tail', ''
+    sheet['C8'].font = Font(bold=True)
+    out = io.BytesIO()
+    book.save(out)
+    rows = readers.xlsx_rows(out.getvalue())
+    assert rows == [(1, ['a']), (2, []), (3, []), (4, ['x']), (5, []), (6, ['', '=1+1']), (7, []), (8, ['tail'])]
+    assert isinstance(rows[5][1][1], readers.Formula)
+
+
+def test_a_sheet_that_starts_below_the_first_row_counts_from_one():
+    book = Workbook()
+    book.active['B2'] = 'b'
+    out = io.BytesIO()
+    book.save(out)
+    assert readers.xlsx_rows(out.getvalue()) == [(1, []), (2, ['', 'b'])]
+
+
+def test_a_cell_without_a_data_type_is_read_as_its_value():
+    assert readers._cell(SimpleNamespace(value=3.0)) == '3'
+
+
+def test_a_workbook_that_breaks_while_read_is_refused_with_the_message(monkeypatch):
+    data = workbook([('a',)])
+
+    def broken(cell):
+        raise ValueError('a cell openpyxl cannot read')
+    monkeypatch.setattr(readers, '_cell', broken)
+    assert refused(readers.xlsx_rows, data) == readers.XLSX_MESSAGE
+
+
+def test_text_is_taken_as_it_is_and_only_a_leading_bom_dropped():
+    assert readers.decode_csv('X,Y\ufeff') == 'X,Y\ufeff'
+    assert readers.decode_csv('\ufeff\ufeffX') == 'X'
+
+
+def test_line_ends_inside_quoted_cells_are_kept_and_a_cr_alone_ends_a_line():
+    assert readers.csv_rows(b'a,"x\r\ny"\r\nb,c\r\n') == [(1, ['a', 'x\r\ny']), (3, ['b', 'c'])]
+    assert readers.csv_rows(b'a,b\rc,d\r') == [(1, ['a', 'b']), (2, ['c', 'd'])]
+
+
+def test_a_formula_cell_stays_a_formula_in_a_line_and_other_cells_are_trimmed():
+    book = Workbook()
+    book.active.append(['활동일', '회원아이디', '시작시간', '종료시간'])
+    book.active.append(['=TODAY()', ' vol1 ', '09:00', '10:00'])
+    out = io.BytesIO()
+    book.save(out)
+    [(cells, number)] = imports.read_lines(out.getvalue(), 'logs.xlsx')
+    assert number == 2 and cells['username'] == 'vol1'
+    assert isinstance(cells['date'], readers.Formula) and cells['date'] == '=TODAY()'
+
+
+def test_a_file_named_xlsx_is_read_as_a_workbook_by_read_lines():
+    assert refused(imports.read_lines, (HEADER + '2026-01-02,v,09:00,10:00\n').encode(), 'logs.xlsx') == \
+        readers.XLSX_MESSAGE
+
+
+def test_a_header_of_name_and_phone_alone_lacks_the_date_and_times_only():
+    assert refused(imports._columns, ['이름', '연락처']) == '첫 줄에 열 이름이 필요합니다. 빠진 열: 활동일, 시작시간, 종료시간'
+
+
+def test_a_line_finds_its_volunteer_by_name_and_phone_too():
+    line = imports._line({'name': '이서연', 'phone': '010-5555-6666', 'date': '2026-01-02'}, 2,
+                         BY_USERNAME, BY_NAME_PHONE)
+    assert line.row.participation_id == 3 and line.volunteer is LEE.volunteer

@@ -16,6 +16,7 @@ import argparse
 import fnmatch
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -62,6 +63,9 @@ def wanted(config, chosen):
 
 
 def run_mutmut(globs, jobs):
+    # mutmut keeps which tests reach which function in mutants/ and reuses it; after the tests or the
+    # code moved that mapping can be stale (a mutant run against too few tests survives): start fresh.
+    shutil.rmtree(ROOT / "mutants", ignore_errors=True)
     command = [sys.executable, "-m", "mutmut", "run", "--max-children", str(jobs), *globs]
     env = dict(os.environ, PUMASI_HYPOTHESIS_PROFILE="mutate")
     started = time.monotonic()

@@ -106,16 +106,16 @@ def read_lines(data, filename=""):
 
 def _resolve(cells, by_username, by_name_phone):
     """The participation a line means, or the LogError why none."""
-    username = cells.get("username", "")
+    username = cells.get("username")
     if username:
         found = by_username.get(usernames.key(username))
         if found is None:
             raise LogError("volunteer", UNKNOWN_MESSAGE.format(who=username))
         return found
-    name, phone = cells.get("name", ""), digits(cells.get("phone", ""))
+    name, phone = cells.get("name"), digits(cells.get("phone"))
     if not name or not phone:
         raise LogError("volunteer", WHO_MESSAGE)
-    found = by_name_phone.get((name, phone), [])
+    found = by_name_phone.get((name, phone))
     if not found:
         raise LogError("volunteer", UNKNOWN_MESSAGE.format(who=name))
     if len(found) > 1:

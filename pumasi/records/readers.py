@@ -100,9 +100,7 @@ def _clock(value):
     """A time of day as 'HH:MM' (or 'HH:MM:SS'), rounded to the second (Excel keeps fractions of a day)."""
     seconds = round(value.hour * 3600 + value.minute * 60 + value.second + value.microsecond / 1e6)
     hour, rest = divmod(seconds, 3600)
-    minute, second = divmod(rest, 60)
-    if hour >= 24:
-        return "24:00"
+    minute, second = divmod(rest, 60)  # 23:59:59.5 and later round to 86,400 s: '24:00'
     return f"{hour:02d}:{minute:02d}" + (f":{second:02d}" if second else "")
 
 
@@ -124,7 +122,7 @@ def cell_text(value):
         return _clock(value)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value).strip() if isinstance(value, str) else str(value)
+    return str(value).strip()  # the other types openpyxl gives never show surrounding spaces
 
 
 def _cell(cell):
