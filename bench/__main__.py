@@ -1,7 +1,7 @@
 """`python -m bench` (make bench): run the benchmarks on this machine and print the table.
 
 Sizes come from the environment (bench/config.py); BENCH_QUICK=1 runs a small smoke version,
-BENCH_ONLY=page,load,pipeline a subset, BENCH_PROFILE=1 writes a pyinstrument profile of the page.
+BENCH_ONLY=page,load,pipeline,certificate a subset, BENCH_PROFILE=1 writes a pyinstrument profile of the page.
 """
 import json
 import os

@@ -21,6 +21,7 @@ class _Document(FPDF):
     def __init__(self, number):
         super().__init__(format="A4", unit="mm")
         self.number = number
+        self.widths = {}
         self.set_margins(18, 16, 18)
         self.set_auto_page_break(True, margin=20)
         pdffont.add_to(self)
@@ -72,12 +73,11 @@ def _activity(pdf, index, activity):
     if pdf.will_page_break(24):
         pdf.add_page()
     pdf.set_font(size=11)
-    pdf.multi_cell(0, 6, f"{index}. [{activity['category']}] {activity['title']}", **NEXT_LINE)
+    _line(pdf, f"{index}. [{activity['category']}] {activity['title']}", 6)
     pdf.set_font(size=9)
     place = activity["site"] + (f" ({activity['location']})" if activity["location"] else "")
     period = f"{activity['start_date']} ~ {activity['end_date']}"
-    pdf.multi_cell(0, 5, f"활동처 {place}  ·  활동기간 {period}  ·  활동시간 {hours.format_minutes(activity['minutes'])}",
-                   **NEXT_LINE)
+    _line(pdf, f"활동처 {place}  ·  활동기간 {period}  ·  활동시간 {hours.format_minutes(activity['minutes'])}", 5)
     pdf.ln(1)
     if not activity["dates"]:
         pdf.cell(0, 5, "상세봉사내역이 없습니다.", **NEXT_LINE)
@@ -86,25 +86,44 @@ def _activity(pdf, index, activity):
     pdf.ln(4)
 
 
-def _date_heading(pdf):
-    pdf.set_fill_color(*GREY)
-    for title, width in DATE_COLUMNS:
-        pdf.cell(width, ROW, title, border=1, align="C", fill=True)
-    pdf.ln(ROW)
+def _line(pdf, text, height):
+    """A line of text (pdf.text, cheap), or wrapped by multi_cell when it is wider than the page."""
+    if pdf.get_string_width(text) > pdf.epw:
+        pdf.multi_cell(0, height, text, **NEXT_LINE)
+        return
+    y = pdf.get_y()
+    pdf.text(pdf.l_margin, y + height * 0.72, text)
+    pdf.set_y(y + height)
+
+
+def _width(pdf, text):
+    """A table text's width, measured once per document (the dates' texts repeat)."""
+    if text not in pdf.widths:
+        pdf.widths[text] = pdf.get_string_width(text)
+    return pdf.widths[text]
+
+
+def _row(pdf, texts, fill=False):
+    """One line of a dates' table: framed cells, each text centred (pdf.text and rect: fpdf2's cell()
+    lays out each text as styled fragments, which made these rows most of the PDF's time)."""
+    x, y = pdf.l_margin, pdf.get_y()
+    for text, (_, width) in zip(texts, DATE_COLUMNS):
+        pdf.rect(x, y, width, ROW, style="DF" if fill else "D")
+        pdf.text(x + (width - _width(pdf, text)) / 2, y + ROW * 0.7, text)
+        x += width
+    pdf.set_y(y + ROW)
 
 
 def _date_rows(pdf, dates):
-    """The dates of an activity, one line each; the heading again at the top of a new page. (Plain
-    cells: fpdf2's table() measured five times slower for the same rows.)"""
-    _date_heading(pdf)
+    """The dates of an activity, one line each; the heading again at the top of a new page."""
+    pdf.set_fill_color(*GREY)
+    _row(pdf, [title for title, _ in DATE_COLUMNS], fill=True)
     for entry in dates:
         if pdf.will_page_break(ROW):
             pdf.add_page()
-            _date_heading(pdf)
-        texts = (entry["date"], entry["start"], entry["end"], hours.format_minutes(entry["minutes"]), _state_text(entry))
-        for text, (_, width) in zip(texts, DATE_COLUMNS):
-            pdf.cell(width, ROW, text, border=1, align="C")
-        pdf.ln(ROW)
+            _row(pdf, [title for title, _ in DATE_COLUMNS], fill=True)
+        _row(pdf, (entry["date"], entry["start"], entry["end"], hours.format_minutes(entry["minutes"]),
+                   _state_text(entry)))
 
 
 def _qr_image(url):
