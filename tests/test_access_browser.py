@@ -1,7 +1,8 @@
 """접속기록 점검 in a real browser (issue 15 part 2): on a 360-px phone an operator sees last month's
 reminder on the console, opens the review, finds a download with its reason and an access outside
-working hours, writes a note and signs the month off; the reminder is gone. axe-core finds nothing on
-the review, the reminder or the site's download-reason page, at 360 and 1280 px."""
+working hours, writes a note and signs the month off; the reminder is gone; the records list finds the
+download by its account. axe-core finds nothing on the review, the reminder, the records list or the
+site's download-reason page, at 360 and 1280 px."""
 from datetime import datetime, time
 
 import pytest
@@ -83,6 +84,11 @@ def test_an_operator_reviews_last_month_on_a_phone(browser, world, monkeypatch):
     page.goto("/admin/")
     expect(page.get_by_role("heading", level=1)).to_be_visible()
     expect(page.locator(".review-reminder")).to_have_count(0)
+    page.goto("/admin/access-records?account=site1")
+    expect(page.locator("table.access-records tbody tr")).to_have_count(1)
+    expect(page.locator("table.access-records")).to_contain_text("구청 제출용 월간 실적 보고")
+    found["records"] = helpers.axe_violations(page)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     with world.app.app_context(), db.connection_context():
         signed = AccessReview.get(AccessReview.month == last.key)
         assert signed.signed_by_name == "admin" and "민원 대응" in signed.note
@@ -90,6 +96,8 @@ def test_an_operator_reviews_last_month_on_a_phone(browser, world, monkeypatch):
     page.set_viewport_size(DESKTOP)
     page.goto(f"/admin/access-review?month={last.key}")
     found["review 1280"] = helpers.axe_violations(page)
+    page.goto("/admin/access-records")
+    found["records 1280"] = helpers.axe_violations(page)
     context.close()
 
     for viewport in (PHONE, DESKTOP):

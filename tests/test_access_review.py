@@ -1,6 +1,7 @@
 """The monthly review of the access records (issue 15 part 2): counts per account and action,
 decryptions per day, downloads with their reasons, staff access outside working hours, accounts
 touching many members; the note and sign-off; the reminder on operator pages until it is signed."""
+import re
 from datetime import date, datetime
 
 import pytest
@@ -122,3 +123,29 @@ def test_going_back_stops_at_the_first_month_with_records(app, client, auth, dem
         _at(monkeypatch, (2026, 2, 27, 10, 0), Member.get(Member.username == "admin"), None, "조회")
     assert 'month=2026-02">이전 달' in client.get("/admin/access-review?month=2026-03").text
     assert "이전 달" not in client.get("/admin/access-review?month=2026-02").text
+
+
+def test_the_records_looked_up_by_account_member_action_and_period(app, client, auth, demo, monkeypatch):
+    from pumasi.models import AccessRecord
+    with app.app_context(), db.connection_context():
+        p = _people()
+        _at(monkeypatch, (2026, 11, 3, 10, 0), p["admin"], p["vol1"], "조회", "회원 상세")
+        _at(monkeypatch, (2026, 11, 4, 0, 30), p["site1"], [p["vol2"], p["vol3"]], "다운로드", "일별 CSV", "월말 보고")  # 4 November in Korea, 3 November in UTC
+        _at(monkeypatch, (2026, 11, 5, 9, 0), "worker", [p["vol1"], p["vol2"]], "복호화", "연계 전송")
+        vol2 = p["vol2"].id
+    auth.login("admin")
+
+    def seqs(query):
+        response = client.get("/admin/access-records" + query)
+        assert response.status_code == 200, response.text[:300]
+        return [int(n) for n in re.findall(r"<tr><td>(\d+)</td>", response.text)]
+    assert seqs("") == [3, 2, 1]
+    assert seqs("?account=site1") == [2]
+    assert seqs("?member=VOL2") == [3, 2] and seqs("?member=vol1") == [3, 1] and seqs("?member=nobody") == []
+    assert seqs("?action=복호화") == [3]
+    assert seqs("?date_from=2026-11-04&date_to=2026-11-04") == [2]
+    page = client.get("/admin/access-records?account=site1").text
+    assert "월말 보고" in page and f"{vol2}, " in page and "이서연" not in page
+    assert client.get("/admin/access-records?date_from=2026-13-01").status_code == 422
+    with app.app_context(), db.connection_context():
+        assert AccessRecord.select().count() == 3  # looking the records up touches no one's data

@@ -6,12 +6,13 @@ from dataclasses import asdict
 
 from ..db import db_int
 from ..linkage.state import FAILURE_CODES
+from ..ops.access_list import AccessFilter
 from ..ops.audit import AuditFilter
 from ..ops.monitor import FailureFilter
 from ..records.hours import LogError, parse_date
 
 # A filter's fields as the query parameters that carry them (the same name where not listed).
-PARAMETERS = {FailureFilter: {"site_id": "site"}, AuditFilter: {}}
+PARAMETERS = {FailureFilter: {"site_id": "site"}, AuditFilter: {}, AccessFilter: {}}
 
 
 def int_arg(args, name):
@@ -60,6 +61,13 @@ def audit_filter(args):
     return AuditFilter(action=_text(args, "action", 40), actor=_text(args, "actor", 40),
                        target_type=_text(args, "target_type", 30), target_id=int_arg(args, "target_id"),
                        **dates), errors
+
+
+def access_filter(args):
+    """The access-record filter a query string asks for, and {parameter: Korean error}."""
+    dates, errors = date_args(args, "date_from", "date_to")
+    return AccessFilter(account=_text(args, "account", 60), member=_text(args, "member", 40),
+                        action=_text(args, "action", 10), **dates), errors
 
 
 def filter_args(found):

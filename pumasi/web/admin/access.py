@@ -1,13 +1,16 @@
-"""접속기록 점검: the monthly review of the access records (counts, decryptions, downloads and their
-reasons, access outside working hours, accounts touching many members), signed off with a note; and
-the reminder every operator page shows while last month is not signed off."""
+"""접속기록: the access records looked up (filtered, newest first). 접속기록 점검: the monthly review
+(counts, decryptions, downloads and their reasons, access outside working hours, accounts touching
+many members), signed off with a note; and the reminder every operator page shows while last month is
+not signed off."""
 from flask import current_app, flash, redirect, render_template, request, url_for
 from peewee import DatabaseError, InterfaceError
 
 from ...clock import today_kst
-from ...ops import access_review
+from ...ops import access_list, access_review
 from ...ops.access import ACTIONS
-from ..helpers import actor
+from .. import htmx
+from ..helpers import actor, page_arg, page_count
+from ..listargs import access_filter, date_field_values, filter_args
 from ..security import reports_bad_input
 from .blueprint import bp
 
@@ -58,3 +61,15 @@ def access_review_sign(month_key):
         return _page(month, note[:access_review.NOTE_MAX + 100], str(exc), 422)
     flash(f"{month.label} 접속기록 점검을 완료했습니다.", "info")
     return redirect(url_for(".access_review_page", month=month.key), 303)
+
+
+@bp.route("/access-records")
+def access_records():
+    """The access records, filtered by account, member, action and period, newest first."""
+    filters, errors = access_filter(request.args)
+    size = current_app.config["LIST_PAGE_SIZE"]
+    total, rows = access_list.page(filters, page_arg(), size)
+    return htmx.render("admin/access_records.html", "admin/_access_records.html", status=422 if errors else 200,
+                       rows=rows, total=total, page=page_arg(), pages=page_count(total, size), errors=errors,
+                       actions=ACTIONS, filters=filters, filter_args=filter_args(filters),
+                       date_text=date_field_values(request.args, "date_from", "date_to"))
