@@ -8,8 +8,8 @@ pytestmark = pytest.mark.browser
 PAGES = {
     None: ["/login", "/privacy", "/invite", "/verify/", "/password/forgot"],
     "vol1": ["/mypage/", "/mypage/participations", "/mypage/info", "/mypage/withdraw", "/mypage/certificates"],
-    "site1": ["/site/"],
-    "admin": ["/admin/", "/admin/invitations", "/admin/import", "/admin/certificates"],
+    "site1": ["/site/", "/site/signups"],
+    "admin": ["/admin/", "/admin/invitations", "/admin/signups", "/admin/import", "/admin/certificates"],
 }
 
 

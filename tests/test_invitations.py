@@ -165,3 +165,21 @@ def test_only_operators_invite(app, client, auth, demo):
     assert "초대장을 인쇄할 회원을 선택해 주세요" in refused.text
     with helpers.ctx(app):
         assert PasswordReset.select().count() == 0
+
+
+def test_a_sites_whole_sheet_at_once(app, client, auth, demo):
+    """An import gives volunteers a 소속 site: the operator prints every waiting member of one site."""
+    with helpers.ctx(app):
+        site = helpers.member("site1").site
+        Member.create(username="ofsite1", name="가소속", role="volunteer", site=site,
+                      password_hash=invitations.NO_PASSWORD)
+        Member.create(username="ofsite2", name="나소속", role="volunteer", site=site,
+                      password_hash=invitations.NO_PASSWORD)
+        Member.create(username="nosite", name="다무소속", role="volunteer", password_hash=invitations.NO_PASSWORD)
+    auth.login("admin")
+    listed = client.get(f"/admin/invitations?site_id={site.id}")
+    assert "ofsite1" in listed.text and "ofsite2" in listed.text and "nosite" not in listed.text
+    sheet, codes = _print(client, all="1", site_id=str(site.id), q="")
+    assert len(codes) == 2 and "ofsite1" in sheet.text and "ofsite2" in sheet.text and "nosite" not in sheet.text
+    everyone, codes = _print(client, all="1", site_id="", q="소속")
+    assert len(codes) == 3 and "nosite" in everyone.text

@@ -72,7 +72,9 @@ def test_each_field_says_its_problem_and_nothing_is_saved(app, operator):
         assert not Member.select().where(Member.named("newbie")).exists() and Signup.select().count() == 0
 
 
-def test_with_operator_approval_they_wait_until_approved(app, operator):
+def test_with_operator_approval_they_wait_until_approved(app, operator, smtp_server):
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_server.port, SMTP_STARTTLS=False)
+    app.extensions.pop("config_cache", None)
     _switch(operator, "on", "operator")
     visitor, done = _sign_up(app)
     assert done.status_code == 200 and "운영자가 승인하면 로그인할 수 있습니다" in done.text
@@ -90,12 +92,26 @@ def test_with_operator_approval_they_wait_until_approved(app, operator):
     assert operator.post("/admin/signups", data={"signup": str(other.id), "decision": "refuse"}).status_code == 303
     assert operator.post("/admin/signups", data={"signup": str(other.id), "decision": "approve"}).status_code == 404
     assert app.test_client().post("/login", data={"username": "newbie", "password": FORM["password"]}).status_code == 303
+    approved = smtp_server.wait_for(1)[0]
+    assert approved["To"] == FORM["email"] and "승인" in approved["Subject"] and "http://localhost/login" in approved.get_content()
     assert app.test_client().post("/login", data={"username": "other2", "password": FORM["password"]}).status_code == 401
     with helpers.ctx(app):
         assert not Member.select().where(Member.named("other2")).exists()  # refused: deleted
         assert [a.action for a in AuditLog.select().where(AuditLog.action.startswith("signup."))
                 .order_by(AuditLog.id)] == ["signup.create", "signup.create", "signup.approve", "signup.refuse"]
     assert "승인을 기다리는 가입 신청이 없습니다" in operator.get("/admin/signups").text
+
+
+def test_a_member_let_in_by_hand_is_never_deleted_by_a_refusal(app, operator):
+    _switch(operator, "on", "operator")
+    _sign_up(app)
+    with helpers.ctx(app):
+        member, signup = helpers.member("newbie"), Signup.get()
+    assert operator.post(f"/admin/members/{member.id}/active", data={"active": "1"}).status_code == 303
+    assert "newbie" not in operator.get("/admin/signups").text
+    assert operator.post("/admin/signups", data={"signup": str(signup.id), "decision": "refuse"}).status_code == 404
+    with helpers.ctx(app):
+        assert helpers.member("newbie").active
 
 
 def test_with_site_approval_the_chosen_site_decides(app, client, auth, demo):

@@ -103,12 +103,21 @@ def use_code(username, code, new, confirm, config):
                                member_check=lambda member: member.username_key == key)
 
 
-def waiting(text="", page=1, size=30):
-    """Members awaiting their first password, matching a name, 아이디 or phone: (total, rows), each
-    row with .invited_at and .invite_expires_at of their latest invitation (None when never)."""
+def waiting_query(text="", site_id=None):
+    """Members awaiting their first password, matching a name, 아이디 or phone, and of a site (a
+    manager's site, or a volunteer's 소속 given by an import) when site_id is given."""
     query = Member.select().where(awaiting_condition())
     if text:
         query = query.where(Member.name.contains(text) | Member.username.contains(text) | Member.phone.contains(text))
+    if site_id:
+        query = query.where(Member.site == site_id)
+    return query
+
+
+def waiting(text="", page=1, size=30, site_id=None):
+    """waiting_query's members, a page of them: (total, rows), each row with .invited_at and
+    .invite_expires_at of their latest invitation (None when never)."""
+    query = waiting_query(text, site_id)
     rows = list(query.order_by(Member.id.desc()).paginate(page, size))
     latest = {}
     for reset in (PasswordReset.select().where(PasswordReset.member.in_([m.id for m in rows]),

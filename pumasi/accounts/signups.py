@@ -115,8 +115,9 @@ def pending_login(username, password):
 
 def waiting(site=None):
     """Sign-ups waiting for approval, oldest first: all of them, or those a site was asked to approve."""
+    # An operator who reactivated the member by hand (회원 > 다시 사용) has let them in already.
     query = (Signup.select(Signup, Member).join(Member, on=(Signup.member == Member.id))
-             .where(Signup.state == "pending"))
+             .where(Signup.state == "pending", Member.active == False))  # noqa: E712
     if site is not None:
         query = query.where(Signup.approval == "site", Signup.site == site)
     return list(query.order_by(Signup.id))
@@ -128,9 +129,9 @@ def decide(signup, approve, actor):
     with db.atomic():
         claimed = (Signup.update(state="approved", decided_at=utcnow(), decided_by=actor)
                    .where(Signup.id == signup.id, Signup.state == "pending").execute())
-        if not claimed:
-            return False
         member = Member.get_by_id(signup.member_id)
+        if not claimed or member.active:  # decided meanwhile, or let in by hand: never deleted then
+            return False
         if approve:
             Member.update(active=True).where(Member.id == member.id).execute()
             audit.record("signup.approve", actor=actor, target=member)

@@ -102,6 +102,15 @@ def mail_reset_link(member, link, config, asked_by_member=False):
         log_as=f"password reset link for member {member.id}")
 
 
+def mail_signup_approved(member, config, login_url):
+    """Tell a volunteer by e-mail that their sign-up was approved (when they gave an address)."""
+    if not member.email:
+        return False
+    return mail.send(config, member.email, "회원가입 승인 안내", mail.signature(member, config, (
+        f"회원가입이 승인되었습니다. 아이디 {member.username} 와 가입할 때 정한 비밀번호로 로그인해 주세요.\n\n{login_url}")),
+        log_as=f"sign-up approved for member {member.id}")
+
+
 def mail_in_background(send, *args):
     """Run a mail function in a thread of its own, so that a page answers as fast whether or not a
     message goes out (비밀번호 찾기 must not tell by its timing which addresses are known)."""

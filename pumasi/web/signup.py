@@ -5,7 +5,7 @@ from flask_login import login_user
 
 from ..accounts import signups
 from ..accounts.sites import all_sites
-from ..ops import console_settings, privacy
+from ..ops import console_settings, notify, privacy
 from .auth import home_url
 from .helpers import accessed, actor, found_or_404
 from .ratelimit import limit_from, limiter
@@ -49,6 +49,9 @@ def approval_list(template, site=None):
                                   None))
         approve = request.form.get("decision") == "approve"
         if signups.decide(found, approve, actor()):
+            if approve:
+                notify.mail_signup_approved(found.member, console_settings.effective(current_app),
+                                            url_for("auth.login", _external=True))
             flash(f"{found.member.name}({found.member.username})님의 가입을 "
                   + ("승인했습니다. 이제 로그인할 수 있습니다." if approve else "거절했습니다. 가입 정보는 삭제되었습니다."), "info")
         return redirect(request.path, 303)

@@ -3,6 +3,7 @@ sheet of one-time codes (shown once, never kept by the browser)."""
 from flask import current_app, flash, make_response, redirect, render_template, request, url_for
 
 from ...accounts import invitations
+from ...accounts.sites import all_sites
 from ...clock import utcnow
 from ...models import Member
 from ...ops import console_settings
@@ -16,16 +17,18 @@ from .blueprint import bp
 PRINT_MAX = 500  # codes on one sheet
 
 
+def _site_arg(values):
+    site_id = values.get("site_id") or ""
+    return int(site_id) if site_id.isdigit() and len(site_id) < 10 else None
+
+
 def _chosen():
-    """The members the form names (member_id, repeated) or, with all=1, every match of q (at most
-    PRINT_MAX), of those awaiting their first password."""
-    query = Member.select().where(invitations.awaiting_condition())
+    """The members the form names (member_id, repeated) or, with all=1, every match of q and site_id
+    (at most PRINT_MAX), of those awaiting their first password."""
     if request.form.get("all") == "1":
-        text = (request.form.get("q") or "").strip()[:50]
-        if text:
-            query = query.where(Member.name.contains(text) | Member.username.contains(text)
-                                | Member.phone.contains(text))
+        query = invitations.waiting_query((request.form.get("q") or "").strip()[:50], _site_arg(request.form))
         return list(query.order_by(Member.name, Member.id).limit(PRINT_MAX))
+    query = Member.select().where(invitations.awaiting_condition())
     ids = [int(value) for value in request.form.getlist("member_id") if value.isdigit() and len(value) < 10]
     return list(query.where(Member.id.in_(ids)).order_by(Member.name, Member.id)) if ids else []
 
@@ -37,11 +40,12 @@ def _back():
 @bp.route("/invitations")
 def invitation_list():
     """Members who have not set their password yet: search, select, e-mail again or print codes."""
-    text = (request.args.get("q") or "").strip()[:50]
+    text, site_id = (request.args.get("q") or "").strip()[:50], _site_arg(request.args)
     size = current_app.config["LIST_PAGE_SIZE"]
-    total, rows = invitations.waiting(text, page_arg(), size)
+    total, rows = invitations.waiting(text, page_arg(), size, site_id)
     return htmx.render("admin/invitations.html", "admin/_invitations.html", rows=rows, total=total, q=text,
-                       page=page_arg(), pages=page_count(total, size), now=utcnow(), print_max=PRINT_MAX)
+                       site_id=site_id, sites=all_sites(), page=page_arg(), pages=page_count(total, size),
+                       now=utcnow(), print_max=PRINT_MAX)
 
 
 @bp.route("/invitations/print", methods=["POST"])
