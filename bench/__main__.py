@@ -62,6 +62,41 @@ def _outcome(phase):
     return f", dates: {phase['codes']}, failed jobs: {phase['failed_jobs']}"
 
 
+def _ms(found):
+    return f"{found['median_ms']:.2f} ms; {found['p95_ms']:.2f} ms"
+
+
+def live_rows(results):
+    """7: 활동내역 live (issue 17, bench/live.py)."""
+    live = results.get("live")
+    if not live:
+        return []
+    poll, bare_poll = live["poll_wrk"], live["bare_poll_wrk"]
+    page_200, page_304, bare_page = live["page_200"], live["page_304"], live["bare_page"]
+    ratio_200 = page_200["median_ms"] / bare_page["median_ms"]
+    tabs = live["tabs"]
+    last = tabs[-1]
+    rounds = "; ".join(f"{t['tabs']:,}: {t['rps']:.0f} req/s p99 {t['p99_ms']:.0f} ms" for t in tabs)
+    return [
+        ("7", "page poll, unchanged (204): requests/s, wrk 50 connections, gunicorn "
+         f"{results['sizes']['WEB_WORKERS']} workers", f"{poll['rps']:.0f} req/s (p99 {poll['p99_ms']:.0f} ms)"
+         f"{_errors(poll)}", f"bare 204 {bare_poll['rps']:.0f} req/s (p99 {bare_poll['p99_ms']:.0f} ms)",
+         f"≥ 70% of bare (now {live['poll_ratio'] * 100:.0f}%)", _ok(live["poll_ratio"] >= 0.7)),
+        ("7", "page poll: server time (median; p95), unchanged / changed (1 row)",
+         f"{_ms(live['poll'])} / {_ms(live['poll_changed'])}", f"bare 204 {_ms(live['bare_poll'])}",
+         "(for information)", _ok(None)),
+        ("7", "활동내역 unchanged since the last view (304): server time (median; p95)", _ms(page_304),
+         f"bare render {_ms(bare_page)}", "(for information)", _ok(None)),
+        ("7", "활동내역 changed (200, rows not cached): server time (median; p95)", _ms(page_200),
+         f"bare render {_ms(bare_page)}", f"≤ 1.5× bare with cached rows (uncached now {ratio_200:.2f}×; no row "
+         "cache)", _ok(False)),
+        ("7", "open tabs (3 s / 30 s / 5 min backoff, 1% see a change a minute), p99 < 100 ms",
+         f"{live['tabs_held']:,} tabs held ({rounds})",
+         f"stopped at {last['tabs']:,}" if last["p99_ms"] is None or last["p99_ms"] >= 100 else "every round held",
+         "≥ 50,000 tabs", _ok(live["tabs_held"] >= 50_000)),
+    ]
+
+
 def table(results):
     """The results, each beside its limit and target, as a Markdown table."""
     rows = []
@@ -132,6 +167,7 @@ def table(results):
                      f"{cert['render_cpu']['median_ms']:.0f} ms; {cert['pdf_bytes'] / 1024:.0f} KB)",
                      f"whole 확인서 출력 request {request['median_ms']:.0f} ms; the process's first "
                      f"{cert['cold_request_ms']:.0f} ms (font parsed)", "< 300 ms", _ok(render["p95_ms"] < 300)))
+    rows += live_rows(results)
     lines = ["| # | measure | result | limit / baseline | target | met |", "|---|---|---|---|---|---|"]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     return "\n".join(lines)
@@ -187,6 +223,11 @@ def main():
                                                sizes["RQ_WORKERS"], sizes["SIM_WORKERS"],
                                                profile=bool(os.environ.get("BENCH_PROFILE")))
             print("2. pipeline done", flush=True)
+        if "live" in wanted:
+            from . import live
+            results["live"] = live.run(world, big, sizes["LIVE_SECONDS"], sizes["LOAD_CONNECTIONS"],
+                                       sizes["WEB_WORKERS"], sizes["WEB_THREADS"], sizes["PAGE_REQUESTS"])
+            print("7. live done", flush=True)
         if "certificate" in wanted:
             from . import certificate
             results["certificate"] = certificate.run(world, sizes["CERT_COUNT"])

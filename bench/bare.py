@@ -30,7 +30,7 @@ def load_rows(path):
 
 def create_app(rows_path=None, real=None):
     """The bare app; its URL map copies pumasi's app (`real`, else one built from the environment),
-    and every endpoint but 활동내역 is an empty stub."""
+    and every endpoint but 활동내역 and its poll (a bare 204) is an empty stub."""
     real = real or pumasi.create_app()
     app = Flask("bare", template_folder=real.template_folder, static_folder=real.static_folder)
     app.jinja_env.filters.update(real.jinja_env.filters)
@@ -39,7 +39,7 @@ def create_app(rows_path=None, real=None):
     context = load_rows(rows_path or os.environ["BENCH_BARE_ROWS"])
     me = SimpleNamespace(is_authenticated=True, role="volunteer", name="김활동")
     constants = {"me": me, "org_name": real.config["ORG_NAME"], "support_phone": real.config["SUPPORT_PHONE"],
-                 "notices": [], "poll_seconds": real.config["ROW_POLL_SECONDS"]}
+                 "notices": [], "poll_seconds": real.config["ROW_POLL_SECONDS"], "page_version": 0}
 
     def activities():
         """활동내역 from the plain list."""
@@ -48,9 +48,13 @@ def create_app(rows_path=None, real=None):
     def stub(**_):
         return ""
 
+    def poll():
+        """The page poll's bare answer: nothing changed (no session, no database)."""
+        return "", 204
+
     for rule in real.url_map.iter_rules():
         if rule.endpoint == "static":
             continue
-        view = activities if rule.endpoint == "mypage.activities" else stub
+        view = {"mypage.activities": activities, "mypage.changes": poll}.get(rule.endpoint, stub)
         app.add_url_rule(rule.rule, endpoint=rule.endpoint, view_func=view, methods=rule.methods)
     return app

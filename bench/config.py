@@ -19,6 +19,7 @@ SIZES = {
     "WEB_THREADS": (4, 4, "threads per gunicorn worker, as `flask up` runs it (1: the sync worker)"),
     "RQ_WORKERS": (2, 2, "`python worker.py` processes"),
     "SIM_WORKERS": (2, 2, "gunicorn workers of the 1365 simulator"),
+    "LIVE_SECONDS": (10, 4, "seconds of each round of 7 (the page poll under wrk, each number of open tabs)"),
     "CERT_COUNT": (30, 5, "timed 확인서 PDFs (and 확인서 출력 requests) of 20 activities"),
 }
 
@@ -31,9 +32,10 @@ def size(name):
 
 
 def only():
-    """The benchmarks to run (BENCH_ONLY=page,load,pipeline,certificate; default all)."""
+    """The benchmarks to run (BENCH_ONLY=page,load,pipeline,certificate,live; default all)."""
     raw = os.environ.get("BENCH_ONLY", "")
-    return {name.strip() for name in raw.split(",") if name.strip()} or {"page", "load", "pipeline", "certificate"}
+    return ({name.strip() for name in raw.split(",") if name.strip()}
+            or {"page", "load", "pipeline", "certificate", "live"})
 
 
 DATABASE = os.environ.get("BENCH_DB", "postgres")  # postgres (falls back to sqlite if unreachable) or sqlite

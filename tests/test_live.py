@@ -70,13 +70,16 @@ def test_the_page_carries_an_etag_and_a_reload_is_a_304_with_one_lookup(app, cli
     assert second_page.status_code != 304
 
 
-def test_poll_unchanged_is_a_204_with_one_lookup(app, client, auth, demo):
+def test_poll_unchanged_is_a_204_with_one_lookup(app, client, auth, demo, caplog):
     auth.login("vol1")
     page = client.get("/mypage/activities").text
     client.get(poll_url(page))
-    answer, statements = statements_of(lambda: client.get(poll_url(page), headers=HX))
+    with caplog.at_level(logging.INFO, logger="pumasi.request"):
+        answer, statements = statements_of(lambda: client.get(poll_url(page), headers=HX))
     assert answer.status_code == 204 and answer.text == ""
+    assert answer.headers["Cache-Control"] == "no-store" and answer.headers["X-Frame-Options"] == "DENY"
     assert only_the_version(statements), statements
+    assert "changes" not in caplog.text  # answered in front of Flask (live.UnchangedPolls): no request built
 
 
 def test_poll_sends_the_changed_row_its_announcement_and_the_new_version(app, client, auth, demo):

@@ -33,4 +33,5 @@ def init_app(app):
     security.without_server_header()
     compress.init_app(app)
     errors.init_app(app)
+    app.wsgi_app = live.UnchangedPolls(app, app.wsgi_app)  # inside the proxies' layer
     proxies.init_app(app)

@@ -129,3 +129,68 @@ def answer_unchanged():
     response.headers["Cache-Control"] = CACHE_CONTROL
     response.vary.update(("Cookie", "HX-Request"))
     return response
+
+
+class UnchangedPolls:
+    """WSGI, in front of Flask: the page poll whose version is still the volunteer's gets its 204 from
+    the signed session cookie and one key lookup, before Flask builds a request (its hooks, the
+    session object, the log line cost 20 times the answer: docs/BENCHMARKS.md). Anything else, and
+    every doubt (no or bad cookie, a flash waiting, a refused start, another version), goes to the app,
+    whose answer_unchanged and views decide as for any request. No log line for these 204s (like
+    /healthz's 200): a poll every few seconds a tab would be most of the log."""
+
+    def __init__(self, app, wsgi_app):
+        self.app, self.wsgi_app = app, wsgi_app
+        self.path = "/mypage/activities/changes"
+        self.serializer = None
+
+    def __call__(self, environ, start_response):
+        if environ.get("PATH_INFO") == self.path and environ.get("REQUEST_METHOD") == "GET" and self._unchanged(environ):
+            start_response("204 NO CONTENT", self._headers())
+            return [b""]
+        return self.wsgi_app(environ, start_response)
+
+    def _headers(self):
+        from .security import CSP, HSTS
+        headers = [("Cache-Control", "no-store"), ("Content-Security-Policy", CSP),
+                   ("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "same-origin"),
+                   ("X-Frame-Options", "DENY")]
+        if self.app.config["SESSION_COOKIE_SECURE"]:
+            headers.append(("Strict-Transport-Security", HSTS))
+        return headers
+
+    def _session(self, environ):
+        from http.cookies import SimpleCookie
+        from itsdangerous import BadSignature
+        cookies = SimpleCookie()
+        try:
+            cookies.load(environ.get("HTTP_COOKIE", ""))
+        except Exception:  # noqa: BLE001 (a malformed header: the app answers it)
+            return None
+        found = cookies.get(self.app.config["SESSION_COOKIE_NAME"])
+        if found is None:
+            return None
+        if self.serializer is None:
+            self.serializer = self.app.session_interface.get_signing_serializer(self.app)
+        try:
+            return self.serializer.loads(found.value, max_age=int(self.app.permanent_session_lifetime.total_seconds()))
+        except BadSignature:
+            return None
+
+    def _unchanged(self, environ):
+        from urllib.parse import parse_qs
+        extensions = self.app.extensions
+        if extensions.get("key_check_pending") or extensions.get("key_check_error") or extensions.get("start_problems"):
+            return False
+        asked = parse_qs(environ.get("QUERY_STRING", "")).get("v", [""])[0]
+        data = self._session(environ) if asked.isdigit() else None
+        if not data or data.get("_flashes"):
+            return False
+        member_id, _, session_version = str(data.get("_user_id") or "").partition(":")
+        if not (member_id.isdigit() and session_version.isdigit()) or len(member_id) > 10:
+            return False
+        from ..db import db
+        with db.connection_context():
+            found = version.current(int(member_id))
+        return (found is not None and found.session_version == int(session_version) and found.active
+                and found.role == "volunteer" and not found.must_change_password and str(found.page_version) == asked)
