@@ -21,6 +21,8 @@ SIZES = {
     "SIM_WORKERS": (2, 2, "gunicorn workers of the 1365 simulator"),
     "LIVE_SECONDS": (10, 4, "seconds of each round of 7 (the page poll under wrk, each number of open tabs)"),
     "CERT_COUNT": (30, 5, "timed 확인서 PDFs (and 확인서 출력 requests) of 20 activities"),
+    "IMPORT_MEMBERS": (10000, 500, "members an operator imports (issue 14)"),
+    "IMPORT_DATES": (100000, 5000, "dates of their participations an operator imports (issue 14)"),
 }
 
 
@@ -32,10 +34,10 @@ def size(name):
 
 
 def only():
-    """The benchmarks to run (BENCH_ONLY=page,load,pipeline,certificate,live; default all)."""
+    """The benchmarks to run (BENCH_ONLY=page,load,pipeline,certificate,live,imports; default all)."""
     raw = os.environ.get("BENCH_ONLY", "")
     return ({name.strip() for name in raw.split(",") if name.strip()}
-            or {"page", "load", "pipeline", "certificate", "live"})
+            or {"page", "load", "pipeline", "certificate", "live", "imports"})
 
 
 DATABASE = os.environ.get("BENCH_DB", "postgres")  # postgres (falls back to sqlite if unreachable) or sqlite

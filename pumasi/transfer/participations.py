@@ -16,7 +16,7 @@ from ..records import hours
 from ..records.dailylogs import existing_entries, parse_minutes
 from ..records.readers import excel_clock, excel_date
 from .activities import format_period, parse_period
-from .sheet import read_lines
+from .sheet import insert_rows, read_lines
 
 KIND = "participations"
 COLUMNS = ("회원아이디", "이름", "활동처", "봉사제목", "활동기간", "활동일", "시작시간", "종료시간", "인정시간(분)",
@@ -162,10 +162,9 @@ def save(lines, choices, actor, progress=None):
         Participation.update(legacy_linked=True).where(Participation.id.in_(marked)).execute()
     known = _participations(pairs)
     rows = [_log_row(line, known, now) for line in lines if line.values.get("entry")]
-    for start in range(0, len(rows), 1000):
-        DailyLog.insert_many(rows[start:start + 1000]).execute()
-        if progress:
-            progress("저장", start, len(rows))
+    if progress:
+        progress("저장", len(lines) // 2, len(lines))
+    insert_rows(DailyLog, LOG_FIELDS, rows)
     version.bump_members({volunteer for _, volunteer in pairs})
     counts = {"participations": len(new), "dates": len(rows)}
     audit.record("participation.import", actor=actor, detail=f"참여 {len(new)}, 활동일 {len(rows)}")
@@ -183,12 +182,15 @@ def _participations(pairs):
     return found
 
 
+LOG_FIELDS = ("participation", "date", "start", "end", "minutes", "link_state", "result_code", "created_at",
+              "updated_at")
+
+
 def _log_row(line, participations, now):
     entry, values = line.values["entry"], line.values
     state = DateState.UNSENT if values["state"] == "legacy" else values["state"]
-    return {"participation": participations[(values["activity"].id, values["volunteer"])], "date": entry.date,
-            "start": entry.start, "end": entry.end, "minutes": values["minutes"], "link_state": state,
-            "result_code": values["code"], "created_at": now, "updated_at": now}
+    return (participations[(values["activity"].id, values["volunteer"])], entry.date, entry.start, entry.end,
+            values["minutes"], state, values["code"], now, now)
 
 
 def period_text(activity):

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from .. import inputs
+from ..db import db
 from ..records import hours
 from ..records.errors import NotAllowed
 from ..records.readers import FORMULA_MESSAGE, Formula, excel_date, formula_keys, read_rows
@@ -124,3 +125,17 @@ def not_future(line, column, label, day, today):
 
 def earliest_birth():
     return date(1900, 1, 1)
+
+
+def insert_rows(model, fields, rows, chunk=1000):
+    """Insert many rows (tuples in the order of fields, names of model's fields) with one multi-row
+    INSERT per chunk: what peewee's insert_many does, without building an expression per value (a
+    tenth of the time for 100,000 rows). Values are turned into what the database stores by each
+    field's own db_value."""
+    columns = [model._meta.fields[name] for name in fields]
+    head = f'INSERT INTO "{model._meta.table_name}" ({", ".join(f"{chr(34)}{c.column_name}{chr(34)}" for c in columns)}) VALUES '
+    one = "(" + ", ".join([db.param] * len(columns)) + ")"
+    for start in range(0, len(rows), chunk):
+        part = rows[start:start + chunk]
+        params = [column.db_value(value) for row in part for column, value in zip(columns, row)]
+        db.execute_sql(head + ", ".join([one] * len(part)), params)

@@ -6,10 +6,11 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from ...jobs import imports as import_jobs
 from ...models import ImportRun
 from ...records import readers
-from ...transfer import members, runs, templates
+from ...records.exports import csv_text
+from ...transfer import exports, members, runs, templates
 from .. import htmx
-from ..forms import UploadForm
-from ..helpers import actor, get_or_404
+from ..forms import DownloadReasonForm, UploadForm
+from ..helpers import accessed, actor, get_or_404
 from ..security import reports_bad_input
 from .blueprint import bp
 
@@ -18,10 +19,12 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_UPLOAD = 30 * 1024 * 1024  # a file of 100,000 dates as CSV is about 10 MB
 
 
-def _index(forms=None, status=200):
-    forms = forms or {}
+def _index(forms=None, status=200, reasons=None):
+    forms, reasons = forms or {}, reasons or {}
     return render_template("admin/imports.html", kinds=runs.LABELS, forms={k: forms.get(k) or UploadForm(
-        formdata=None, prefix=k) for k in runs.LABELS}, recent=runs.recent(), accept=readers.ACCEPT, states=runs.STATES), status
+        formdata=None, prefix=k) for k in runs.LABELS}, recent=runs.recent(), accept=readers.ACCEPT,
+        states=runs.STATES, reasons={k: reasons.get(k) or DownloadReasonForm(formdata=None, prefix=f"export-{k}")
+                                     for k in runs.LABELS}), status
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -98,3 +101,22 @@ def import_template_xlsx():
 def import_template_csv():
     """The template of a kind (?kind=…) as CSV."""
     return _template("csv", templates.csv, "text/csv")
+
+
+@bp.route("/export", methods=["POST"])
+@reports_bad_input
+def export():
+    """내보내기: a kind's data (?kind=…) as CSV in its import's format, after a 다운로드 사유; members'
+    and participations' exports are access records (다운로드) naming every member in them."""
+    kind = request.args.get("kind", "")
+    if kind not in runs.KINDS:
+        abort(404)
+    form = DownloadReasonForm(prefix=f"export-{kind}")
+    if not form.validate_on_submit():
+        return _index(reasons={kind: form}, status=422)
+    rows = exports.rows(kind)
+    if kind != "activities":
+        people = exports.member_ids(rows)
+        accessed(people, "다운로드", f"{runs.LABELS[kind]} 내보내기 ({len(rows) - 1:,}줄)", form.reason.data)
+    return Response(csv_text(rows), mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="{kind}.csv"', "Cache-Control": "no-store"})
