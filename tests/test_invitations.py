@@ -183,3 +183,27 @@ def test_a_sites_whole_sheet_at_once(app, client, auth, demo):
     assert len(codes) == 2 and "ofsite1" in sheet.text and "ofsite2" in sheet.text and "nosite" not in sheet.text
     everyone, codes = _print(client, all="1", site_id="", q="소속")
     assert len(codes) == 3 and "nosite" in everyone.text
+
+
+def test_e_mail_everyone_not_yet_invited_a_batch_at_a_time(app, client, auth, demo, smtp_server, monkeypatch):
+    """After an import: one press e-mails those with an address and no open invitation; a second
+    press does not invite them again."""
+    from pumasi.web.admin import invitations as view
+    monkeypatch.setattr(view, "MAIL_MAX", 2)
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_server.port, SMTP_STARTTLS=False)
+    app.extensions.pop("config_cache", None)
+    with helpers.ctx(app):
+        for n in range(3):
+            Member.create(username=f"imp{n}", name="가져옴", role="volunteer", email=f"imp{n}@example.org",
+                          password_hash=invitations.NO_PASSWORD)
+        Member.create(username="impnomail", name="가져옴", role="volunteer", password_hash=invitations.NO_PASSWORD)
+    auth.login("admin")
+    form = {"all": "1", "q": "가져옴", "site_id": ""}
+    first = client.post("/admin/invitations/mail", data=form, follow_redirects=True)
+    assert "2명에게 초대 이메일을 보냈습니다" in first.text
+    second = client.post("/admin/invitations/mail", data=form, follow_redirects=True)
+    assert "1명에게 초대 이메일을 보냈습니다" in second.text
+    third = client.post("/admin/invitations/mail", data=form, follow_redirects=True)
+    assert "초대 이메일을 보낼 회원이 없습니다" in third.text
+    assert sorted(m["To"] for m in smtp_server.wait_for(3)) == [f"imp{n}@example.org" for n in range(3)]
+    assert len(smtp_server.messages) == 3

@@ -14,6 +14,7 @@ import secrets
 import unicodedata
 from datetime import timedelta
 
+from ..clock import utcnow
 from ..db import db
 from ..models import Member, PasswordReset
 from . import passwords, usernames
@@ -112,6 +113,14 @@ def waiting_query(text="", site_id=None):
     if site_id:
         query = query.where(Member.site == site_id)
     return query
+
+
+def not_yet_invited(query):
+    """Of a query of members, those with an e-mail address and no invitation still open (never
+    invited, or theirs used up or expired): who "e-mail everyone" reaches, a batch at a time."""
+    open_ones = PasswordReset.select(PasswordReset.member).where(
+        PasswordReset.purpose == PURPOSE, PasswordReset.used_at.is_null(), PasswordReset.expires_at > utcnow())
+    return query.where(Member.email != "", Member.id.not_in(open_ones))
 
 
 def waiting(text="", page=1, size=30, site_id=None):

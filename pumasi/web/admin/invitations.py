@@ -15,6 +15,7 @@ from ..helpers import actor, page_arg, page_count
 from .blueprint import bp
 
 PRINT_MAX = 500  # codes on one sheet
+MAIL_MAX = 1000  # invitations e-mailed by one press of "e-mail everyone" (press again for the next)
 
 
 def _site_arg(values):
@@ -22,11 +23,14 @@ def _site_arg(values):
     return int(site_id) if site_id.isdigit() and len(site_id) < 10 else None
 
 
-def _chosen():
+def _chosen(mailing=False):
     """The members the form names (member_id, repeated) or, with all=1, every match of q and site_id
-    (at most PRINT_MAX), of those awaiting their first password."""
+    of those awaiting their first password: at most PRINT_MAX to print; to e-mail, those with an
+    address and no open invitation, at most MAIL_MAX."""
     if request.form.get("all") == "1":
         query = invitations.waiting_query((request.form.get("q") or "").strip()[:50], _site_arg(request.form))
+        if mailing:
+            return list(invitations.not_yet_invited(query).order_by(Member.id).limit(MAIL_MAX))
         return list(query.order_by(Member.name, Member.id).limit(PRINT_MAX))
     query = Member.select().where(invitations.awaiting_condition())
     ids = [int(value) for value in request.form.getlist("member_id") if value.isdigit() and len(value) < 10]
@@ -45,7 +49,7 @@ def invitation_list():
     total, rows = invitations.waiting(text, page_arg(), size, site_id)
     return htmx.render("admin/invitations.html", "admin/_invitations.html", rows=rows, total=total, q=text,
                        site_id=site_id, sites=all_sites(), page=page_arg(), pages=page_count(total, size),
-                       now=utcnow(), print_max=PRINT_MAX)
+                       now=utcnow(), print_max=PRINT_MAX, mail_max=MAIL_MAX)
 
 
 @bp.route("/invitations/print", methods=["POST"])
@@ -69,11 +73,11 @@ def invitation_print():
 @bp.route("/invitations/mail", methods=["POST"])
 def invitation_mail():
     """E-mail the chosen members a new invitation link (those without an address are said)."""
-    chosen = _chosen()
+    chosen = _chosen(mailing=True)
     mailed, to_print = invite(chosen, console_settings.effective(current_app), request.url_root, actor())
     if mailed:
         flash(f"{len(mailed)}명에게 초대 이메일을 보냈습니다.", "info")
     if to_print or not chosen:
         flash(f"{len(to_print)}명은 이메일 주소가 없거나 보내지 못했습니다. 초대 코드를 인쇄해 전해 주세요."
-              if to_print else "초대할 회원을 선택해 주세요.", "error")
+              if to_print else "초대 이메일을 보낼 회원이 없습니다. (선택하지 않았거나, 모두 이미 초대를 받았습니다.)", "error")
     return redirect(_back(), 303)
