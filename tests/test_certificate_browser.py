@@ -82,6 +82,7 @@ def test_volunteer_downloads_a_certificate_anyone_can_check(browser, world, java
     expect(public.locator(".cert-activity")).to_have_count(2)
     assert public.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     assert helpers.axe_violations(public) == []
+    public.screenshot(path="/tmp/pumasi-verify-phone.png", full_page=True)
 
     public.goto("/verify/")
     public.get_by_label("발급번호").fill("2026-000999")
