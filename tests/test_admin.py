@@ -8,7 +8,7 @@ from pumasi import migrations
 from pumasi.linkage.reads import summary
 from pumasi.linkage.requests import IdentityRequired, request_linkage
 from pumasi.linkage.state import DateState, ParticipationState
-from pumasi.ops import helpdesk, monitor, notify
+from pumasi.ops import certificate, helpdesk, monitor, notify
 from pumasi.db import db
 from pumasi.models import (AuditLog, ConfigValue, DailyLog, ImportRun,
                            Identity, KeyCheck, LinkRequest, Member, Notification, Participation, PasswordReset,
@@ -44,6 +44,9 @@ def test_every_get_page_renders(app, client, auth, demo):
         ImportRun.create(kind="members", state="failed", problem="x", expires_at=datetime(2099, 1, 1))  # run 1
         Alert.create(kind="pending", open_kind="pending", started_at=datetime(2026, 1, 1),  # alert 1
                      detail="연계중으로 오래 머문 날짜 1건")
+        vol1 = _vol()
+        certificate.issue(vol1, [Participation.get(Participation.volunteer == vol1)], vol1,  # certificate 1
+                          datetime(2026, 1, 1).date(), "문화품앗이")
     auth.login("admin")
     for method, url in _admin_urls(app):
         if method == "GET":  # the monitor's polled parts send a visit without htmx to the monitor page
