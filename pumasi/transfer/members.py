@@ -13,7 +13,7 @@ from ..clock import utcnow
 from ..models import Member, Site
 from ..ops import audit
 from ..records.activities import digits
-from .sheet import not_future, parse_day, read_lines, same_as_before
+from .sheet import insert_rows, not_future, parse_day, read_lines, same_as_before
 
 KIND = "members"
 COLUMNS = ("아이디", "이름", "생년월일", "연락처", "이메일", "구분", "활동처")
@@ -156,10 +156,9 @@ def save(lines, choices, actor, progress=None):
     """Save checked lines (all good) in the caller's transaction: new members created, duplicates
     updated where choices ({line number: "update"}) say so, else skipped. Returns the counts."""
     created = [_new_member(line.values) for line in lines if line.action == "create"]
-    for start in range(0, len(created), 500):
-        Member.insert_many(created[start:start + 500]).execute()
-        if progress:
-            progress("저장", start, len(lines))
+    if progress:
+        progress("저장", len(lines) // 2, len(lines))
+    insert_rows(Member, NEW_FIELDS, created)
     updated = 0
     for line in lines:
         if line.action == "duplicate" and choices.get(line.number) == "update":
@@ -171,11 +170,14 @@ def save(lines, choices, actor, progress=None):
     return counts
 
 
+NEW_FIELDS = ("username", "username_key", "password_hash", "name", "role", "phone", "email", "birth_date", "site",
+              "created_at", "active", "session_version", "must_change_password", "page_version")
+
+
 def _new_member(values):
-    return {"username": values["username"], "username_key": usernames.key(values["username"]),
-            "password_hash": NO_PASSWORD, "name": values["name"], "role": values["role"],
-            "phone": values["phone"], "email": values["email"], "birth_date": values["birth_date"],
-            "site": values["site"].id if values["site"] else None, "created_at": utcnow()}
+    return (values["username"], usernames.key(values["username"]), NO_PASSWORD, values["name"], values["role"],
+            values["phone"], values["email"], values["birth_date"], values["site"].id if values["site"] else None,
+            utcnow(), True, 0, False, 0)
 
 
 def _changes(values):

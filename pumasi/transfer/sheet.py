@@ -1,9 +1,13 @@
 """The lines of an operator's import file, whatever its kind: the header mapped to columns, each line's
 cells as text, the lines that cannot be read at all (a formula, a control character) marked, and the
 Line every kind then checks. The formats are those of records.readers (CSV in UTF-8 or CP949, .xlsx)."""
+import csv
+import io
 import re
 from dataclasses import dataclass, field
 from datetime import date
+
+from peewee import PostgresqlDatabase
 
 from .. import inputs
 from ..db import db
@@ -128,14 +132,32 @@ def earliest_birth():
 
 
 def insert_rows(model, fields, rows, chunk=1000):
-    """Insert many rows (tuples in the order of fields, names of model's fields) with one multi-row
-    INSERT per chunk: what peewee's insert_many does, without building an expression per value (a
-    tenth of the time for 100,000 rows). Values are turned into what the database stores by each
-    field's own db_value."""
+    """Insert many rows (tuples in the order of fields, names of model's fields) in the caller's
+    transaction: PostgreSQL's COPY, else one multi-row INSERT per chunk (what peewee's insert_many
+    does, without building an expression per value). Values are turned into what the database
+    stores by each field's own db_value."""
     columns = [model._meta.fields[name] for name in fields]
-    head = f'INSERT INTO "{model._meta.table_name}" ({", ".join(f"{chr(34)}{c.column_name}{chr(34)}" for c in columns)}) VALUES '
+    names = ", ".join(f'"{column.column_name}"' for column in columns)
+    if isinstance(db.obj, PostgresqlDatabase):
+        return _copy(model, columns, names, rows)
+    head = f'INSERT INTO "{model._meta.table_name}" ({names}) VALUES '
     one = "(" + ", ".join([db.param] * len(columns)) + ")"
     for start in range(0, len(rows), chunk):
         part = rows[start:start + chunk]
         params = [column.db_value(value) for row in part for column, value in zip(columns, row)]
         db.execute_sql(head + ", ".join([one] * len(part)), params)
+
+
+NULL = "\x1fNULL"  # no cell can hold it: every cell with a control character is refused (_marked)
+
+
+def _copy(model, columns, names, rows):
+    """COPY … FROM STDIN (CSV): about half the time of multi-row INSERTs for 100,000 dates. A None is
+    written as NULL, the marker this COPY is told of (an empty field stays an empty text)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    for row in rows:
+        writer.writerow([NULL if value is None else column.db_value(value) for column, value in zip(columns, row)])
+    buffer.seek(0)
+    sql = f"COPY \"{model._meta.table_name}\" ({names}) FROM STDIN WITH (FORMAT csv, NULL E'\\x1fNULL')"
+    db.cursor().copy_expert(sql, buffer)
