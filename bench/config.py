@@ -12,6 +12,7 @@ SIZES = {
     "PIPE_DATES": (100000, 2000, "dates the pipeline links"),
     "PIPE_PARTICIPATIONS": (2, 2, "participations per pipeline volunteer (one 연계신청 each)"),
     "NAIVE_DATES": (2000, 200, "dates the naive one-job-per-date baseline links"),
+    "CHART_DATES": (1000000, 20000, "answered dates under the operators' charts"),
     "PIPE_TIMEOUT": (1800, 300, "seconds the pipeline may take before the run gives up"),
     "LOAD_SECONDS": (20, 5, "seconds of load per endpoint"),
     "LOAD_CONNECTIONS": (50, 50, "concurrent users of the load generator"),
@@ -34,10 +35,10 @@ def size(name):
 
 
 def only():
-    """The benchmarks to run (BENCH_ONLY=page,load,pipeline,certificate,live,imports; default all)."""
+    """The benchmarks to run (BENCH_ONLY=page,load,pipeline,certificate,live,imports,charts; default all)."""
     raw = os.environ.get("BENCH_ONLY", "")
     return ({name.strip() for name in raw.split(",") if name.strip()}
-            or {"page", "load", "pipeline", "certificate", "live", "imports"})
+            or {"page", "load", "pipeline", "certificate", "live", "imports", "charts"})
 
 
 DATABASE = os.environ.get("BENCH_DB", "postgres")  # postgres (falls back to sqlite if unreachable) or sqlite

@@ -138,12 +138,20 @@ def _signups(migrator):
     db.create_tables([Signup], safe=True)
 
 
+
+def _chart_indexes(migrator):
+    """21: the indexes the operators' charts read (pumasi/models/core.py, after LinkAttempt)."""
+    from .models import DailyLog, LinkAttempt
+    DailyLog._schema.create_indexes(safe=True)
+    LinkAttempt._schema.create_indexes(safe=True)
+
+
 MIGRATIONS = [(3, _operator_console), (4, _session_version), (5, _passwords), (6, _endpoint_from_environment),
               (7, _key_check), (8, _username_keys), (9, _held_uploads),
               (10, _access_records), (11, _consents), (12, _certificates), (13, _alerts),
               (14, _page_version), (15, _invitations),
               (16, _access_reviews), (17, _entry_requests),
-              (18, _imports), (19, _privacy_notices), (20, _signups)]
+              (18, _imports), (19, _privacy_notices), (20, _signups), (21, _chart_indexes)]
 
 LATEST = max((number for number, _ in MIGRATIONS), default=1)
 
