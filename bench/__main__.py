@@ -74,6 +74,7 @@ def live_rows(results):
     poll, bare_poll = live["poll_wrk"], live["bare_poll_wrk"]
     page_200, page_304, bare_page = live["page_200"], live["page_304"], live["bare_page"]
     ratio_200 = page_200["median_ms"] / bare_page["median_ms"]
+    ratio_uncached = live["page_200_uncached"]["median_ms"] / bare_page["median_ms"]
     tabs = live["tabs"]
     last = tabs[-1]
     rounds = "; ".join(f"{t['tabs']:,}: {t['rps']:.0f} req/s p99 {t['p99_ms']:.0f} ms" for t in tabs)
@@ -87,9 +88,10 @@ def live_rows(results):
          "(for information)", _ok(None)),
         ("7", "활동내역 unchanged since the last view (304): server time (median; p95)", _ms(page_304),
          f"bare render {_ms(bare_page)}", "(for information)", _ok(None)),
-        ("7", "활동내역 changed (200, rows not cached): server time (median; p95)", _ms(page_200),
-         f"bare render {_ms(bare_page)}", f"≤ 1.5× bare with cached rows (uncached now {ratio_200:.2f}×; no row "
-         "cache)", _ok(False)),
+        ("7", "활동내역 rendered (200) with its table kept for this version / read and rendered: server time "
+         "(median; p95)", f"{_ms(page_200)} / {_ms(live['page_200_uncached'])}", f"bare render {_ms(bare_page)}",
+         f"≤ 1.5× bare with the table kept (now {ratio_200:.2f}×; uncached {ratio_uncached:.2f}×)",
+         _ok(ratio_200 <= 1.5)),
         ("7", "open tabs (3 s / 30 s / 5 min backoff, 1% see a change a minute), p99 < 100 ms",
          f"{live['tabs_held']:,} tabs held ({rounds})",
          f"stopped at {last['tabs']:,}" if last["p99_ms"] is None or last["p99_ms"] >= 100 else "every round held",

@@ -192,3 +192,19 @@ def test_others_are_not_answered_from_the_fast_path(app, client, auth, demo):
         Member.update(must_change_password=True).where(Member.username == "vol1").execute()
     forced = client.get("/mypage/activities", headers={"If-None-Match": tag})
     assert forced.status_code == 303 and "/account/password" in forced.headers["Location"]
+
+
+def test_the_kept_table_is_never_read_under_another_version(app, client, auth, demo):
+    auth.login("vol1")
+    with ctx(app):
+        verify(app, "vol1")
+    pid = participation_id("vol1", ONE_DAY, app)
+    first = client.get("/mypage/activities").text
+    kept, statements = statements_of(lambda: client.get("/mypage/activities"))
+    assert kept.text == first and not any("FROM participation" in s for s in statements)  # the kept table
+    assert f'id="p-{pid}" class="state-request"' in first
+    client.post(f"/mypage/participations/{pid}/link", headers=HX)  # the version moves
+    after = client.get("/mypage/activities")
+    assert f'id="p-{pid}" class="state-linking"' in after.text
+    fragment = client.get("/mypage/activities", headers=HX).text
+    assert fragment.startswith('{# data-changes') is False and f'id="p-{pid}" class="state-linking"' in fragment

@@ -16,8 +16,12 @@ ETag older than the page, never the page older than its ETag: a 304 with a stale
 import hashlib
 import os
 import re
+import threading
+from collections import OrderedDict
 
-from flask import current_app, g, make_response, request, session
+from flask import current_app, g, make_response, render_template, request, session
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 
 from ..linkage import version
 from ..ops import console_settings
@@ -28,6 +32,7 @@ POLL, PAGE = "mypage.changes", "mypage.activities"
 ROWS = re.compile(r"\A(?:\d{1,10}:[a-z]{1,10}:[0-9a-f]{8})(?:,\d{1,10}:[a-z]{1,10}:[0-9a-f]{8}){0,199}\Z")
 # Stored by the browser, asked again every time (no-cache), never by a shared cache (private).
 CACHE_CONTROL = "private, no-cache"
+TABLE_CACHE_SIZE = 256  # rendered tables kept per process (about 25 KB each)
 
 
 def signature(row):
@@ -103,6 +108,45 @@ def cacheable(response, member_id, version_read, page):
     response.headers["Cache-Control"] = CACHE_CONTROL
     response.vary.update(("Cookie", "HX-Request"))
     return response
+
+
+class Tables:
+    """Rendered 활동내역 tables by their ETag (member, version, page, session, settings, release): a
+    table is only ever read under the version it was rendered for. Least recently used go first."""
+
+    def __init__(self, size):
+        self.size, self.found, self.lock = size, OrderedDict(), threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            html = self.found.get(key)
+            if html is not None:
+                self.found.move_to_end(key)
+            return html
+
+    def put(self, key, html):
+        with self.lock:
+            self.found[key] = html
+            while len(self.found) > self.size:
+                self.found.popitem(last=False)
+
+
+def table(member_id, page, page_version, read):
+    """The page's rendered table: kept from an earlier request under this very version, else read()
+    -> (total, rows, pages), or None for a page past the last (then None), rendered and kept."""
+    generate_csrf()  # the session's token exists before the key names it (the table holds it)
+    key = etag(member_id, page_version, page, True)
+    cache = current_app.extensions.setdefault("live_tables", Tables(TABLE_CACHE_SIZE))
+    html = cache.get(key)
+    if html is None:
+        found = read()
+        if found is None:
+            return None
+        total, rows, pages = found
+        html = render_template("mypage/_table.html", total=total, rows=rows, page=page, pages=pages,
+                               page_version=page_version, poll_seconds=current_app.config["ROW_POLL_SECONDS"])
+        cache.put(key, html)
+    return Markup(html)
 
 
 def answer_unchanged():

@@ -95,14 +95,20 @@ def activities():
     page = request.args.get("page", 1, type=db_int) or 1
     size = current_app.config["PAGE_SIZE"]
     page_version = live.page_version()  # before the rows: a change meanwhile makes the ETag older
-    total, rows = reads.volunteer_page(current_user.id, max(page, 1), size)
-    pages = page_count(total, size)
-    if page < 1 or page > pages:
+
+    def read():
+        total, rows = reads.volunteer_page(current_user.id, max(page, 1), size)
+        pages = page_count(total, size)
+        return None if page < 1 or page > pages else (total, rows, pages)
+
+    table = live.table(current_user.id, page, page_version, read)  # kept from this version's last render
+    if table is None:
         return redirect(url_for(".activities"))
-    notices = [] if htmx.is_fragment_request() else _notices()
-    response = htmx.render("mypage/activities.html", "mypage/_table.html", total=total, rows=rows, notices=notices,
-                           page=page, pages=pages, page_version=page_version,
-                           poll_seconds=current_app.config["ROW_POLL_SECONDS"])
+    if htmx.is_fragment_request():
+        response = make_response(table)
+        response.vary.add("HX-Request")
+    else:
+        response = make_response(render_template("mypage/activities.html", table=table, notices=_notices()))
     return live.cacheable(response, current_user.id, page_version, page)
 
 
