@@ -11,7 +11,7 @@ from ..accounts.invitations import NO_PASSWORD
 from ..accounts.members import EMAIL
 from ..clock import utcnow
 from ..models import Member, Site
-from ..ops import audit
+from ..ops import access, audit
 from ..records.activities import digits
 from .sheet import insert_rows, not_future, parse_day, read_lines, same_as_before
 
@@ -159,11 +159,14 @@ def save(lines, choices, actor, progress=None):
     if progress:
         progress("저장", len(lines) // 2, len(lines))
     insert_rows(Member, NEW_FIELDS, created)
-    updated = 0
+    updated = []
     for line in lines:
         if line.action == "duplicate" and choices.get(line.number) == "update":
             Member.update(**_changes(line.values)).where(Member.id == line.found["id"]).execute()
-            updated += 1
+            updated.append(line.found["id"])
+    if updated:  # staff changing members' personal data: an access record, as the member form writes
+        access.record_access(actor or "worker", updated, "수정", "회원 가져오기: 기존 회원 정보 갱신(이름·연락처·이메일·생년월일)")
+    updated = len(updated)
     counts = {"created": len(created), "updated": updated, "skipped": len(lines) - len(created) - updated}
     audit.record("member.import", actor=actor,
                  detail=f"생성 {counts['created']}, 갱신 {counts['updated']}, 건너뜀 {counts['skipped']}")

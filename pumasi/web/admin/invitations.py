@@ -47,6 +47,8 @@ def invitation_list():
     text, site_id = (request.args.get("q") or "").strip()[:50], _site_arg(request.args)
     size = current_app.config["LIST_PAGE_SIZE"]
     total, rows = invitations.waiting(text, page_arg(), size, site_id)
+    if rows:  # names, 아이디 and e-mail addresses of members, searched by phone too: as the member list
+        record_access(actor(), rows, "조회", "초대 대기 목록(이름·아이디·이메일)" + (f": {text}" if text else ""))
     return htmx.render("admin/invitations.html", "admin/_invitations.html", rows=rows, total=total, q=text,
                        site_id=site_id, sites=all_sites(), page=page_arg(), pages=page_count(total, size),
                        now=utcnow(), print_max=PRINT_MAX, mail_max=MAIL_MAX)
