@@ -11,6 +11,7 @@ from peewee import JOIN
 from ..linkage.state import LEGACY_DATE_LABEL, DateState, date_label
 from ..models import Activity, DailyLog, Member, Participation, Site
 from ..records import hours
+from ..records.exports import _cell as safe_cell  # the one guard against formula injection
 from . import activities, members, participations
 
 KINDS = (members.KIND, activities.KIND, participations.KIND)
@@ -71,12 +72,13 @@ ROWS = {members.KIND: member_rows, activities.KIND: activity_rows, participation
 
 
 def rows(kind):
-    """The rows (the header first) of an export of kind."""
-    return ROWS[kind]()
+    """The rows (the header first) of an export of kind; a cell that would start a formula in a
+    spreadsheet (a name chosen at 회원가입, a title) behind an apostrophe, which the import drops."""
+    return [[safe_cell(value) for value in row] for row in ROWS[kind]()]
 
 
 def member_ids(rows):
     """The ids of the members whose data an export's rows hold (for its access record)."""
-    names = {row[0] for row in rows[1:]}
+    names = {row[0].removeprefix("'") for row in rows[1:]}  # an 아이디 such as -kim is written '-kim
     return [member_id for member_id, username in Member.select(Member.id, Member.username).tuples()
             if username in names]

@@ -80,9 +80,14 @@ def read_lines(data, filename, names, required):
         values = {}
         for column, cell in zip(columns, cells):
             if column and column not in values:
-                values[column] = cell if isinstance(cell, Formula) else cell.strip()
+                values[column] = cell if isinstance(cell, Formula) else unquoted(cell.strip())
         lines.append(_marked(Line(number, values)))
     return lines
+
+
+def unquoted(text):
+    """A cell as it was before an export put an apostrophe before a formula's first character."""
+    return text[1:] if text[:1] == "'" and text[1:2] in ("=", "+", "-", "@") else text
 
 
 def _marked(line):
