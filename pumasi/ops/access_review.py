@@ -12,6 +12,7 @@ from peewee import IntegrityError
 from .. import inputs
 from ..clock import korean_time, utcnow
 from ..db import db
+from ..identity.rrn import mask_in_text
 from ..models import AccessRecord, AccessReview
 from . import audit
 
@@ -163,7 +164,7 @@ def review(month, config):
 
 def sign_off(month, note, actor, today):
     """Sign the month off with the reviewer's note; ReviewError (Korean) when it cannot be."""
-    note = (note or "").strip()
+    note = mask_in_text((note or "").strip())  # an RRN typed into the note is kept masked, as in the records
     if inputs.problem(note, multiline=True):
         raise ReviewError(inputs.problem(note, multiline=True))
     if not note:

@@ -11,6 +11,7 @@ from peewee import IntegrityError
 from ..clock import utcnow
 from ..db import db, lock_rows, locked_transaction
 from ..identity import store as identities
+from ..identity.rrn import mask_in_text
 from ..linkage.reads import summaries
 from ..linkage.state import date_label
 from ..models import Activity, Certificate, CertificateCheck, CertificateDate, DailyLog, Member, Participation
@@ -199,7 +200,7 @@ def search(text, page, size):
 def revoke(cert, actor, reason):
     """취소: an operator withdraws a certificate (the verification page then says 취소됨); audited."""
     with db.atomic():
-        done = (Certificate.update(revoked_at=utcnow(), revoked_by=actor, revoked_reason=reason[:200])
+        done = (Certificate.update(revoked_at=utcnow(), revoked_by=actor, revoked_reason=mask_in_text(reason[:200]))
                 .where(Certificate.id == cert.id, Certificate.revoked_at.is_null()).execute())
         if done:
             audit.record("certificate.revoke", actor=actor, target=cert, detail=f"{cert.number}; 사유: {reason}")
