@@ -27,6 +27,14 @@ def _index(forms=None, status=200, reasons=None):
                                      for k in runs.LABELS}), status
 
 
+@bp.url_value_preprocessor
+def _larger_import_files(endpoint, values):
+    """An import file may be up to MAX_UPLOAD: set before anything reads the body (the CSRF check does,
+    before any view)."""
+    if endpoint == "admin.import_index" and request.method == "POST":
+        request.max_content_length = MAX_UPLOAD
+
+
 @bp.route("/import", methods=["GET", "POST"])
 @reports_bad_input
 def import_index():
@@ -34,7 +42,6 @@ def import_index():
     its preview queued."""
     if request.method == "GET":
         return _index()
-    request.max_content_length = MAX_UPLOAD
     kind = request.args.get("kind", "")
     if kind not in runs.KINDS:
         abort(404)
