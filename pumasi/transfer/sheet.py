@@ -127,7 +127,7 @@ def parse_day(line, column, label, required=False):
             line.error(column, f"{label}을(를) 입력해 주세요.")
         return None
     try:
-        return hours.parse_date(text, column)
+        return hours.parse_date(text)
     except hours.LogError:
         line.error(column, DATE_MESSAGE.format(label=label))
         return None
