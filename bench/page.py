@@ -76,11 +76,12 @@ def summary(samples):
 
 
 def breakdown(app, client, count):
-    """Median milliseconds of each part of a page request: the member's loading, the page's rows,
-    the notices, the rendering, and the rest (Flask, session, CSRF, hooks)."""
-    from pumasi.web import htmx, mypage
+    """Median milliseconds of each part of a page request read and rendered afresh (no table kept,
+    pumasi.web.live): the member's loading, the page's rows, the notices, the table's rendering, the
+    page's around it, and the rest (Flask, session, CSRF, hooks)."""
+    from pumasi.web import live, mypage
     spent = {"load the member (flask-login)": [], "rows: count, page, summaries (linkage.reads.volunteer_page)": [],
-             "notices (notify.unread)": [], "render the templates": []}
+             "notices (notify.unread)": [], "render the table": [], "render the page around it": []}
     names = list(spent)
 
     def timing(function, name):
@@ -93,15 +94,20 @@ def breakdown(app, client, count):
         return timed_call
 
     manager = app.login_manager
-    saved = (manager._user_callback, reads.volunteer_page, mypage._notices, htmx.render_template)
+    saved = (manager._user_callback, reads.volunteer_page, mypage._notices, live.render_template,
+             mypage.render_template)
     manager._user_callback = timing(saved[0], names[0])
     reads.volunteer_page = timing(saved[1], names[1])
     mypage._notices = timing(saved[2], names[2])
-    htmx.render_template = timing(saved[3], names[3])
+    live.render_template = timing(saved[3], names[3])
+    mypage.render_template = timing(saved[4], names[4])
+    app.extensions["live_tables"] = live.Tables(0)
     try:
         samples, _ = timed(client, PAGE, count)
     finally:
-        manager._user_callback, reads.volunteer_page, mypage._notices, htmx.render_template = saved
+        (manager._user_callback, reads.volunteer_page, mypage._notices, live.render_template,
+         mypage.render_template) = saved
+        del app.extensions["live_tables"]
     parts = {name: statistics.median(values[-count:]) for name, values in spent.items()}
     parts["the rest (Flask, session, CSRF, hooks)"] = statistics.median(samples) - sum(parts.values())
     return parts
