@@ -8,8 +8,9 @@ import pytest
 
 from helpers import ctx
 from pumasi.db import db
-from pumasi.models import AccessRecord, ImportRun, Member
-from pumasi.transfer import runs, sheet
+from pumasi.models import AccessRecord, Activity, ImportRun, Member, Site
+from pumasi.records import imports, readers
+from pumasi.transfer import runs
 
 TODAY = date(2026, 11, 26)
 HEADER = "아이디,이름,생년월일,연락처,이메일,구분,활동처\r\n"
@@ -28,23 +29,31 @@ def _run(app, text):
         return runs.preview(run.id, TODAY, app.config)
 
 
-@pytest.mark.parametrize("line", [
-    f"kim01,김하늘,{RRN[:6]}-{RRN[6:]},010-1234-5678,,,",  # the RRN where the birth date goes
-    f"kim01,김하늘,{RRN},010-1234-5678,,,",
-    f"kim01,김하늘,,{RRN[:6]}-{RRN[6:]},,,",  # or where the phone goes
-    f"kim01,김하늘 {RRN[:6]}-{RRN[6:]},,010-1234-5678,,,",  # or after the name
+@pytest.mark.parametrize("text", [
+    HEADER + f"kim01,김하늘,{RRN[:6]}-{RRN[6:]},010-1234-5678,,,\r\n",  # the RRN where the birth date goes
+    HEADER + f"kim01,김하늘,{RRN},010-1234-5678,,,\r\n",
+    HEADER + f"kim01,김하늘,,{RRN[:6]}-{RRN[6:]},,,\r\n",  # or where the phone goes
+    HEADER + f"kim01,김하늘 {RRN[:6]}-{RRN[6:]},,010-1234-5678,,,\r\n",  # or after the name (it was saved in it)
+    "이름,연락처,주민등록번호\r\n김하늘,010-1234-5678,\r\n이바다,010-2345-6789," + RRN + "\r\n",  # a column not read
 ])
-def test_an_rrn_in_a_cell_is_not_kept_in_the_preview_nor_shown(app, demo, client, auth, line):
-    run = _run(app, HEADER + line + "\r\n")
-    assert run.state == "previewed"
+def test_a_file_with_an_rrn_is_refused_and_not_kept(app, demo, client, auth, text):
+    run = _run(app, text)
+    number = 3 if "주민등록번호" in text else 2
+    assert run.state == "failed" and run.problem == readers.RRN_MESSAGE.format(number=number)
     with ctx(app):
-        kept = ImportRun.get_by_id(run.id).preview
-        assert not Member.select().where(Member.username == "kim01").exists()
-    assert RRN not in kept.replace("-", "") and RRN[6:] not in kept
-    assert sheet.RRN_MESSAGE in kept and runs.read(run)["counts"]["bad"] == 1 and not runs.choose(run, {})
+        kept = ImportRun.get_by_id(run.id)
+        assert kept.data is None and not Member.select().where(Member.username == "kim01").exists()
+        assert RRN[6:] not in kept.preview + kept.problem
     auth.login("admin")
     page = client.get(f"/admin/import/runs/{run.id}").text
-    assert RRN[6:] not in page and RRN not in page.replace("-", "")
+    assert RRN[6:] not in page and readers.RRN_MESSAGE.format(number=number) in page
+
+
+def test_a_site_file_with_an_rrn_is_refused(app, world):
+    activity = Activity.select().join(Site).where(Site.name == "종로 문화나눔센터").first()
+    text = "활동일,회원아이디,이름,시작시간,종료시간,비고\r\n2026-11-20,vol1,김민준,10:00,12:00," + RRN + "\r\n"
+    shown = imports.preview(activity, text.encode("utf-8"), TODAY, "a.csv")
+    assert shown.problem == readers.RRN_MESSAGE.format(number=2) and not shown.good
 
 
 def test_an_import_updating_members_is_an_access_record(app, world):
@@ -79,3 +88,22 @@ def test_the_invitation_list_is_an_access_record(app, client, auth, demo):
         records = list(AccessRecord.select().order_by(AccessRecord.seq))[before:]
         seen = [r for r in records if r.action == "조회" and str(waiting.id) in r.subjects.split(",")]
         assert len(seen) == 1 and seen[0].actor_name == "admin"
+
+
+def test_the_sweep_deletes_expired_files_without_waiting_for_the_next_upload(app, demo):
+    from datetime import datetime, timedelta
+
+    from pumasi.jobs import sweeper
+    from pumasi.models import Upload
+    past, future = datetime.now() - timedelta(hours=3), datetime.now() + timedelta(hours=1)
+    with ctx(app):
+        site1 = Member.get(Member.username == "site1")
+        activity = Activity.select().where(Activity.site == site1.site_id).first()
+        old = ImportRun.create(kind="members", filename="a.csv", data=b"names, phones", expires_at=past)
+        young = ImportRun.create(kind="members", filename="b.csv", data=b"names, phones", expires_at=future)
+        Upload.create(token_hash="a" * 64, member=site1, activity=activity, data=b"x", expires_at=past)
+        Upload.create(token_hash="b" * 64, member=site1, activity=activity, data=b"x", expires_at=future)
+    sweeper.sweep(app)
+    with ctx(app):
+        assert ImportRun.get_by_id(old.id).data is None and ImportRun.get_by_id(young.id).data is not None
+        assert [u.token_hash[0] for u in Upload.select()] == ["b"]

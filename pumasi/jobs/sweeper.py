@@ -15,6 +15,8 @@ from rq.utils import utcparse
 
 from ..db import db
 from ..linkage.delivery import stalled_requests
+from ..records import uploads
+from ..transfer import runs
 from . import alerting
 from .connection import connection, get_queue
 from .tasks import queue_requests
@@ -94,8 +96,10 @@ def forget_dead_workers(app):
 
 def sweep(app):
     """Queue again every stalled request (lost job, killed worker, Redis down at request time), to be
-    taken up by resume_requests; returns how many were queued."""
+    taken up by resume_requests; returns how many were queued. Expired uploaded files are deleted."""
     with app.app_context(), db.connection_context():
+        runs.drop_expired()  # uploaded files (names, phones) go once expired, not at the next upload
+        uploads.drop_expired()
         ids = [request.id for request in stalled_requests()]
         if ids and queue_requests(app, ids, "resume_requests"):
             return len(ids)

@@ -12,7 +12,7 @@ from . import dailylogs
 from .activities import digits, participants
 from .errors import NotAllowed
 from .hours import LogError
-from .readers import FORMULA_MESSAGE, Formula, formula_keys, read_rows
+from .readers import FORMULA_MESSAGE, Formula, formula_keys, read_rows, refuse_rrns
 from .readers import excel_clock as _clock_cell
 from .readers import excel_date as _date_cell
 
@@ -87,6 +87,7 @@ def _columns(header):
 def read_lines(data, filename=""):
     """The lines of a file as [({column: cell}, line number)]; NotAllowed for the whole file."""
     rows = [(number, cells) for number, cells in read_rows(data, filename) if any(c.strip() for c in cells)]
+    refuse_rrns(rows)
     if not rows:
         raise NotAllowed(EMPTY_MESSAGE)
     columns = _columns(rows[0][1])

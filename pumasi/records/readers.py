@@ -11,12 +11,15 @@ import re
 import zipfile
 from datetime import date, datetime, time, timedelta
 
+from ..identity.rrn import RRN_IN_TEXT
 from .errors import NotAllowed
 
 ENCODING_MESSAGE = "파일을 읽을 수 없습니다. CSV(UTF-8 또는 엑셀의 CSV) 형식으로 저장해 주세요."
 XLSX_MESSAGE = "엑셀 파일을 읽을 수 없습니다. 엑셀 통합 문서(.xlsx) 또는 CSV로 저장해 주세요."
 XLS_MESSAGE = "예전 엑셀 형식(.xls)은 읽을 수 없습니다. 엑셀에서 '엑셀 통합 문서(.xlsx)'로 저장해 주세요."
 FORMULA_MESSAGE = "수식이 들어 있는 칸은 읽을 수 없습니다. 엑셀에서 '값으로 붙여넣기'를 한 뒤 다시 올려 주세요."
+RRN_MESSAGE = ("{number}번째 줄에 주민등록번호로 보이는 값(숫자 13자리)이 있습니다. 주민등록번호는 파일로 받지 않습니다. "
+               "그 칸이나 열을 지우고 다시 올려 주세요.")
 XLSX_UNPACKED_LIMIT = 200 * 1024 * 1024  # an .xlsx is a zip: refuse one that unpacks past this
 _ZIP = b"PK\x03\x04"
 _OLE = b"\xd0\xcf\x11\xe0"  # the old binary .xls
@@ -170,6 +173,14 @@ def xlsx_rows(data):
 
 READERS = {".csv": csv_rows, ".xlsx": xlsx_rows, ".xlsm": xlsx_rows}
 ACCEPT = ".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def refuse_rrns(rows):
+    """NotAllowed naming the first line of rows ([(number, cells)]) with an RRN-shaped value in any
+    cell, of a column the import reads or not: such a file is not kept, not even for its preview."""
+    for number, cells in rows:
+        if any(RRN_IN_TEXT.search(cell) for cell in cells):
+            raise NotAllowed(RRN_MESSAGE.format(number=number))
 
 
 def read_rows(data, filename=""):

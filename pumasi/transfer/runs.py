@@ -24,12 +24,17 @@ CHANGED_MESSAGE = ("저장하지 않았습니다. 미리보기 이후 바뀐 줄
                    "아래 미리보기를 확인하고 파일을 다시 올려 주세요.")
 
 
+def drop_expired(now=None):
+    """Expired runs lose their files (also from the workers' sweep: nobody may upload again)."""
+    ImportRun.update(data=None).where(ImportRun.expires_at <= (now or utcnow()), ImportRun.data.is_null(False)).execute()
+
+
 def start(kind, filename, data, actor):
     """Hold a file for an import of kind; returns the run (queued). Expired runs lose their files now."""
     if kind not in KINDS:
         raise ValueError(kind)
     now = utcnow()
-    ImportRun.update(data=None).where(ImportRun.expires_at <= now, ImportRun.data.is_null(False)).execute()
+    drop_expired(now)
     return ImportRun.create(kind=kind, created_by=actor, filename=(filename or "")[:255], data=data,
                             created_at=now, expires_at=now + HELD_FOR)
 

@@ -11,10 +11,9 @@ from peewee import PostgresqlDatabase
 
 from .. import inputs
 from ..db import db
-from ..identity.rrn import RRN_IN_TEXT, mask_in_text
 from ..records import hours
 from ..records.errors import NotAllowed
-from ..records.readers import FORMULA_MESSAGE, Formula, excel_date, formula_keys, read_rows
+from ..records.readers import FORMULA_MESSAGE, Formula, excel_date, formula_keys, read_rows, refuse_rrns
 
 MAX_LINES = 200_000
 EMPTY_MESSAGE = "파일에 입력된 줄이 없습니다."
@@ -22,7 +21,6 @@ HEADER_MESSAGE = "첫 줄에 열 이름이 필요합니다. 빠진 열: {missing
 TOO_MANY_MESSAGE = f"한 번에 최대 {MAX_LINES:,}줄까지 올릴 수 있습니다."
 SAME_LINE_MESSAGE = "{number}번째 줄과 {what}이(가) 같습니다."
 DATE_MESSAGE = "{label} 형식이 올바르지 않습니다. (예: 2026-11-21)"
-RRN_MESSAGE = "주민등록번호는 가져오지 않습니다. 이 칸에서 주민등록번호를 지워 주세요."
 
 
 @dataclass
@@ -68,6 +66,7 @@ def read_lines(data, filename, names, required):
     """[Line] of a file (empty lines left out); a line with a formula or a control character is
     marked bad and its cells not read. NotAllowed for a problem with the whole file."""
     rows = [(number, cells) for number, cells in read_rows(data, filename) if any(c.strip() for c in cells)]
+    refuse_rrns(rows)
     if not rows:
         raise NotAllowed(EMPTY_MESSAGE)
     columns = header_columns(rows[0][1], names, required)
@@ -91,10 +90,6 @@ def unquoted(text):
 
 
 def _marked(line):
-    rrns = [key for key, cell in line.cells.items() if RRN_IN_TEXT.search(cell)]
-    if rrns:  # never kept, shown or saved: masked (a formula stays one), and the line refused
-        line.cells = {key: type(cell)(mask_in_text(cell)) if key in rrns else cell for key, cell in line.cells.items()}
-        line.error(rrns[0], RRN_MESSAGE)
     formulas = formula_keys(line.cells)
     if formulas:
         line.error(formulas[0], FORMULA_MESSAGE)
