@@ -139,3 +139,39 @@ def test_healthz_records_the_workers_heartbeat_missing(app, demo, client, smtp_s
         assert alert.kind == "heartbeat" and "워커" in alert.detail
     message = smtp_server.wait_for(1)[0]
     assert "[경보] 워커 신호 없음" in message["Subject"]
+
+
+def test_a_database_that_fails_is_alerted_from_redis_and_recorded_when_back(app, demo, smtp_server, monkeypatch):
+    """The database cannot hold its own alert: the first check that finds it failing notes the time in
+    Redis; past DATABASE_GRACE the operators known from the last good check are e-mailed once; when
+    it answers again the alert is recorded and its end e-mailed once."""
+    from peewee import OperationalError
+
+    from pumasi.jobs.connection import connection
+    with ctx(app):
+        addresses = _operators_with_mail(app, smtp_server)
+    alerting.run(app)  # a good check: who the operators are
+    failing = OperationalError("could not connect to server")
+
+    def unusable(app, now=None):
+        raise failing
+    with monkeypatch.context() as patch:
+        patch.setattr(alerting, "check", unusable)
+        assert alerting.run(app) == {"database": "down"}  # a check that meets the database failing
+    assert smtp_server.messages == []  # not yet: the grace time
+    key = alerting._database_key(app)
+    since = (utcnow() - timedelta(seconds=alerting.DATABASE_GRACE + 1)).isoformat()
+    connection(app).hset(key, "since", since)
+    for _ in range(3):  # every later check: one e-mail each, once
+        alerting._database_down(app, failing)
+    started = smtp_server.wait_for(2)
+    assert sorted(m["To"] for m in started) == addresses and all("[경보] 데이터베이스 오류" in m["Subject"] for m in started)
+    events = alerting.run(app)  # the database answers again
+    assert events == {} and not connection(app).exists(key)
+    messages = smtp_server.wait_for(4)
+    assert len(messages) == 4 and all("[해소] 데이터베이스 오류" in m["Subject"] for m in messages[2:])
+    with ctx(app):
+        (alert,) = alerts.history()
+        assert alert.kind == "database" and alert.cleared_at is not None and alerts.open_alerts() == []
+    alerting.run(app)
+    assert len(smtp_server.messages) == 4
