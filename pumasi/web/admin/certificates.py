@@ -42,7 +42,6 @@ def certificate_download(certificate_id):
 
 
 @bp.route("/certificates/<int:certificate_id>/revoke", methods=["POST"])
-@reports_bad_input
 def certificate_revoke(certificate_id):
     """취소: the verification page says 취소됨 from now on."""
     cert = get_or_404(Certificate, certificate_id)
@@ -68,7 +67,7 @@ def certificate_issue(member_id):
     chosen = [own[i] for i in dict.fromkeys(request.form.getlist("participation_ids", type=db_int)) if i in own]
     problem = NONE_CHECKED if request.method == "POST" and not chosen else None
     if not form.validate_on_submit() or problem:
-        accessed(member, "조회", "확인서 발급 화면(참여 활동)")
+        # (What this form shows, the member's page showed and recorded as 조회; issuing is 다운로드.)
         return render_template("admin/certificate_issue.html", m=member, rows=rows, form=form, problem=problem,
                                chosen={p.id for p in chosen}), 422 if request.method == "POST" else 200
     issued = certificates.issue(member, chosen, actor())
