@@ -107,3 +107,8 @@ def test_the_sweep_deletes_expired_files_without_waiting_for_the_next_upload(app
     with ctx(app):
         assert ImportRun.get_by_id(old.id).data is None and ImportRun.get_by_id(young.id).data is not None
         assert [u.token_hash[0] for u in Upload.select()] == ["b"]
+
+
+def test_an_rrn_in_the_file_name_is_kept_masked(app, world):
+    run = runs.start("members", f"김하늘_{RRN[:6]}-{RRN[6:]}.csv", HEADER.encode(), None)
+    assert ImportRun.get_by_id(run.id).filename == "김하늘_900101-*******.csv"

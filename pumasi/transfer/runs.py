@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from ..clock import utcnow
 from ..db import db
+from ..identity.rrn import mask_in_text
 from ..models import ImportRun, Member
 from ..records.errors import NotAllowed
 from . import activities, members, participations
@@ -35,7 +36,7 @@ def start(kind, filename, data, actor):
         raise ValueError(kind)
     now = utcnow()
     drop_expired(now)
-    return ImportRun.create(kind=kind, created_by=actor, filename=(filename or "")[:255], data=data,
+    return ImportRun.create(kind=kind, created_by=actor, filename=mask_in_text(filename or "")[:255], data=data,
                             created_at=now, expires_at=now + HELD_FOR)
 
 
