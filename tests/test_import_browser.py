@@ -110,7 +110,7 @@ def test_a_nonprofit_moves_in(browser, world):
     expect(page.locator(".total")).to_contain_text("오류 0줄")
     _save(page)
     expect(page.locator("#import-run [role=status]")).to_contain_text("새로 만듦 3")
-    expect(page.get_by_role("link", name="초대", exact=True)).to_be_visible()  # they have no password yet
+    expect(page.locator("#import-run").get_by_role("link", name="초대")).to_be_visible()  # no password yet
 
     _upload(page, "activities", "활동.csv", SITES.encode("cp949"), "text/csv")
     _save(page)
