@@ -64,7 +64,8 @@ def too_large(exc):
     if request.content_length is not None and request.content_length <= MAX_BODY:
         return page(413, "입력 항목이 너무 많습니다", "한 번에 보낼 수 있는 항목 수를 넘었습니다. 나누어 다시 시도해 주세요.")
     if request.mimetype == "multipart/form-data":
-        return page(413, "파일이 너무 큽니다", "5MB 이하의 파일만 올릴 수 있습니다.")
+        limit = request.max_content_length // (1024 * 1024)  # an operator's import file has its own
+        return page(413, "파일이 너무 큽니다", f"{limit}MB 이하의 파일만 올릴 수 있습니다.")
     return page(413, "입력한 내용이 너무 깁니다",
                 "입력한 글이 너무 길어 받을 수 없습니다 (모두 합쳐 5MB까지). 내용을 줄여 다시 시도해 주세요.")
 
