@@ -41,3 +41,26 @@ def test_the_charts_and_their_tables_at_both_widths(open_context, world, viewpor
     assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
     page.screenshot(path=f"/tmp/pumasi-charts-{viewport['width']}.png", full_page=True)
     assert helpers.axe_violations(page) == []
+
+
+def test_an_alert_its_banner_and_its_page_on_a_phone(open_context, world):
+    """경보 at 360 px: the banner on every operator page, the list and the alert's page with its requests."""
+    from pumasi.clock import utcnow
+    from pumasi.models import Alert
+    _some_answers(world)
+    # The heartbeat's: the worker's sweep, which clears what it no longer sees, leaves it to /healthz.
+    alert_id = query(world, lambda: Alert.create(kind="heartbeat", open_kind="heartbeat", started_at=utcnow(),
+                                                  detail="가장 최근 워커 신호가 400초 전입니다.").id)
+    page = open_context(PHONE)
+    log_in(page, "admin")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("운영관리")
+    page.goto("/admin/members")
+    banner = page.get_by_role("alert")
+    expect(banner).to_contain_text("가장 최근 워커 신호가 400초 전입니다.")
+    banner.get_by_role("link", name="워커 신호 없음").click()
+    expect(page).to_have_url(f"{world.web_url}/admin/alerts/{alert_id}")
+    expect(page.get_by_role("heading", name="조치")).to_be_visible()
+    for path in (f"/admin/alerts/{alert_id}", "/admin/alerts"):
+        page.goto(path)
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], path
+        assert helpers.axe_violations(page) == [], path
