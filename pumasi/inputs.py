@@ -15,7 +15,7 @@ import re
 CONTROL_MESSAGE = "입력할 수 없는 문자(제어 문자 등)가 들어 있습니다. 확인해서 다시 입력해 주세요."
 
 # Names of multi-line fields (<textarea>); tests/test_fuzz.py fails when a template has one not named here.
-MULTILINE = frozenset()
+MULTILINE = frozenset({"review_note"})  # 접속기록 점검: the reviewer's note
 
 _SINGLE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 _MULTI_LINE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")

@@ -6,7 +6,9 @@ import pytest
 from pumasi.linkage.state import DateState
 from pumasi import migrations
 from pumasi.db import db
-from pumasi.models import Activity, DailyLog, Member, Participation
+from peewee import fn
+
+from pumasi.models import AccessRecord, Activity, DailyLog, Member, Participation
 
 HOSTILE = [
     "",
@@ -57,7 +59,21 @@ def _ids(username):
 
 
 def _counts():
-    return {model.__name__: model.select().count() for model in migrations.MODELS}
+    """Rows per table, the access records aside: a page that showed someone's data (even beside a
+    refused value, such as a form shown again with its message) must write one (issue 15);
+    _only_views checks that those are views and hold nothing that was typed."""
+    return {model.__name__: model.select().count() for model in migrations.MODELS if model is not AccessRecord}
+
+
+def _last_access():
+    return AccessRecord.select(fn.MAX(AccessRecord.seq)).scalar() or 0
+
+
+def _only_views(since, label):
+    for record in AccessRecord.select().where(AccessRecord.seq > since):
+        assert record.action == "조회", (label, record.action, record.what)
+        typed = record.what + record.reason
+        assert SCRIPT not in typed and not re.search("[\x00-\x08\x0b-\x1f]", typed), (label, typed)
 
 
 def _url(rule, ids):
@@ -89,7 +105,7 @@ def test_hostile_values_on_every_form(fuzz_app, username):
         bodies.append(b"name=%FF%FE&title=%C3%28&date=%E0%80&start=%80")  # not UTF-8
         for body in bodies:
             with fuzz_app.app_context(), db.connection_context():
-                before = _counts()
+                before, since = _counts(), _last_access()
             kwargs = {"data": body}
             if isinstance(body, bytes):
                 kwargs["content_type"] = "application/x-www-form-urlencoded"
@@ -101,6 +117,7 @@ def test_hostile_values_on_every_form(fuzz_app, username):
                 assert HANGUL.search(response.get_data(as_text=True)), label
                 with fuzz_app.app_context(), db.connection_context():
                     assert _counts() == before, label
+                    _only_views(since, label)
 
 
 def test_huge_ids_in_urls_are_not_found(fuzz_app):
@@ -246,7 +263,7 @@ def test_control_characters_are_refused_on_every_route(app, demo, username):
         ids, names = {}, {"username", "password", "q", "name"}
     names |= {"participation_ids", "log_ids", "rrn_front", "rrn_back", "member_id", "q", "date"}
     with app.app_context(), db.connection_context():
-        before = _counts()
+        before, since = _counts(), _last_access()
     tried = 0
     for method, url, kwargs in _bad_requests(app, ids, names):
         response = client.open(url, method=method, **kwargs)
@@ -258,6 +275,7 @@ def test_control_characters_are_refused_on_every_route(app, demo, username):
     assert tried > 200
     with app.app_context(), db.connection_context():
         assert _counts() == before, username
+        _only_views(since, username)
 
 
 def test_a_nul_at_log_in_is_told_next_to_the_field(app, demo):
