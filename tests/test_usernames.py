@@ -90,6 +90,7 @@ def _back_to_version_7(app, *extra):
         db.execute_sql("DROP INDEX member_username_key")
         db.execute_sql("ALTER TABLE member DROP COLUMN username_key")
         db.execute_sql("ALTER TABLE member DROP COLUMN page_version")  # 14 came after
+        db.execute_sql("ALTER TABLE member DROP COLUMN birth_date")  # and 18
         for username in extra:
             db.execute_sql(f"INSERT INTO member (username, password_hash, name, role, phone, email, active, "
                            f"created_at, session_version, must_change_password) VALUES ({db.param}, '!', '옛회원', "
