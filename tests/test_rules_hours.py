@@ -211,6 +211,13 @@ def test_a_zero_length_log_overlaps_nothing_and_a_one_minute_log_does():
     assert check_day([span('10:00', 60)], [span('10:30', 1)]) == [(0, overlap('10:30', '10:31'))]
 
 
+def test_an_entry_of_no_length_is_not_checked_for_overlaps():
+    # check_entry tells it its end is not after its start; a clash would only repeat that.
+    point = Entry(DAY, time(10, 30), time(10, 30))
+    assert check_day([point], [span('10:00', 60)]) == []
+    assert check_day([point, span('10:00', 60)], []) == []
+
+
 def test_a_one_minute_entry_is_checked_for_overlaps():
     assert check_day([span('10:30', 1)], [span('10:00', 60)]) == [(0, overlap('10:00', '11:00'))]
     assert check_day([span('10:30', 1), span('10:00', 60)], []) == [(0, batch('10:00', '11:00')),

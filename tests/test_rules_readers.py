@@ -411,3 +411,10 @@ def test_a_line_finds_its_volunteer_by_name_and_phone_too():
     line = imports._line({'name': '이서연', 'phone': '010-5555-6666', 'date': '2026-01-02'}, 2,
                          BY_USERNAME, BY_NAME_PHONE)
     assert line.row.participation_id == 3 and line.volunteer is LEE.volunteer
+
+
+def test_a_file_with_an_rrn_in_any_cell_is_refused_naming_its_first_line():
+    rows = [(1, ['이름', '비고']), (2, ['김', '전화 01012345678']), (4, ['이', 'x 900101-1234567']), (5, ['8805152345678'])]
+    assert refused(readers.refuse_rrns, rows) == readers.RRN_MESSAGE.format(number=4)
+    assert readers.refuse_rrns(rows[:2]) is None
+    assert readers.refuse_rrns([(1, ['90010112345678', '900101123456'])]) is None  # 14 and 12 digits: no RRN

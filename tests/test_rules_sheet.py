@@ -140,3 +140,16 @@ def test_a_formula_in_an_xlsx_line_stays_a_formula_and_marks_the_line():
     [line] = sheet.read_lines(out.getvalue(), 'members.xlsx', NAMES, REQUIRED)
     assert line.cells['username'] == 'v1' and isinstance(line.cells['name'], Formula)
     assert line.errors == [('name', FORMULA_MESSAGE)]
+
+
+@pytest.mark.parametrize('cell, read', [
+    ("'=A1", '=A1'), ("'+1", '+1'), ("'-1", '-1'), ("'@x", '@x'), ("'abc", "'abc"), ("'", "'"), ('', ''),
+    ('=A1', '=A1'), ("''=x", "''=x"), ("x'=1", "x'=1"),
+])
+def test_an_exports_apostrophe_before_a_formula_sign_is_taken_off(cell, read):
+    assert sheet.unquoted(cell) == read
+
+
+def test_a_line_read_from_an_export_loses_the_apostrophe():
+    [line] = lines_of("아이디,이름\nv,'=김\n")
+    assert line.cells == {'username': 'v', 'name': '=김'} and line.ok
