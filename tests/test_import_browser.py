@@ -153,7 +153,9 @@ def test_a_nonprofit_moves_in(browser, world):
     mural.get_by_role("link", name="연계완료").click()
     expect(page.locator("#modal")).to_contain_text("2025-03-01")
     expect(page.locator("#modal")).to_contain_text("연계성공")
+    expect(page.locator("#modal dialog[open]")).to_be_visible()  # opened (showModal) before Esc can close it
     page.keyboard.press("Escape")
+    expect(page.locator("#modal dialog[open]")).to_have_count(0)
     study.get_by_role("link", name="연계완료").click()
     expect(page.locator("#modal")).to_contain_text("기간 전체 연계")
     phone.close()
