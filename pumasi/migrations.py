@@ -146,12 +146,19 @@ def _chart_indexes(migrator):
     LinkAttempt._schema.create_indexes(safe=True)
 
 
+def _participation_activity(migrator):
+    """22: participation's (id, activity) index, from which the failures by site join (pumasi/ops/charts.py)."""
+    from .models import Participation
+    Participation._schema.create_indexes(safe=True)
+
+
 MIGRATIONS = [(3, _operator_console), (4, _session_version), (5, _passwords), (6, _endpoint_from_environment),
               (7, _key_check), (8, _username_keys), (9, _held_uploads),
               (10, _access_records), (11, _consents), (12, _certificates), (13, _alerts),
               (14, _page_version), (15, _invitations),
               (16, _access_reviews), (17, _entry_requests),
-              (18, _imports), (19, _privacy_notices), (20, _signups), (21, _chart_indexes)]
+              (18, _imports), (19, _privacy_notices), (20, _signups), (21, _chart_indexes),
+              (22, _participation_activity)]
 
 LATEST = max((number for number, _ in MIGRATIONS), default=1)
 

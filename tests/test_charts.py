@@ -57,6 +57,31 @@ def test_the_three_charts_count_what_they_say(app, demo):
         assert dict(charts.failures_by_site()) == expected
 
 
+def test_failures_add_up_over_a_sites_activities_and_volunteers(app, demo):
+    """Counted per activity, then per site: two activities of one site add up, each site keeps its own,
+    a failed date without a code is counted under none, and dates not standing failed are left out."""
+    from pumasi.models import Activity, Member, Site
+    with ctx(app):
+        first, second = Site.create(name="가 활동처"), Site.create(name="나 활동처")
+        volunteers = list(Member.select().where(Member.role == "volunteer").order_by(Member.id).limit(2))
+        made = []
+        for site, title in ((first, "하나"), (first, "둘"), (second, "셋")):
+            activity = Activity.create(site=site, title=title, category="문화", start_date=NOW.date(), end_date=NOW.date())
+            for volunteer in volunteers:
+                participation = Participation.create(activity=activity, volunteer=volunteer)
+                made.append([DailyLog.create(participation=participation, date=NOW.date() - timedelta(days=day),
+                                             start="10:00", end="11:00", minutes=60) for day in range(3)])
+        failed = {0: (200, 200, 100), 1: (200, None), 2: (99, 200), 4: (200,)}  # participation -> codes of its dates
+        for index, codes in failed.items():
+            for log, code in zip(made[index], codes):
+                DailyLog.update(link_state=DateState.FAILED, result_code=code).where(DailyLog.id == log.id).execute()
+        DailyLog.update(link_state=DateState.SUCCEEDED, result_code=300).where(DailyLog.id == made[3][0].id).execute()
+        found = dict(charts.failures_by_site())
+        assert found["가 활동처"] == {200: 4, 100: 1, None: 1, 99: 1}  # 200: 3 in 하나 + 1 in 둘
+        assert found["나 활동처"] == {200: 1}
+        assert [name for name, _ in charts.failures_by_site()][:2] == ["가 활동처", "나 활동처"]
+
+
 def test_each_statement_is_one_grouped_query(app, demo):
     with ctx(app):
         seen = []

@@ -101,13 +101,17 @@ def answer_times(now=None):
 
 
 def failures_by_site():
-    """Dates standing failed, by site and code: [(site name, {code: dates})], most failures first."""
-    sql = ("SELECT s.id, s.name, d.result_code, COUNT(*) FROM daily_log d "
-           "JOIN participation p ON p.id = d.participation_id JOIN activity a ON a.id = p.activity_id "
-           f"JOIN site s ON s.id = a.site_id WHERE d.link_state = {db.param} GROUP BY s.id, s.name, d.result_code")
+    """Dates standing failed, by site and code: [(site name, {code: dates})], most failures first.
+    Counted per activity first (the failing dates' index joined to participation's (id, activity)
+    index), then the hundred-odd activity rows joined to their sites: grouping the joined dates by site
+    directly hashed every participation in each of PostgreSQL's parallel workers (1,000,000 dates with
+    150,000 failing: 105 ms against 45 ms in psql, idle machine)."""
+    sql = ("SELECT s.id, s.name, f.code, SUM(f.dates) FROM "
+           "(SELECT p.activity_id, d.result_code AS code, COUNT(*) AS dates FROM daily_log d "
+           f"JOIN participation p ON p.id = d.participation_id WHERE d.link_state = {db.param} GROUP BY 1, 2) f "
+           "JOIN activity a ON a.id = f.activity_id JOIN site s ON s.id = a.site_id GROUP BY s.id, s.name, f.code")
     sites = {}
     for site_id, name, code, count in db.execute_sql(sql, [DateState.FAILED]).fetchall():
         sites.setdefault((site_id, name), {})[int(code) if code is not None else None] = int(count)
     return sorted(((name, codes) for (_, name), codes in sites.items()),
                   key=lambda item: (-sum(item[1].values()), item[0]))
-
