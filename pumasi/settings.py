@@ -139,6 +139,9 @@ SETTINGS = [
     Setting("VERIFY_LIMIT", "PUMASI_VERIFY_LIMIT", "30 per hour", str,
             "look-ups of the public 확인서 verification page that find nothing, per client address; then that "
             "address gets 429 (look-ups that find a certificate are not counted)"),
+    Setting("CERTIFICATE_LIMIT", "PUMASI_CERTIFICATE_LIMIT", "10 per hour;30 per day", str,
+            "확인서 issued (확인서 출력) per volunteer account, and per operator for each volunteer; then 429 (the "
+            "same content pressed again is the same certificate, but each press counts)"),
     Setting("CERT_SEAL", "PUMASI_CERT_SEAL", None, str,
             "PNG or JPEG of the organisation's seal (직인), printed beside its name on each 확인서 PDF; unset: none"),
     Setting("ENTRY_REQUEST_LIMIT", "PUMASI_ENTRY_REQUEST_LIMIT", "5 per hour;20 per day", str,

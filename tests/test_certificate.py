@@ -94,27 +94,89 @@ def test_numbers_are_sequential_per_year_and_codes_unguessable(app):
         assert certificate.content_hash(certificate.content_of(first)) == first.content_hash
 
 
-def test_numbers_taken_at_once_are_all_different(app):
-    with ctx(app):
-        volunteer, participations = make_world(app, long_dates=1)
-    numbers, errors = [], []
-    barrier = threading.Barrier(4)
+def _at_once(app, *calls):
+    """Run the calls in threads released together; their results (in no particular order)."""
+    results, errors = [], []
+    barrier = threading.Barrier(len(calls))
 
-    def issue():
+    def run(call):
         try:
             with ctx(app):
                 barrier.wait(10)
-                numbers.append(certificate.issue(volunteer, participations[:1], volunteer, ISSUED, "기관").number)
+                results.append(call())
         except Exception as exc:  # noqa: BLE001 (shown by the assertion)
             errors.append(repr(exc))
 
-    threads = [threading.Thread(target=issue) for _ in range(4)]
+    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(60)
     assert not errors, errors
-    assert sorted(numbers) == [f"2026-00000{n}" for n in range(1, 5)]
+    return results
+
+
+def test_numbers_taken_at_once_are_all_different(app):
+    """Four certificates of different content (issued on different days) at the same moment."""
+    with ctx(app):
+        volunteer, participations = make_world(app, long_dates=1)
+    made = _at_once(app, *[lambda day=day: certificate.issue(volunteer, participations[:1], volunteer,
+                                                             ISSUED - timedelta(days=day), "기관").number
+                           for day in range(4)])
+    assert sorted(made) == [f"2026-00000{n}" for n in range(1, 5)]
+
+
+# --- one certificate per content: a double click or a reload gets the same one ---------------------------
+
+
+def test_the_same_content_again_is_the_same_certificate(app):
+    with ctx(app):
+        volunteer, participations = make_world(app, long_dates=2)
+        operator = Member.create(username="certadmin", password_hash="x", name="운영자", role="operator")
+        first = certificate.issue(volunteer, participations, volunteer, ISSUED, "문화품앗이")
+        # Pressed again, in another order, or by an operator for them: the same number and code.
+        for again in (certificate.issue(volunteer, participations, volunteer, ISSUED, "문화품앗이"),
+                      certificate.issue(volunteer, participations[::-1], volunteer, ISSUED, "문화품앗이"),
+                      certificate.issue(volunteer, participations, operator, ISSUED, "문화품앗이")):
+            assert (again.id, again.number, again.code) == (first.id, first.number, first.code)
+        assert Certificate.select().count() == 1
+        assert CertificateDate.select().count() == 4  # held once
+        # Any other content is another certificate: fewer activities, another day, another name.
+        other = [certificate.issue(volunteer, participations[:1], volunteer, ISSUED, "문화품앗이"),
+                 certificate.issue(volunteer, participations, volunteer, ISSUED + timedelta(days=1), "문화품앗이"),
+                 certificate.issue(volunteer, participations, volunteer, ISSUED, "다른 기관")]
+        assert len({first.number, *(c.number for c in other)}) == 4
+
+
+def test_a_date_changed_since_makes_a_new_one(app):
+    with ctx(app):
+        volunteer, participations = make_world(app, long_dates=2)
+        first = certificate.issue(volunteer, participations, volunteer, ISSUED, "문화품앗이")
+        DailyLog.update(link_state=DateState.SUCCEEDED, result_code=300).where(
+            DailyLog.participation == participations[1]).execute()  # 1365 answered meanwhile
+        second = certificate.issue(volunteer, participations, volunteer, ISSUED, "문화품앗이")
+        assert second.number != first.number
+
+
+@pytest.mark.parametrize("withdrawn", ["superseded_at", "revoked_at"])
+def test_a_superseded_or_revoked_one_is_not_given_again(app, withdrawn):
+    with ctx(app):
+        volunteer, participations = make_world(app, long_dates=2)
+        first = certificate.issue(volunteer, participations, volunteer, ISSUED, "문화품앗이")
+        Certificate.update({getattr(Certificate, withdrawn): ISSUED}).where(Certificate.id == first.id).execute()
+        second = certificate.issue(volunteer, participations, volunteer, ISSUED, "문화품앗이")
+        assert second.number != first.number and second.valid
+
+
+def test_two_presses_at_once_make_one_certificate(app):
+    """Four at once (of an activity without dates: nothing else to lock) make one."""
+    with ctx(app):
+        volunteer, participations = make_world(app, long_dates=0)  # the second activity: no dates to lock
+    made = _at_once(app, *[lambda: certificate.issue(volunteer, participations[1:], volunteer, ISSUED, "기관").number
+                           for _ in range(4)])
+    assert made == ["2026-000001"] * 4
+    with ctx(app):
+        assert Certificate.select().count() == 1
 
 
 def test_check_finds_by_code_and_number_and_records_each_look_up(app):

@@ -1,8 +1,8 @@
-"""Log-in and 본인인증 attempts are rate-limited per account and per address."""
+"""Log-in, 본인인증 and 확인서 issuing are rate-limited per account and per address."""
 import pytest
 
 from pumasi.db import db
-from pumasi.models import Member
+from pumasi.models import Certificate, Member
 from pumasi.web.ratelimit import limiter
 
 
@@ -14,6 +14,7 @@ def limited(request, tmp_path, redis_url):
     storage = {"RATELIMIT_STORAGE_URI": "memory://" if request.param == "memory" else None}
     app = build_app(tmp_path, f"sqlite:///{tmp_path / 'pumasi.db'}", redis_url, WTF_CSRF_ENABLED=False,
                     LOGIN_LIMIT="8 per minute", LOGIN_FAIL_LIMIT="3 per minute", IDENTITY_LIMIT="2 per minute",
+                    CERTIFICATE_LIMIT="2 per minute",
                     **storage)
     assert app.config["RATELIMIT_STORAGE_URI"].startswith(request.param)
     with app.app_context():
@@ -97,3 +98,43 @@ def test_wrong_passwords_at_withdrawal_are_limited(limited):
     assert blocked.status_code == 429 and "요청이 너무 많습니다" in blocked.text
     with limited.app_context(), db.connection_context():
         assert Member.get(Member.username == "vol3").removed_at is None
+
+
+def _ids(app, username, *titles):
+    from helpers import participation
+    with app.app_context(), db.connection_context():
+        return [str(participation(username, title).id) for title in titles]
+
+
+def test_issuing_certificates_is_limited_per_account(limited):
+    """A volunteer's presses of 확인서 출력 (the same content again is the same certificate), then the
+    Korean 429; another volunteer is not held up."""
+    client = client_at(limited, "10.0.0.8")
+    client.post("/login", data={"username": "vol1", "password": "pumasi-demo"})
+    chosen = {"participation_ids": _ids(limited, "vol1", "어린이 그림책 읽어주기")}
+    assert [client.post("/mypage/certificate", data=chosen).mimetype for _ in range(2)] == ["application/pdf"] * 2
+    blocked = client.post("/mypage/certificate", data=chosen)
+    assert blocked.status_code == 429 and "요청이 너무 많습니다" in blocked.text
+    other = client_at(limited, "10.0.0.8")
+    other.post("/login", data={"username": "vol2", "password": "pumasi-demo"})
+    vol2 = {"participation_ids": _ids(limited, "vol2", "어린이 그림책 읽어주기")}
+    assert other.post("/mypage/certificate", data=vol2).mimetype == "application/pdf"
+    with limited.app_context(), db.connection_context():
+        assert Certificate.select().count() == 2
+
+
+def test_an_operator_issuing_is_limited_per_volunteer(limited):
+    """An operator's presses for one volunteer are limited; for another volunteer they go on."""
+    client = client_at(limited, "10.0.0.9")
+    client.post("/login", data={"username": "admin", "password": "pumasi-demo"})
+    with limited.app_context(), db.connection_context():
+        vol1, vol2 = (Member.get(Member.username == name).id for name in ("vol1", "vol2"))
+    reason = "학교 제출용 재발급 요청(전화)"
+    answers = {}
+    for member_id, username, times in ((vol1, "vol1", 3), (vol2, "vol2", 1)):
+        chosen = {"participation_ids": _ids(limited, username, "어린이 그림책 읽어주기"), "reason": reason}
+        answers[username] = [client.post(f"/admin/members/{member_id}/certificate", data=chosen)
+                             for _ in range(times)]
+    assert [a.status_code for a in answers["vol1"]] == [200, 200, 429]
+    assert "요청이 너무 많습니다" in answers["vol1"][2].text
+    assert [a.status_code for a in answers["vol2"]] == [200]

@@ -131,15 +131,38 @@ def _create(volunteer, actor, content, issued_on):
     raise RuntimeError("no certificate number could be taken")
 
 
+def already_issued(volunteer, content):
+    """The volunteer's valid certificate that says exactly this (its number aside), or None."""
+    same_totals = (Certificate.select().where(
+        Certificate.member == volunteer.id, Certificate.issued_on == content["issued_on"],
+        Certificate.total_minutes == content["total_minutes"], Certificate.day_count == content["total_days"],
+        Certificate.activity_count == len(content["activities"]), Certificate.superseded_at.is_null(),
+        Certificate.revoked_at.is_null()).order_by(Certificate.id))
+    for certificate in same_totals:
+        said = content_of(certificate)
+        said.pop("number", None)
+        if said == content:
+            return certificate
+    return None
+
+
 def issue(volunteer, participations, actor, issued_on, org_name):
     """Store a certificate of the participations (all the volunteer's own) and return it; the dates
-    it holds are remembered, so that correcting one marks it 정정됨 (records.revocation)."""
+    it holds are remembered, so that correcting one marks it 정정됨 (records.revocation). When a
+    valid certificate already says the same (a double click, a reloaded POST, the operator pressing
+    for them), that one is returned: one number per content."""
     with locked_transaction():
-        # The dates are locked first: a correction at the same moment waits, then finds this
-        # certificate holding the date and marks it 정정됨 (SQLite: the whole database is locked).
+        # The volunteer is locked first (as daily-log writers do): two presses at once are taken
+        # one after the other, and the second finds the first's certificate. Then the dates: a
+        # correction at the same moment waits, then finds this certificate holding the date and
+        # marks it 정정됨 (SQLite: the whole database is locked).
+        lock_rows(Member.select(Member.id).where(Member.id == volunteer.id)).first()
         list(lock_rows(DailyLog.select(DailyLog.id).where(
             DailyLog.participation.in_([p.id for p in participations]))))
         content, built = snapshot(volunteer, participations, issued_on, org_name)
+        found = already_issued(volunteer, content)
+        if found is not None:
+            return found
         certificate = _create(volunteer, actor, content, issued_on)
         held = [{"certificate": certificate.id, "daily_log": log.id} for line in built["lines"] for log in line.logs]
         if held:

@@ -265,6 +265,7 @@ def reset():
 
 
 @bp.route("/certificate", methods=["POST"])
+@limiter.limit(limit_from("CERTIFICATE_LIMIT"), key_func=member_key)
 def certificate_pdf():
     """확인서 출력: the checked activities issued as a certificate (number, code, QR) and downloaded as
     its PDF. A plain form POST: works without JavaScript, the CSRF token in the body."""

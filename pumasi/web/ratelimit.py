@@ -1,6 +1,7 @@
 """Rate limits (Flask-Limiter) on log-in and 본인인증, keyed so that nobody can use them up for another
 member: failed log-ins per client address and per (address, account), never per account alone (a
-stranger's wrong passwords would lock the owner out); 본인인증 per account and per address."""
+stranger's wrong passwords would lock the owner out); 본인인증 per account and per address; 확인서
+issuing per account (an operator's per volunteer they issue for)."""
 from flask import current_app, request
 from flask_limiter import Limiter
 from flask_login import current_user
@@ -57,3 +58,9 @@ def member_key():
 def limit_from(key):
     """A limit read from the app's settings at request time."""
     return lambda: current_app.config[key]
+
+
+def member_and_subject():
+    """The logged-in member and the member the request is about (an operator issuing a 확인서 for
+    a volunteer: one budget per volunteer, so a day of issuing for many is not held up)."""
+    return f"member:{current_user.get_id()}:{(request.view_args or {}).get('member_id', '')}"

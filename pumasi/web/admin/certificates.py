@@ -9,6 +9,7 @@ from ...ops import certificate
 from .. import certificates
 from ..forms import DownloadReasonForm
 from ..helpers import accessed, actor, get_or_404, page_arg, page_count
+from ..ratelimit import limit_from, limiter, member_and_subject
 from ..security import reports_bad_input
 from .blueprint import bp
 
@@ -56,6 +57,7 @@ def certificate_revoke(certificate_id):
 
 @bp.route("/members/<int:member_id>/certificate", methods=["GET", "POST"])
 @reports_bad_input
+@limiter.limit(limit_from("CERTIFICATE_LIMIT"), methods=["POST"], key_func=member_and_subject)
 def certificate_issue(member_id):
     """확인서 발급 for a volunteer: the activities checked, the 다운로드 사유, then the PDF."""
     member = get_or_404(Member, member_id)
