@@ -71,3 +71,53 @@ def test_the_operator_is_warned_before_linkage(app, client, auth, world):
     page = client.get(f"/admin/participations/{pid}").text
     notes = page.split('class="flash warn rules1365"')[1].split("</div>")[0]
     assert f"{OLD.isoformat()}: 3개월보다 오래된 활동일입니다" in notes and "인정시간 1시간 30분" in notes
+
+
+def test_the_site_is_warned_when_it_changes_one_date(app, client, auth, world):
+    """The single-date dialog: saved, and the dialog stays open with what to check (the list behind it
+    refreshes); no warning closes it as before; without JavaScript the words follow the redirect."""
+    with ctx(app):
+        log = DailyLog.create(participation=world["people"]["vol1"], date=RECENT, start="10:00", end="12:00",
+                              minutes=120)
+    auth.login("site1")
+    url = f"/site/logs/{log.id}/edit"
+    changed = client.post(url, headers=HX, data={"date": OLD.isoformat(), "start": "10:00", "end": "11:30",
+                                                 "minutes": ""})
+    assert changed.status_code == 200 and "logs-changed" in changed.headers["HX-Trigger"]
+    assert "modal-close" not in changed.headers["HX-Trigger"] and "상세봉사내역을 저장했습니다." in changed.text
+    warned = changed.text.split('class="flash warn rules1365"')[1].split("</div>")[0]
+    assert "김민준" in warned and "3개월보다 오래된 활동일입니다" in warned and "인정시간 1시간 30분" in warned
+    with ctx(app):
+        assert (DailyLog.get_by_id(log.id).date, DailyLog.get_by_id(log.id).minutes) == (OLD, 90)
+    quiet = client.post(url, headers=HX, data={"date": RECENT.isoformat(), "start": "10:00", "end": "12:00",
+                                               "minutes": ""})
+    assert quiet.status_code == 204 and "modal-close" in quiet.headers["HX-Trigger"]
+    page = client.post(url, data={"date": RECENT.isoformat(), "start": "10:00", "end": "10:45", "minutes": ""})
+    assert page.status_code == 303 and "인정시간 0시간 45분" in client.get(page.headers["Location"]).text
+
+
+def test_the_site_is_warned_on_each_line_of_a_file_before_saving(app, client, auth, world):
+    """The file's preview marks each good line that meets a rule (it can still be saved); a bad line
+    gets no rule note; after saving, the same words come with the saved message."""
+    import io
+    import re
+    rows = [("활동일", "회원아이디", "시작시간", "종료시간"),
+            (OLD.isoformat(), "vol1", "10:00", "12:00"),        # old
+            (RECENT.isoformat(), "vol2", "10:00", "11:20"),     # 80 minutes
+            (RECENT.isoformat(), "vol1", "10:00", "12:00"),     # fine
+            (OLD.isoformat(), "nobody", "10:00", "10:30")]      # bad: unknown volunteer
+    data = "\n".join(",".join(row) for row in rows).encode("cp949")
+    auth.login("site1")
+    url = f"/site/activities/{world['activity']}/import"
+    preview = client.post(url, data={"file": (io.BytesIO(data), "일지.csv")}, content_type="multipart/form-data")
+    assert preview.status_code == 422  # one bad line
+    line = {n: preview.text.split(f'id="line-{n}"')[1].split("</tr>")[0] for n in (2, 3, 4, 5)}
+    assert "1365 확인: 3개월보다 오래된 활동일입니다" in line[2] and "정상" in line[2]
+    assert "1365 확인: 인정시간 1시간 20분" in line[3] and "오래된" not in line[3]
+    assert "1365 확인" not in line[4] and "1365 확인" not in line[5]
+    assert "1365 확인이 표시된 2줄은 저장할 수 있지만" in preview.text
+    token = re.search(r'name="upload" value="([^"]+)"', preview.text).group(1)
+    done = client.post(url + "/confirm", data={"upload": token, "lines": "2,3,4"})
+    assert done.status_code == 303 and len(logs_of(app, world["activity"])) == 3
+    after = client.get(done.headers["Location"]).text
+    assert "1365 확인: 김민준 " + OLD.isoformat() in after and "인정시간 1시간 20분" in after

@@ -229,3 +229,25 @@ def test_a_site_adds_a_volunteer_on_a_phone_and_the_volunteer_leaves(open_contex
     expect(volunteer.locator("table.activities tbody tr", has_text=MENTORING)).to_have_count(0)
     assert query(world, lambda: Participation.select().join(Activity).switch(Participation).join(Member).where(
         Member.username == "vol2", Activity.title == MENTORING).count()) == 0
+
+
+def test_a_date_changed_on_a_phone_shows_the_1365_rules_to_check(open_context, world):
+    """박지호's date changed to 10:00–11:30 in the dialog: saved, the list behind shows it, and the
+    dialog stays open with the rule to check (1.5 hours: NEIS credits whole hours) until 확인."""
+    def add():
+        DailyLog.create(participation=_participation("vol3"), date=DAY, start="10:00", end="12:00", minutes=120)
+    query(world, add)
+    phone = open_context(PHONE)
+    log_in(phone, "site1")
+    open_activity(phone)
+    phone.get_by_role("link", name=f"박지호 {DAY} 수정").click()
+    modal = phone.locator("#modal dialog[open]")
+    modal.get_by_label("종료시간").fill("11:30")
+    modal.get_by_role("button", name="저장").click()
+    expect(modal.locator(".rules1365")).to_contain_text("인정시간 1시간 30분")
+    expect(modal).to_contain_text("상세봉사내역을 저장했습니다.")
+    row = phone.locator("table.site-logs tbody tr").filter(has_text=DAY).filter(has_text="박지호")
+    expect(row.locator("td[data-label=종료시간]")).to_have_text("11:30")
+    assert fits(phone, PHONE["width"]) and helpers.axe_violations(phone) == []
+    modal.get_by_role("button", name="확인").click()
+    expect(phone.locator("#modal dialog[open]")).to_have_count(0)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from .. import inputs
 from ..accounts import usernames
-from . import dailylogs
+from . import dailylogs, rules1365
 from .activities import digits, participants
 from .errors import NotAllowed
 from .hours import LogError
@@ -50,6 +50,7 @@ class ImportLine:
     row: dailylogs.LogInput | None = None
     volunteer: object = None
     errors: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)  # 1365's rules a good line meets (records.rules1365)
 
     @property
     def ok(self):
@@ -156,24 +157,28 @@ def _lines(activity, raw_lines):
     return [_line(cells, number, by_username, by_name_phone) for cells, number in raw_lines]
 
 
-def _checked(activity, lines, today):
-    """Check the readable lines as one batch, their problems added to them: (Preview, {line
-    number: Checked})."""
+def _checked(activity, lines, today, old_months=0):
+    """Check the readable lines as one batch, their problems added to them, and to the good ones the
+    1365 rules they meet (dates older than old_months months, minutes not whole hours): (Preview,
+    {line number: Checked})."""
     readable = [line for line in lines if line.row is not None]
     checked, errors = dailylogs.validate_batch(activity, [line.row for line in readable], today,
                                                names=[f"{line.number}행" for line in readable])
     for index, found in errors.items():
         readable[index].errors.extend(found)
+    for line, item in zip(readable, checked):
+        if line.ok:
+            line.warnings = rules1365.date_warnings(item.entry.date, item.minutes, today, old_months)
     return Preview(lines=lines), {line.number: item for line, item in zip(readable, checked)}
 
 
-def preview(activity, data, today, filename=""):
+def preview(activity, data, today, filename="", old_months=0):
     """Read and check a file of daily logs for the activity without saving anything."""
     try:
         lines = _lines(activity, read_lines(data, filename))
     except NotAllowed as exc:
         return Preview(problem=exc.message)
-    return _checked(activity, lines, today)[0]
+    return _checked(activity, lines, today, old_months)[0]
 
 
 def import_lines(activity, data, actor, today, only_lines=None, filename=""):

@@ -1,15 +1,15 @@
 """일별 입력: one date, every volunteer of the activity at once; common times filled down, then
 adjusted per person, and saved whole or not at all (records.dayform, records.dailylogs)."""
-from flask import current_app, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 
 from ...clock import today_kst
-from ...records import dailylogs, dayform, hours, rules1365
+from ...records import dailylogs, dayform, hours
 from ...records.errors import BatchInvalid
 from .. import htmx
 from ..helpers import accessed, actor
 from ..security import reports_bad_input
 from .blueprint import bp
-from .scope import own_activity
+from .scope import flash_rules_warnings, own_activity, rules_warnings
 
 
 def _response(activity, day, rows, status=200, date_error=None, notice=None, problem=None, common=("", ""),
@@ -37,12 +37,10 @@ def _save(activity, day, rows, common):
         return _response(activity, day, rows, 422, common=common,
                          problem="저장하지 않았습니다. 표시된 줄을 고쳐 다시 저장해 주세요.")
     notice = f"{day.isoformat()} 상세봉사내역 {len(saved)}건을 저장했습니다."
-    # 1365's rules: warnings, not refusals (records.rules1365)
-    warnings = rules1365.warnings(saved, today_kst(), current_app.config["RULES_OLD_MONTHS"])
+    warnings = rules_warnings(saved)
     if not htmx.is_fragment_request():
         flash(notice)
-        for warning in warnings:
-            flash(f"1365 확인: {warning.name} {warning.date.isoformat()} — {warning.message}", "warn")
+        flash_rules_warnings(warnings)
         return redirect(url_for(".day", activity_id=activity.id, date=day.isoformat()), 303)
     return _response(activity, day, dayform.rows(activity, day), notice=notice, warnings=warnings)
 

@@ -1,7 +1,7 @@
 """Daily logs in and out by file: an upload previewed line by line (held on the server meanwhile,
 records.uploads), then saved whole or only its good lines; the activity's dates as CSV; the template
 as CSV or .xlsx."""
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ...clock import today_kst
@@ -11,7 +11,7 @@ from ..forms import DownloadReasonForm, UploadForm
 from ..helpers import accessed, actor
 from ..security import reports_bad_input
 from .blueprint import bp
-from .scope import dialog, own_activity
+from .scope import dialog, flash_rules_warnings, own_activity, rules_warnings
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CHANGED_MESSAGE = ("저장하지 않았습니다. 미리보기 이후 내용이 바뀌었거나 오류가 있는 줄이 있습니다. "
@@ -34,7 +34,7 @@ def import_file(activity_id):
     if not form.validate_on_submit():
         return _page(activity, form, status=422)
     filename, data = form.file.data.filename or "", form.file.data.read()
-    preview = imports.preview(activity, data, today_kst(), filename)
+    preview = imports.preview(activity, data, today_kst(), filename, current_app.config["RULES_OLD_MONTHS"])
     if preview.problem:
         form.file.errors = list(form.file.errors) + [preview.problem]
         return _page(activity, form, status=422)
@@ -65,6 +65,7 @@ def confirm_import(activity_id):
         return _page(activity, UploadForm(formdata=None), status=422, problem=exc.message)
     uploads.discard(upload)
     flash(f"파일에서 상세봉사내역 {len(saved)}건을 저장했습니다.")
+    flash_rules_warnings(rules_warnings(saved))
     return redirect(url_for(".activity", activity_id=activity.id), 303)
 
 

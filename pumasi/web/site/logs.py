@@ -10,7 +10,7 @@ from ..forms import LogForm
 from ..helpers import actor
 from ..security import reports_bad_input
 from .blueprint import bp
-from .scope import carry_out, dialog, own_log
+from .scope import carry_out, dialog, flash_rules_warnings, own_log, rules_warnings
 
 
 def _log_dialog(log, form, status=200, problem=None):
@@ -33,13 +33,19 @@ def edit_log(log_id):
     row = dailylogs.LogInput(log.participation_id, form.date.data or "", form.start.data or "", form.end.data or "",
                              form.minutes.data or "", log_id=log.id)
     try:
-        dailylogs.save_batch(log.participation.activity, [row], actor(), today_kst())
+        saved = dailylogs.save_batch(log.participation.activity, [row], actor(), today_kst())
     except BatchInvalid as exc:
         form.add_errors(exc.errors[0])
         return _log_dialog(log, form, 422)
+    warnings = rules_warnings(saved)
     if htmx.is_fragment_request():
-        return htmx.changed("logs-changed")
+        if not warnings:
+            return htmx.changed("logs-changed")
+        # the dialog stays open with what to check; the list behind it shows the change already
+        return htmx.trigger(dialog("site/log_saved.html", log=saved[0], activity=log.participation.activity,
+                                   warnings=warnings), "logs-changed")
     flash("상세봉사내역을 저장했습니다.")
+    flash_rules_warnings(warnings)
     return redirect(url_for(".activity", activity_id=log.participation.activity_id), 303)
 
 

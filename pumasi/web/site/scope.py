@@ -1,9 +1,10 @@
 """What a site manager may reach: their own site's activities, participations and dates (anything
 else is a 404), and the dialogs they open."""
-from flask import flash, redirect, url_for
+from flask import current_app, flash, redirect, url_for
 from flask_login import current_user
 
-from ...records import activities, dailylogs
+from ...clock import today_kst
+from ...records import activities, dailylogs, rules1365
 from ...records.errors import NotAllowed
 from .. import htmx
 from ..helpers import found_or_404
@@ -26,6 +27,17 @@ def own_log(log_id):
 def dialog(template, status=200, **context):
     """A site's dialog: a modal for htmx, else a page of the site's pages."""
     return htmx.dialog(template, PAGE_LAYOUT, status, **context)
+
+
+def rules_warnings(logs):
+    """1365's rules the saved logs meet (records.rules1365): warnings shown where the date was entered."""
+    return rules1365.warnings(logs, today_kst(), current_app.config["RULES_OLD_MONTHS"])
+
+
+def flash_rules_warnings(warnings):
+    """The warnings for the next page, after a redirect."""
+    for warning in warnings:
+        flash(f"1365 확인: {warning.name} {warning.date.isoformat()} — {warning.message}", "warn")
 
 
 def carry_out(change, done, activity_id):
