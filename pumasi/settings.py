@@ -142,6 +142,9 @@ SETTINGS = [
     Setting("CERTIFICATE_LIMIT", "PUMASI_CERTIFICATE_LIMIT", "10 per hour;30 per day", str,
             "확인서 issued (확인서 출력) per volunteer account, and per operator for each volunteer; then 429 (the "
             "same content pressed again is the same certificate, but each press counts)"),
+    Setting("CERTIFICATE_CHECK_DAYS", "PUMASI_CERTIFICATE_CHECK_DAYS", 365, int,
+            "days each look-up of the public 확인서 verification page (with the checker's address) is kept; the "
+            "workers' sweep deletes older ones"),
     Setting("CERT_SEAL", "PUMASI_CERT_SEAL", None, str,
             "PNG or JPEG of the organisation's seal (직인), printed beside its name on each 확인서 PDF; unset: none"),
     Setting("ENTRY_REQUEST_LIMIT", "PUMASI_ENTRY_REQUEST_LIMIT", "5 per hour;20 per day", str,

@@ -13,7 +13,7 @@ def test_public_and_built_from_the_settings(tmp_path, redis_url):
     app = build_app(tmp_path, f"sqlite:///{tmp_path / 'p.db'}", redis_url, ORG_NAME="한빛봉사회",
                     PRIVACY_OFFICER="홍길동 사무국장", PRIVACY_CONTACT="privacy@hanbit.example",
                     PRIVACY_EFFECTIVE="2027-01-02", PRIVACY_PROCESSORS="가나클라우드: 서버 운영; 다라메일: 이메일 발송",
-                    ACCESS_RECORD_YEARS=3)
+                    ACCESS_RECORD_YEARS=3, CERTIFICATE_CHECK_DAYS=90)
     page = app.test_client().get("/privacy")
     assert page.status_code == 200
     html = page.text
@@ -25,6 +25,7 @@ def test_public_and_built_from_the_settings(tmp_path, redis_url):
     assert "<h2>1. 처리하는 개인정보 항목</h2>" in html
     assert "<li>가나클라우드: 서버 운영</li><li>다라메일: 이메일 발송</li>" in html
     assert "제8조에 따라 3년 보관 후 파기" in html
+    assert "확인서 진위확인 기록(확인 일시, 확인한 사람의 IP 주소): 90일 보관 후 파기" in html
     for what in ("처리하는 개인정보 항목", "처리 목적", "보유 기간과 파기", "정보주체의 권리와 행사 방법"):
         assert what in html
     version = privacy.version(app.config)
@@ -33,16 +34,17 @@ def test_public_and_built_from_the_settings(tmp_path, redis_url):
 
 def _config(**changes):
     config = {"ORG_NAME": "문화품앗이", "PRIVACY_OFFICER": "대표자", "PRIVACY_CONTACT": "070-4035-8224",
-              "PRIVACY_EFFECTIVE": "2026-12-07", "PRIVACY_PROCESSORS": "", "ACCESS_RECORD_YEARS": 2}
+              "PRIVACY_EFFECTIVE": "2026-12-07", "PRIVACY_PROCESSORS": "", "ACCESS_RECORD_YEARS": 2,
+              "CERTIFICATE_CHECK_DAYS": 365}
     config.update(changes)
     return config
 
 
 @pytest.mark.parametrize("key", ["ORG_NAME", "PRIVACY_OFFICER", "PRIVACY_CONTACT", "PRIVACY_EFFECTIVE",
-                                 "PRIVACY_PROCESSORS", "ACCESS_RECORD_YEARS"])
+                                 "PRIVACY_PROCESSORS", "ACCESS_RECORD_YEARS", "CERTIFICATE_CHECK_DAYS"])
 def test_the_version_changes_with_every_setting_it_shows(key):
     assert privacy.version(_config()) == privacy.version(_config())
-    changed = 5 if key == "ACCESS_RECORD_YEARS" else "다른 값"
+    changed = 5 if key in ("ACCESS_RECORD_YEARS", "CERTIFICATE_CHECK_DAYS") else "다른 값"
     assert privacy.version(_config(**{key: changed})) != privacy.version(_config())
 
 

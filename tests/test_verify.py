@@ -107,3 +107,22 @@ def test_wrong_look_ups_from_one_address_are_limited(app, demo):
 def test_the_empty_form(client, query):
     page = client.get("/verify/", query_string=query)
     assert page.status_code == 200 and "발급번호" in page.text and NOT_FOUND not in page.text
+
+
+@pytest.mark.parametrize("days", [365, 30])
+def test_the_sweep_deletes_look_ups_past_their_retention(app, days):
+    """Each look-up holds the checker's address: kept PUMASI_CERTIFICATE_CHECK_DAYS, then the workers'
+    sweep deletes it (found or not)."""
+    from datetime import timedelta
+
+    from pumasi.clock import utcnow
+    from pumasi.jobs import sweeper
+    if days != 365:
+        app.config["CERTIFICATE_CHECK_DAYS"] = days
+    now = utcnow()
+    with ctx(app):
+        for age, found in ((days + 1, False), (days + 1, True), (days - 1, False), (0, True)):
+            CertificateCheck.create(at=now - timedelta(days=age), found=found, via="form", ip=f"10.0.{age}.1")
+    sweeper.sweep(app)
+    with ctx(app):
+        assert sorted(c.ip for c in CertificateCheck.select()) == sorted([f"10.0.{days - 1}.1", "10.0.0.1"])

@@ -13,8 +13,10 @@ from rq.registry import StartedJobRegistry
 from rq.scheduler import SCHEDULER_KEY_TEMPLATE, RQScheduler
 from rq.utils import utcparse
 
+from ..clock import utcnow
 from ..db import db
 from ..linkage.delivery import stalled_requests
+from ..ops import certificate
 from ..records import uploads
 from ..transfer import runs
 from . import alerting
@@ -96,10 +98,13 @@ def forget_dead_workers(app):
 
 def sweep(app):
     """Queue again every stalled request (lost job, killed worker, Redis down at request time), to be
-    taken up by resume_requests; returns how many were queued. Expired uploaded files are deleted."""
+    taken up by resume_requests; returns how many were queued. Expired uploaded files and the
+    verification page's look-ups past their retention are deleted."""
     with app.app_context(), db.connection_context():
         runs.drop_expired()  # uploaded files (names, phones) go once expired, not at the next upload
         uploads.drop_expired()
+        # Each look-up holds the checker's address: kept CERTIFICATE_CHECK_DAYS (an indexed range).
+        certificate.drop_old_checks(app.config["CERTIFICATE_CHECK_DAYS"], utcnow())
         ids = [request.id for request in stalled_requests()]
         if ids and queue_requests(app, ids, "resume_requests"):
             return len(ids)

@@ -5,6 +5,7 @@ import json
 import re
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from peewee import IntegrityError
 
@@ -198,6 +199,11 @@ def check(code, number=None, via="link"):
     CertificateCheck.create(certificate=found, found=found is not None, via=via,
                             ip=audit.client_address.get()[:45])
     return found
+
+
+def drop_old_checks(days, now):
+    """Delete the verification look-ups (each with the checker's address) older than days; how many."""
+    return CertificateCheck.delete().where(CertificateCheck.at < now - timedelta(days=days)).execute()
 
 
 def issued_to(member_id):

@@ -24,7 +24,7 @@ class Section:
     items: tuple = ()
 
 
-def _sections(org, officer, contact, processors, record_years):
+def _sections(org, officer, contact, processors, record_years, check_days):
     return (
         Section("처리하는 개인정보 항목", f"{org}은(는) 다음 개인정보를 처리합니다.", (
             "회원 정보: 아이디, 이름, 비밀번호(복원할 수 없는 형태로 저장), 휴대전화번호, 이메일 주소",
@@ -51,6 +51,7 @@ def _sections(org, officer, contact, processors, record_years):
             "주민등록번호: 본인인증 초기화 또는 회원 탈퇴 시 즉시 삭제(데이터베이스 파일에서도 지움; 이미 만든 백업에는 그 보관 기간 동안 남음)",
             "회원 정보: 회원 탈퇴 시까지. 탈퇴하면 이름·연락처·아이디를 지우고 활동 기록은 '탈퇴회원'으로만 남깁니다.",
             f"접속기록: 개인정보의 안전성 확보조치 기준 제8조에 따라 {record_years}년 보관 후 파기",
+            f"확인서 진위확인 기록(확인 일시, 확인한 사람의 IP 주소): {check_days}일 보관 후 파기",
             "파기 방법: 전자 파일은 복원할 수 없게 지우고, 출력물은 분쇄하거나 소각합니다.",
         )),
         Section("처리 위탁", "개인정보 처리 업무를 다음과 같이 위탁합니다." if processors else
@@ -91,7 +92,7 @@ def notice(config):
     org = config["ORG_NAME"]
     processors = [part.strip() for part in (config.get("PRIVACY_PROCESSORS") or "").split(";") if part.strip()]
     sections = _sections(org, config["PRIVACY_OFFICER"], config["PRIVACY_CONTACT"], processors,
-                         config["ACCESS_RECORD_YEARS"])
+                         config["ACCESS_RECORD_YEARS"], config["CERTIFICATE_CHECK_DAYS"])
     return _versioned(org, config["PRIVACY_EFFECTIVE"], sections)
 
 
