@@ -45,14 +45,17 @@ def test_a_link_by_user_name_or_address_works_once_within_the_hour(app, demo, ma
     assert first["To"] == "Vol1@Example.org" and "비밀번호 재설정" in second["Subject"]
     links = [re.search(r"http://localhost(/password/reset/\S+)", m.get_content()).group(1) for m in (first, second)]
     assert "비밀번호 찾기에서" in second.get_content() and "vol1" in second.get_content()
-    assert app.test_client().get(links[0]).status_code == 410  # the second request ended the first link
+    # A second request leaves the first link valid (else anyone knowing the 아이디 could keep voiding
+    # the owner's link); each stays valid until used or expired.
+    assert [app.test_client().get(link).status_code for link in links] == [200, 200]
     with helpers.ctx(app):
         stored = PasswordReset.select().order_by(PasswordReset.id.desc()).first()
         assert stored.purpose == "reset" and timedelta(minutes=59) < stored.expires_at - stored.created_at <= timedelta(hours=1)
     visitor = app.test_client()
     assert visitor.post(links[1], data={"new_password": NEW, "confirm": NEW}).status_code == 303
-    used = app.test_client().post(links[1], data={"new_password": "again-and-again", "confirm": "again-and-again"})
-    assert used.status_code == 410 and passwords.LINK_GONE_MESSAGE in used.text  # used twice: refused
+    for link in links:  # used once: that link and every other open one of the member end
+        used = app.test_client().post(link, data={"new_password": "again-and-again", "confirm": "again-and-again"})
+        assert used.status_code == 410 and passwords.LINK_GONE_MESSAGE in used.text
     assert visitor.post("/login", data={"username": "vol1", "password": NEW}).status_code == 303
     with helpers.ctx(app):
         assert [a.action for a in AuditLog.select().where(AuditLog.action.startswith("password."))
@@ -94,3 +97,26 @@ def test_limited_per_account_and_per_address(app, demo):
     assert [_ask(app, name, one).status_code for name in ("vol1", "VOL1", "ｖｏｌ１")] == [200, 200, 429]
     assert [_ask(app, name, one).status_code for name in ("nobody@example.org", "NOBODY@example.org")] == [200, 200]
     assert _ask(app, "vol2", one).status_code == 429  # the address's budget (4) is spent
+
+
+def test_a_strangers_requests_do_not_void_the_owners_link(app, demo, mailed):
+    """The owner asks; a stranger who knows the 아이디 and the address asks again until the limits
+    stop them: the owner's link still works, as does an operator's link given earlier. (An operator's
+    new link still ends the earlier ones: staff issuing again replaces what they gave.)"""
+    app.config.update(FORGOT_LIMIT="3 per hour", FORGOT_ADDRESS_LIMIT="100 per hour")
+    with helpers.ctx(app):
+        operator_link = "/password/reset/" + passwords.issue_link(helpers.member("vol1"), helpers.member("admin"))
+    owner = app.test_client()
+    _ask(app, "vol1", owner)
+    own_link = re.search(r"http://localhost(/password/reset/\S+)", mailed.wait_for(1)[0].get_content()).group(1)
+    stranger = app.test_client()
+    stranger.environ_base["REMOTE_ADDR"] = "10.9.9.9"
+    codes = [_ask(app, identifier, stranger).status_code for identifier in ["vol1", "vol1@example.org"] * 4]
+    # The per-account limits still hold (the owner's request counted in the 아이디's budget).
+    assert codes == [200, 200, 200, 200, 429, 200, 429, 429]
+    mailed.wait_for(6)
+    assert app.test_client().get(operator_link).status_code == 200
+    assert owner.post(own_link, data={"new_password": NEW, "confirm": NEW}).status_code == 303
+    assert app.test_client().get(operator_link).status_code == 410
+    with helpers.ctx(app):
+        assert PasswordReset.select().where(PasswordReset.used_at.is_null()).count() == 0

@@ -90,13 +90,14 @@ def _token_hash(token):
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def issue_tokens(entries, purpose, valid, actor, action, detail=""):
+def issue_tokens(entries, purpose, valid, actor, action, detail="", replace=True):
     """Store one-time tokens (only their hashes) of this purpose, valid for valid: entries are
-    (member, token hash); each member's earlier open tokens of the same purpose die. Done in bulk (an
-    import invites thousands), in the caller's transaction. The one token system: reset links and
-    invitations (accounts.invitations) all go through here."""
+    (member, token hash); with replace, each member's earlier open tokens of the same purpose die
+    (staff issuing anew). Done in bulk (an import invites thousands), in the caller's transaction.
+    The one token system: reset links and invitations (accounts.invitations) all go through here.
+    Whichever token is used, setting the password ends all of the member's open ones (_set)."""
     now, ids = utcnow(), [member.id for member, _ in entries]
-    for start in range(0, len(ids), 500):
+    for start in range(0, len(ids) if replace else 0, 500):
         PasswordReset.update(used_at=now).where(PasswordReset.member.in_(ids[start:start + 500]),
                                                 PasswordReset.purpose == purpose,
                                                 PasswordReset.used_at.is_null()).execute()
@@ -114,19 +115,24 @@ def new_link_token():
 
 
 def issue_link(member, actor, purpose="reset", valid=LINK_VALID, action="password.reset-link",
-               detail="valid for 1 hour"):
+               detail="valid for 1 hour", replace=True):
     """A one-time link's token for the member (an operator's reset link by default): kept only
-    hashed, valid for valid and once. Earlier open links of the member for the same purpose die."""
+    hashed, valid for valid and once. With replace, earlier open links of the member for the same
+    purpose die."""
     token = secrets.token_urlsafe(32)
     with db.atomic():
-        issue_tokens([(member, _token_hash(token))], purpose, valid, actor, action, detail)
+        issue_tokens([(member, _token_hash(token))], purpose, valid, actor, action, detail, replace)
     return token
 
 
 def forgotten(identifier):
     """비밀번호 찾기: the members an 아이디 or e-mail address names who have an address to mail, each
     with a new one-time reset link (valid LINK_VALID, once): [(member, token)]. Nobody found, or
-    found without an address: []. The caller answers FORGOT_MESSAGE whatever this returns."""
+    found without an address: []. The caller answers FORGOT_MESSAGE whatever this returns.
+
+    Earlier open links stay valid (anyone may ask for anyone: were each request to void the last,
+    a stranger asking again and again would keep the owner from ever resetting); the first used
+    ends them all. How many can be open is bounded by the per-account limit (FORGOT_LIMIT)."""
     text = (identifier or "").strip()
     if not text or len(text) > 120:
         return []
@@ -135,7 +141,8 @@ def forgotten(identifier):
         found = Member.select().where(alive, fn.LOWER(Member.email) == text.lower())
     else:
         found = Member.select().where(alive, Member.named(text))
-    return [(member, issue_link(member, None, action="password.forgot-link", detail="비밀번호 찾기, valid for 1 hour"))
+    return [(member, issue_link(member, None, action="password.forgot-link", detail="비밀번호 찾기, valid for 1 hour",
+                                replace=False))
             for member in found.order_by(Member.id).limit(FORGOT_MAX_MEMBERS)]
 
 
