@@ -121,3 +121,37 @@ def test_the_site_is_warned_on_each_line_of_a_file_before_saving(app, client, au
     assert done.status_code == 303 and len(logs_of(app, world["activity"])) == 3
     after = client.get(done.headers["Location"]).text
     assert "1365 확인: 김민준 " + OLD.isoformat() in after and "인정시간 1시간 20분" in after
+
+
+
+def test_a_file_of_many_old_dates_keeps_the_session_cookie_small(app, client, auth, world):
+    """Saving 600 lines that each meet a rule (a term's dates entered late): the preview listed every
+    line's note; the page after the redirect says the first few and how many more, so the flashed words
+    fit in the session cookie (a browser drops a cookie over 4 KB, and nginx answers 502 to a header
+    over its 4-8 KB buffer; all 600 notes of 30 names made a 4.2 KB cookie)."""
+    import io
+    import re
+    with ctx(app):
+        activity = Activity.get_by_id(world["activity"])
+        people = []
+        for n in range(30):
+            member = Member.create(username=f"late{n:02d}", name="김이박최정강조윤장임"[n % 10] + "민서지하도예수시태가은"[n * 7 % 11] + "준연호은윤우아린"[n * 3 % 8],
+                                   role="volunteer", password_hash="x")
+            Participation.create(activity=activity, volunteer=member)
+            people.append(member.username)
+    rows = [("활동일", "회원아이디", "시작시간", "종료시간")]
+    for days in range(20):
+        rows += [((OLD - timedelta(days=days)).isoformat(), username, "06:00", "07:00") for username in people]
+    auth.login("site1")
+    url = f"/site/activities/{world['activity']}/import"
+    preview = client.post(url, data={"file": (io.BytesIO("\n".join(",".join(r) for r in rows).encode()), "일지.csv")},
+                          content_type="multipart/form-data")
+    assert preview.status_code == 200 and preview.text.count("1365 확인: 3개월보다 오래된") == 600
+    token = re.search(r'name="upload" value="([^"]+)"', preview.text).group(1)
+    lines = re.search(r'name="lines" value="([^"]+)"', preview.text).group(1)
+    done = client.post(url + "/confirm", data={"upload": token, "lines": lines})
+    assert done.status_code == 303 and len(logs_of(app, world["activity"])) == 600
+    assert max(len(header) for header in done.headers.getlist("Set-Cookie")) < 4000
+    after = client.get(done.headers["Location"]).text
+    assert "상세봉사내역 600건을 저장했습니다." in after and after.count("1365 확인: ") == 10
+    assert "그 밖에 1365 확인 사항이 590건 더 있습니다." in after

@@ -10,6 +10,8 @@ from .. import htmx
 from ..helpers import found_or_404
 
 PAGE_LAYOUT = "site/_dialog_page.html"
+FLASHED_WARNINGS = 10  # the session is a cookie: a browser drops one over 4 KB, nginx a header over its buffer
+MORE_WARNINGS_MESSAGE = "그 밖에 1365 확인 사항이 {count}건 더 있습니다."
 
 
 def own_activity(activity_id):
@@ -35,9 +37,12 @@ def rules_warnings(logs):
 
 
 def flash_rules_warnings(warnings):
-    """The warnings for the next page, after a redirect."""
-    for warning in warnings:
+    """The warnings for the next page, after a redirect: the first FLASHED_WARNINGS and how many more
+    (a file's preview listed every line's)."""
+    for warning in warnings[:FLASHED_WARNINGS]:
         flash(f"1365 확인: {warning.name} {warning.date.isoformat()} — {warning.message}", "warn")
+    if len(warnings) > FLASHED_WARNINGS:
+        flash(MORE_WARNINGS_MESSAGE.format(count=len(warnings) - FLASHED_WARNINGS), "warn")
 
 
 def carry_out(change, done, activity_id):
