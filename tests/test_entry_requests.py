@@ -5,7 +5,7 @@ walk in a browser is in test_entry_requests_browser.py."""
 from datetime import date, timedelta
 
 from pumasi.clock import utcnow
-from pumasi.models import Activity, EntryRequest, Member, Participation
+from pumasi.models import Activity, AuditLog, EntryRequest, Member, Participation
 from pumasi.ops import notify
 from pumasi.records import dailylogs, entry_requests
 from pumasi.records.dailylogs import LogInput
@@ -60,6 +60,17 @@ def test_a_volunteer_asks_once_the_site_sees_it_and_a_date_closes_it(app, client
     assert "이미 날짜를 입력했습니다" in again.text
     with ctx(app):
         assert EntryRequest.select().count() == 1
+
+
+def test_asking_again_writes_no_second_audit_entry(app, demo):
+    """The second ask finds the open one: one 'entry.request' entry, one version bump (on SQLite an
+    ignored INSERT still reports the connection's previous row id, which read as 'inserted')."""
+    with ctx(app):
+        vol1 = Member.get(Member.username == "vol1")
+        first = entry_requests.ask(_participation("vol1"), vol1)
+        second = entry_requests.ask(_participation("vol1"), vol1)
+        assert first.id == second.id
+        assert AuditLog.select().where(AuditLog.action == "entry.request").count() == 1
 
 
 def test_presses_are_rate_limited(app, client, auth, demo):

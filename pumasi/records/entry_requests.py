@@ -26,9 +26,10 @@ def ask(participation, volunteer):
     with db.atomic():
         if DailyLog.select().where(DailyLog.participation == participation).exists():
             raise HasDates()
-        inserted = (EntryRequest.insert(participation=participation, requested_by=volunteer,
-                                        open_participation=participation.id, created_at=utcnow())
-                    .on_conflict_ignore().execute())
+        # rowcount, not execute()'s id: on SQLite an ignored INSERT reports the connection's last row id
+        inserted = db.execute(EntryRequest.insert(participation=participation, requested_by=volunteer,
+                                                  open_participation=participation.id, created_at=utcnow())
+                              .on_conflict_ignore()).rowcount == 1
         found = open_request(participation.id)
         if inserted and found is not None:
             version.bump_participations([participation.id])  # the row says 입력 요청함 now
