@@ -1,6 +1,6 @@
 """Time: every timestamp is stored as naive UTC; Korea's time zone is what people are shown and what
 "today" and "not in the future" mean."""
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
 
 KST = timezone(timedelta(hours=9))
 
@@ -20,7 +20,11 @@ def korean_time(moment):
     return None if moment is None else moment.replace(tzinfo=timezone.utc).astimezone(KST)
 
 
+def korean_day_start(day):
+    """Midnight that starts a day in Korea, as naive UTC: the bound of a day picked in a filter."""
+    return datetime.combine(day, time(), tzinfo=KST).astimezone(timezone.utc).replace(tzinfo=None)
+
+
 def today_start_utc():
     """Midnight of today in Korea, as naive UTC."""
-    midnight = datetime.now(KST).replace(hour=0, minute=0, second=0, microsecond=0)
-    return midnight.astimezone(timezone.utc).replace(tzinfo=None)
+    return korean_day_start(today_kst())

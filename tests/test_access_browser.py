@@ -3,7 +3,7 @@ reminder on the console, opens the review, finds a download with its reason and 
 working hours, writes a note and signs the month off; the reminder is gone; the records list finds the
 download by its account. axe-core finds nothing on the review, the reminder, the records list or the
 site's download-reason page, at 360 and 1280 px."""
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 import pytest
 
@@ -31,7 +31,7 @@ def _last_month_records(world, monkeypatch):
     weekday = next(d for d in range(1, 8) if datetime(last.year, last.month, d).weekday() < 5)
 
     def at(day, clock):
-        return datetime.combine(datetime(last.year, last.month, day).date(), clock) - access_review.KOREA_OFFSET
+        return datetime.combine(datetime(last.year, last.month, day).date(), clock) - timedelta(hours=9)
 
     with world.app.app_context(), db.connection_context():
         people = {m.username: m for m in Member.select()}

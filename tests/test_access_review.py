@@ -2,7 +2,7 @@
 decryptions per day, downloads with their reasons, staff access outside working hours, accounts
 touching many members; the note and sign-off; the reminder on operator pages until it is signed."""
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 
@@ -23,7 +23,7 @@ def ctx(app, demo):
 
 def _at(monkeypatch, kst, actor, subject, action, what="x", reason=""):
     """A record made at a moment given in Korea's time."""
-    moment = datetime(*kst) - access_review.KOREA_OFFSET
+    moment = datetime(*kst) - timedelta(hours=9)
     with monkeypatch.context() as patch:
         patch.setattr(access, "utcnow", lambda: moment)
         return access.record_access(actor, subject, action, what, reason)

@@ -2,13 +2,13 @@
 whose data it was, by action and period, newest first; what an inspection or a member's question
 ("who looked at my data?") asks for. Members are named by id only: the list touches no one's data."""
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 from peewee import Value
 
+from ..clock import korean_day_start
 from ..models import AccessRecord, Member
 from .access import ACTIONS
-from .access_review import KOREA_OFFSET
 
 
 @dataclass
@@ -33,10 +33,9 @@ class AccessFilter:
         if self.action in ACTIONS:
             query = query.where(AccessRecord.action == self.action)
         if self.date_from:  # days in Korea's time
-            query = query.where(AccessRecord.at >= datetime.combine(self.date_from, time()) - KOREA_OFFSET)
+            query = query.where(AccessRecord.at >= korean_day_start(self.date_from))
         if self.date_to:
-            query = query.where(AccessRecord.at < datetime.combine(self.date_to, time()) + timedelta(days=1)
-                                - KOREA_OFFSET)
+            query = query.where(AccessRecord.at < korean_day_start(self.date_to + timedelta(days=1)))
         return query
 
 

@@ -5,19 +5,18 @@ members (PUMASI_ACCESS_MANY_MEMBERS); the reviewer's note and sign-off; whether 
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date
 
 from peewee import IntegrityError
 
 from .. import inputs
-from ..clock import korean_time, utcnow
+from ..clock import korean_day_start, korean_time, utcnow
 from ..db import db
 from ..identity.rrn import mask_in_text
 from ..models import AccessRecord, AccessReview
 from . import audit
 
 DAYS = "월화수목금토일"
-KOREA_OFFSET = timedelta(hours=9)  # Korea keeps no summer time
 NOTE_MAX = 2000
 
 
@@ -51,8 +50,7 @@ class Month:
 
     def bounds(self):
         """(start, end) of the month as naive UTC, end excluded."""
-        days = (self.first_day(), self.next().first_day())
-        return tuple(datetime.combine(day, time()) - KOREA_OFFSET for day in days)
+        return korean_day_start(self.first_day()), korean_day_start(self.next().first_day())
 
 
 def month_of(day):

@@ -4,8 +4,9 @@ The client's address is the one the web layer sets for the request it serves (pu
 the worker and the command line have none."""
 import contextvars
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import timedelta
 
+from ..clock import korean_day_start
 from ..identity.rrn import mask_in_text
 from ..models import AuditLog
 
@@ -57,10 +58,10 @@ class AuditFilter:
             query = query.where(AuditLog.target_type == self.target_type)
         if self.target_id is not None:
             query = query.where(AuditLog.target_id == self.target_id)
-        if self.date_from:
-            query = query.where(AuditLog.at >= datetime.combine(self.date_from, datetime.min.time()))
+        if self.date_from:  # days in Korea's time, as the entries are shown
+            query = query.where(AuditLog.at >= korean_day_start(self.date_from))
         if self.date_to:
-            query = query.where(AuditLog.at < datetime.combine(self.date_to, datetime.max.time()))
+            query = query.where(AuditLog.at < korean_day_start(self.date_to + timedelta(days=1)))
         return query
 
 
