@@ -15,7 +15,7 @@ from ..ops import audit
 from ..records import hours
 from ..records.dailylogs import existing_entries, parse_minutes
 from ..records.readers import excel_clock, excel_date
-from .activities import format_period, parse_period
+from .activities import parse_period
 from .sheet import insert_rows, read_lines
 
 KIND = "participations"
@@ -191,7 +191,3 @@ def _log_row(line, participations, now):
     state = DateState.UNSENT if values["state"] == "legacy" else values["state"]
     return (participations[(values["activity"].id, values["volunteer"])], entry.date, entry.start, entry.end,
             values["minutes"], state, values["code"], now, now)
-
-
-def period_text(activity):
-    return format_period(activity.start_date, activity.end_date)
