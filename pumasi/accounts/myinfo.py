@@ -9,7 +9,7 @@ from ..db import db
 from ..identity import store as identities
 from ..linkage.state import date_label
 from ..models import Activity, Certificate, DailyLog, Member, Notification, Participation, Site
-from ..ops import audit
+from ..ops import audit, certificate
 from . import members
 
 WITHDRAW_PASSWORD_MESSAGE = "비밀번호가 올바르지 않습니다. 탈퇴하려면 현재 비밀번호를 입력해 주세요."
@@ -48,13 +48,6 @@ def _dates(logs, legacy):
     return [{"date": log.date.isoformat(), "start": log.start.strftime("%H:%M"), "end": log.end.strftime("%H:%M"),
              "minutes": log.minutes, "state": date_label(log.link_state, legacy), "code": log.result_code}
             for log in logs]
-
-
-def certificate_state(certificate):
-    """유효, 정정됨 (a date it holds changed since) or 취소됨 (revoked by an operator)."""
-    if certificate.revoked_at is not None:
-        return "취소됨"
-    return "정정됨" if certificate.superseded_at is not None else "유효"
 
 
 def held(member):
@@ -98,7 +91,7 @@ def download(member):
                for a in found.activities],
         "알림": [{"제목": n.title, "내용": n.body, "일시": _when(n.created_at)} for n in found.notifications],
         "확인서": [{"발급번호": c.number, "발급일": c.issued_on.isoformat(), "활동 수": c.activity_count,
-                 "활동일 수": c.day_count, "인정시간(분)": c.total_minutes, "상태": certificate_state(c)}
+                 "활동일 수": c.day_count, "인정시간(분)": c.total_minutes, "상태": certificate.STATE_WORDS[certificate.state(c)]}
                 for c in found.certificates],
     }
     audit.record("myinfo.download", actor=member, target=member)

@@ -23,6 +23,7 @@ from . import audit
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 CODE_LENGTH = 16
 NUMBER_PATTERN = re.compile(r"^\d{4}-\d{6}$")
+STATE_WORDS = {"valid": "유효", "superseded": "정정됨", "revoked": "취소됨"}
 _CENTURY = {"1": 1900, "2": 1900, "5": 1900, "6": 1900, "3": 2000, "4": 2000, "7": 2000, "8": 2000,
             "9": 1800, "0": 1800}
 
@@ -171,6 +172,13 @@ def issue(volunteer, participations, actor, issued_on, org_name):
         audit.record("certificate.issue", actor=actor, target=certificate,
                      detail=f"{certificate.number} ({volunteer.name}, 활동 {certificate.activity_count}건)")
     return certificate
+
+
+def state(cert):
+    """valid, superseded (a date it holds was corrected or deleted) or revoked (by an operator)."""
+    if cert.revoked_at is not None:
+        return "revoked"
+    return "superseded" if cert.superseded_at is not None else "valid"
 
 
 def content_of(certificate):

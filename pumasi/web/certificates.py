@@ -1,19 +1,10 @@
 """What the volunteers' and the operators' 확인서 pages share: the PDF of an issued certificate as a
-download (made from what it said when issued), and its state in words."""
+download (made from what it said when issued); templates get its state (ops.certificate.state) and
+the state's words."""
 from flask import current_app, make_response, url_for
 
 from ..clock import today_kst
 from ..ops import certificate, certpdf, console_settings
-
-STATE_WORDS = {"valid": "유효", "superseded": "정정됨", "revoked": "취소됨"}
-
-
-def state_of(cert):
-    """valid, superseded (a date it holds was corrected or deleted) or revoked (by an operator)."""
-    if cert.revoked_at is not None:
-        return "revoked"
-    return "superseded" if cert.superseded_at is not None else "valid"
-
 
 def issue(volunteer, participations, actor):
     """Issue a certificate of the volunteer's participations today, under the organisation's name."""
@@ -34,4 +25,4 @@ def download(cert):
 
 
 def init_app(app):
-    app.jinja_env.globals.update(certificate_state=state_of, CERTIFICATE_STATES=STATE_WORDS)
+    app.jinja_env.globals.update(certificate_state=certificate.state, CERTIFICATE_STATES=certificate.STATE_WORDS)

@@ -23,8 +23,7 @@ def info():
             return redirect(url_for(".info"), 303)
     found = myinfo.held(actor())
     values = values or {"phone": found.member.phone, "email": found.member.email}
-    return render_template("mypage/info.html", held=found, values=values, errors=errors,
-                           state_of=myinfo.certificate_state), 422 if errors else 200
+    return render_template("mypage/info.html", held=found, values=values, errors=errors), 422 if errors else 200
 
 
 @bp.route("/info/download")

@@ -37,7 +37,7 @@ def certificate_download(certificate_id):
     form = DownloadReasonForm()
     if not form.validate_on_submit():
         return render_template("admin/certificate_download.html", cert=cert, form=form,
-                               state=certificates.state_of(cert)), 422 if request.method == "POST" else 200
+                               state=certificate.state(cert)), 422 if request.method == "POST" else 200
     accessed(cert.member_id, "다운로드", f"확인서 {cert.number} PDF", reason=form.reason.data)
     return certificates.download(cert)
 
@@ -49,7 +49,7 @@ def certificate_revoke(certificate_id):
     reason = (request.form.get("reason") or "").strip()
     if not 2 <= len(reason) <= 200:
         return render_template("admin/certificate_download.html", cert=cert, form=DownloadReasonForm(formdata=None),
-                               state=certificates.state_of(cert), revoke_error=REVOKE_REASON, reason=reason), 422
+                               state=certificate.state(cert), revoke_error=REVOKE_REASON, reason=reason), 422
     if certificate.revoke(cert, actor(), reason):
         flash(f"확인서 {cert.number}을(를) 취소했습니다.")
     return redirect(url_for(".certificate_list", q=cert.number), 303)
