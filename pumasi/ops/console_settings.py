@@ -57,7 +57,7 @@ def validate(form):
         if console.choices and key not in form:
             continue
         value = (form.get(key) or "").strip()
-        problem = _problem(console, value)
+        problem = inputs.field_problem(key, value) or _problem(console, value)
         if problem:
             errors[key] = problem
         else:

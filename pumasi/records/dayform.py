@@ -3,6 +3,7 @@ new one), the times as typed, common times filled down into the chosen rows, and
 the batch to save (pumasi.records.dailylogs.save_batch)."""
 from dataclasses import dataclass, field
 
+from ..identity.rrn import mask_in_text
 from . import hours
 from .dailylogs import LogInput, day_rows, locked_message
 
@@ -53,8 +54,10 @@ def minutes_text(log):
     return "" if log.minutes == span else str(log.minutes)
 
 
-def _typed(text):
-    return (text or "").strip()[:FIELD_LENGTH]
+def as_typed(text):
+    """A time or number box's text as the form shows it again: trimmed and cut, an RRN pasted by
+    mistake masked (no time or number, it is refused by the box's own message, never shown back)."""
+    return mask_in_text((text or "").strip())[:FIELD_LENGTH]
 
 
 def rows(activity, day, typed=None, picks=()):
@@ -68,7 +71,7 @@ def rows(activity, day, typed=None, picks=()):
             row = DayRow(f"e{log.id}", participation, log, hours.format_clock(log.start),
                          hours.format_clock(log.end), minutes_text(log))
         if typed is not None and not row.locked and f"start-{row.key}" in typed:
-            row.start, row.end, row.minutes = (_typed(typed.get(f"{name}-{row.key}"))
+            row.start, row.end, row.minutes = (as_typed(typed.get(f"{name}-{row.key}"))
                                                for name in ("start", "end", "minutes"))
         row.picked = row.key in picks
         found.append(row)

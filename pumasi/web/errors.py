@@ -53,6 +53,8 @@ def _discard_unread_body():
 
 
 def bad_input(exc):
+    if exc.message == inputs.RRN_MESSAGE:
+        return page(422, "주민등록번호는 입력할 수 없습니다", f"'{inputs.label(exc.field)}': {inputs.RRN_MESSAGE}")
     return page(422, "입력할 수 없는 문자가 있습니다", f"'{inputs.label(exc.field)}'에 {inputs.CONTROL_MESSAGE}")
 
 

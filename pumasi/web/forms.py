@@ -22,7 +22,8 @@ class Form(FlaskForm):
         for field in self:
             field.errors = list(field.errors)  # as validate() leaves them, a list each
             for raw in field.raw_data or ():
-                message = inputs.problem(getattr(raw, "filename", raw), field.name in inputs.MULTILINE)
+                message = (inputs.problem(raw.filename) if hasattr(raw, "filename")
+                           else inputs.field_problem(field.name, raw))
                 if message:  # said next to the field, which is shown empty to be typed again
                     field.errors, field.raw_data, field.data = [message], [], None
                     refused = True

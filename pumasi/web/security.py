@@ -10,6 +10,7 @@ from werkzeug.routing import IntegerConverter
 
 from .. import inputs
 from ..db import DB_INT_MAX
+from ..identity.rrn import mask_in_text
 
 csrf = CSRFProtect()
 
@@ -28,11 +29,12 @@ class BoundedIntConverter(IntegerConverter):
 
 
 class BadInput(UnprocessableEntity):
-    """A request value holds a character no input may (inputs.problem); the field's name is kept."""
+    """A request value holds what no input may (inputs.field_problem: a control character, an RRN in
+    a field not for one); the field's name and the message are kept."""
 
-    def __init__(self, field):
-        super().__init__(inputs.CONTROL_MESSAGE)
-        self.field = field
+    def __init__(self, field, message=inputs.CONTROL_MESSAGE):
+        super().__init__(message)
+        self.field, self.message = field, message
 
 
 def reports_bad_input(view):
@@ -46,19 +48,25 @@ def reports_bad_input(view):
 
 def refuse_bad_input():
     """Before every request: a control character (or lone surrogate) in any query or form value, any
-    parameter name or uploaded file name is refused with a Korean 422, before any of it reaches a
-    query, unless the view's form reports it next to the field (reports_bad_input)."""
+    parameter name or uploaded file name, or an RRN in a value of a field not for one, is refused
+    with a Korean 422, before any of it reaches a query, unless the view's form reports it next to
+    the field (reports_bad_input). An RRN in an uploaded file's name (홍길동_900101-1234567.csv) is
+    masked before any view reads it: whatever keeps or shows the name never has it."""
     left_to_form = None
     if getattr(current_app.view_functions.get(request.endpoint), "reports_bad_input", False):
         left_to_form = request.form if request.method == "POST" else request.args
     for values in (request.args, request.form):
         for name, value in values.items(multi=True):
-            if inputs.name_problem(name) or (
-                    values is not left_to_form and inputs.problem(value, name in inputs.MULTILINE)):
+            if inputs.name_problem(name):
                 raise BadInput(name)
+            message = inputs.field_problem(name, value) if values is not left_to_form else None
+            if message:
+                raise BadInput(name, message)
     for name, upload in request.files.items(multi=True):
         if inputs.name_problem(name) or inputs.problem(upload.filename):
             raise BadInput(name)
+        if upload.filename:
+            upload.filename = mask_in_text(upload.filename)
 
 
 def security_headers(response):

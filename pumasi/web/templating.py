@@ -4,6 +4,7 @@ import hashlib
 from flask_login import current_user
 from werkzeug.security import safe_join
 
+from .. import inputs
 from ..clock import korean_time
 from ..linkage.state import PARTICIPATION_LABELS, REQUEST_LABELS, DateState, ParticipationState, date_label
 from ..ops import console_settings
@@ -70,7 +71,7 @@ def init_app(app):
     app.jinja_env.globals.update(PARTICIPATION_LABELS=PARTICIPATION_LABELS, REQUEST_LABELS=REQUEST_LABELS,
                                  date_label=date_label, DateState=DateState, ParticipationState=ParticipationState,
                                  HTMX_VERSION=HTMX_VERSION, page_window=page_window,
-                                 AUDIT_TARGETS=TARGET_LABELS)
+                                 AUDIT_TARGETS=TARGET_LABELS, INPUT_REFUSALS=inputs.REFUSALS)
 
     @app.context_processor
     def _globals():

@@ -43,7 +43,7 @@ def site_manager(site_id):
     """Assign a member as the site's manager (by 아이디)."""
     s = get_or_404(Site, site_id)
     username = (request.form.get("username") or "").strip()[:40]
-    problem = inputs.problem(username)
+    problem = inputs.field_problem("username", username)
     m = None if problem else members.named(username)
     if m is None:
         return _site_page(s, {"name": s.name, "phone": s.phone}, {}, 422, problem or "해당 아이디의 회원이 없습니다.")

@@ -88,8 +88,8 @@ def add_volunteer(activity_id):
     found_activity = own_activity(activity_id)
     username = (request.form.get("username") or "").strip()[:40]
     try:
-        if inputs.problem(username):
-            raise NotAllowed(inputs.problem(username))
+        if inputs.field_problem("username", username):
+            raise NotAllowed(inputs.field_problem("username", username))
         participation = activities.add_volunteer(found_activity, username, actor())
     except NotAllowed as exc:
         if htmx.is_fragment_request():

@@ -60,7 +60,7 @@ def day(activity_id):
         return _response(activity, day, dayform.rows(activity, day), date_error=problem)
     form = request.form
     rows = dayform.rows(activity, day, form, set(form.getlist("pick")))
-    common = (form.get("common_start", "").strip()[:20], form.get("common_end", "").strip()[:20])
+    common = (dayform.as_typed(form.get("common_start")), dayform.as_typed(form.get("common_end")))
     if form.get("action") == "fill":
         dayform.fill(rows, common)
         return _response(activity, day, rows, common=common)
