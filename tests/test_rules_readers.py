@@ -418,3 +418,39 @@ def test_a_file_with_an_rrn_in_any_cell_is_refused_naming_its_first_line():
     assert refused(readers.refuse_rrns, rows) == readers.RRN_MESSAGE.format(number=4)
     assert readers.refuse_rrns(rows[:2]) is None
     assert readers.refuse_rrns([(1, ['90010112345678', '900101123456'])]) is None  # 14 and 12 digits: no RRN
+
+
+# --- a limit: the rows holding something, and a file past it refused as soon as it passes it
+
+@pytest.mark.parametrize('count, ok', [(2, True), (3, True), (4, False)])
+def test_with_a_limit_only_rows_holding_something_are_counted_and_kept(count, ok):
+    data = ('h\n\n , \n' + 'x\n\n' * count).encode()
+    if ok:
+        assert readers.read_rows(data, 'a.csv', 3) == [(1, ['h'])] + [(4 + 2 * n, ['x']) for n in range(count)]
+    else:
+        assert refused(readers.read_rows, data, 'a.csv', 3) == '한 번에 최대 3줄까지 올릴 수 있습니다.'
+    sheet = workbook([('h',), ('',), *[('x',), (' ',)] * count])
+    if ok:
+        assert readers.read_rows(sheet, 'a.xlsx', 3) == [(1, ['h'])] + [(3 + 2 * n, ['x']) for n in range(count)]
+    else:
+        assert refused(readers.read_rows, sheet, 'a.xlsx', 3) == '한 번에 최대 3줄까지 올릴 수 있습니다.'
+
+
+def test_a_file_past_the_limit_is_not_read_further(monkeypatch):
+    """What follows the limit is never read: a row there that cannot be read is not met (without a
+    limit it is), so an .xlsx of a million rows (64 KB unpack to 200,000) stops at the limit."""
+    csv_data = b'h\nx\nx\n' + b'y' * 200_000 + b'\n'  # past the csv module's field limit
+    assert refused(readers.read_rows, csv_data, 'a.csv', 1) == '한 번에 최대 1줄까지 올릴 수 있습니다.'
+    assert refused(readers.read_rows, csv_data, 'a.csv') == UNREADABLE
+    assert refused(readers.read_rows, csv_data, 'a.csv', 3) == UNREADABLE
+    real = readers._cell
+
+    def broken(cell):
+        if cell.value == 'boom':
+            raise ValueError('a cell openpyxl cannot read')
+        return real(cell)
+    monkeypatch.setattr(readers, '_cell', broken)
+    sheet = workbook([('h',), ('x',), ('x',), ('boom',)])
+    assert refused(readers.read_rows, sheet, 'a.xlsx', 1) == '한 번에 최대 1줄까지 올릴 수 있습니다.'
+    assert refused(readers.read_rows, sheet, 'a.xlsx', 3) == readers.XLSX_MESSAGE
+    assert refused(readers.xlsx_rows, sheet) == readers.XLSX_MESSAGE

@@ -55,7 +55,7 @@ def test_up_to_max_lines_are_read(monkeypatch, count, ok):
     if ok:
         assert len(lines_of(text)) == count
     else:
-        assert refused(lines_of, text) == '한 번에 최대 200,000줄까지 올릴 수 있습니다.'
+        assert refused(lines_of, text) == '한 번에 최대 3줄까지 올릴 수 있습니다.'
 
 
 def test_lines_keep_their_numbers_trimmed_cells_and_the_first_of_two_columns():

@@ -28,7 +28,6 @@ HEADERS = {  # the header a spreadsheet may use -> the column it means
 }
 EMPTY_MESSAGE = "파일에 입력된 줄이 없습니다."
 HEADER_MESSAGE = "첫 줄에 열 이름이 필요합니다. 빠진 열: {missing}"
-TOO_MANY_MESSAGE = f"한 번에 최대 {MAX_LINES:,}줄까지 올릴 수 있습니다."
 WHO_MESSAGE = "회원아이디 또는 이름과 연락처를 입력해 주세요."
 UNKNOWN_MESSAGE = "이 활동에 등록된 봉사자 중 '{who}'을(를) 찾을 수 없습니다."
 AMBIGUOUS_MESSAGE = "이름과 연락처가 같은 봉사자가 여럿입니다. 회원아이디로 입력해 주세요."
@@ -87,15 +86,13 @@ def _columns(header):
 
 def read_lines(data, filename=""):
     """The lines of a file as [({column: cell}, line number)]; NotAllowed for the whole file."""
-    rows = [(number, cells) for number, cells in read_rows(data, filename) if any(c.strip() for c in cells)]
+    rows = read_rows(data, filename, MAX_LINES)  # the rows holding something; NotAllowed past MAX_LINES
     refuse_rrns(rows)
     if not rows:
         raise NotAllowed(EMPTY_MESSAGE)
     columns = _columns(rows[0][1])
     if len(rows) == 1:  # the header alone (an empty template)
         raise NotAllowed(EMPTY_MESSAGE)
-    if len(rows) - 1 > MAX_LINES:
-        raise NotAllowed(TOO_MANY_MESSAGE)
     lines = []
     for number, cells in rows[1:]:
         line = {}

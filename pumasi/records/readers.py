@@ -20,6 +20,7 @@ XLS_MESSAGE = "예전 엑셀 형식(.xls)은 읽을 수 없습니다. 엑셀에�
 FORMULA_MESSAGE = "수식이 들어 있는 칸은 읽을 수 없습니다. 엑셀에서 '값으로 붙여넣기'를 한 뒤 다시 올려 주세요."
 RRN_MESSAGE = ("{number}번째 줄에 주민등록번호로 보이는 값(숫자 13자리)이 있습니다. 주민등록번호는 파일로 받지 않습니다. "
                "그 칸이나 열을 지우고 다시 올려 주세요.")
+TOO_MANY_MESSAGE = "한 번에 최대 {limit:,}줄까지 올릴 수 있습니다."
 XLSX_UNPACKED_LIMIT = 200 * 1024 * 1024  # an .xlsx is a zip: refuse one that unpacks past this
 _ZIP = b"PK\x03\x04"
 _OLE = b"\xd0\xcf\x11\xe0"  # the old binary .xls
@@ -53,17 +54,20 @@ def decode_csv(data):
 
 def csv_rows(data):
     """[(line number, [cells])] of a CSV file: each row numbered by the line it starts on."""
+    return list(_csv_rows(data))
+
+
+def _csv_rows(data):
     if isinstance(data, bytes) and data.startswith(_OLE):
         raise NotAllowed(XLS_MESSAGE)
     reader = csv.reader(io.StringIO(decode_csv(data), newline=""))
-    rows, last = [], 0
+    last = 0
     try:
         for cells in reader:
-            rows.append((last + 1, cells))
+            yield last + 1, cells
             last = reader.line_num
     except csv.Error:
         raise NotAllowed(ENCODING_MESSAGE) from None
-    return rows
 
 
 def excel_clock(text):
@@ -149,20 +153,23 @@ def _open_workbook(data):
 
 def xlsx_rows(data):
     """[(row number, [cells])] of the first sheet of an .xlsx file; trailing empty cells dropped."""
+    return list(_xlsx_rows(data))
+
+
+def _xlsx_rows(data):
     if isinstance(data, str) or not data.startswith(_ZIP):
         raise NotAllowed(XLS_MESSAGE if isinstance(data, bytes) and data.startswith(_OLE) else XLSX_MESSAGE)
     book = _open_workbook(data)
     try:
         sheet = book.worksheets[0]
         sheet.reset_dimensions()  # some programs write a wrong size; read what is there
-        rows, number = [], 0
+        number = 0
         for row in sheet.iter_rows():
             number = next((cell.row for cell in row if getattr(cell, "row", None)), number + 1)
             cells = [_cell(cell) for cell in row]
             while cells and cells[-1] == "":
                 cells.pop()
-            rows.append((number, cells))
-        return rows
+            yield number, cells
     except NotAllowed:
         raise
     except Exception:
@@ -171,7 +178,7 @@ def xlsx_rows(data):
         book.close()
 
 
-READERS = {".csv": csv_rows, ".xlsx": xlsx_rows, ".xlsm": xlsx_rows}
+READERS = {".csv": _csv_rows, ".xlsx": _xlsx_rows, ".xlsm": _xlsx_rows}
 ACCEPT = ".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -183,10 +190,21 @@ def refuse_rrns(rows):
             raise NotAllowed(RRN_MESSAGE.format(number=number))
 
 
-def read_rows(data, filename=""):
+def read_rows(data, filename="", limit=None):
     """The rows of an uploaded file, by the reader of its kind: a zip is read as .xlsx whatever its
-    name, a file of another name as CSV."""
+    name, a file of another name as CSV. With a limit, only the rows holding something, and
+    NotAllowed (TOO_MANY_MESSAGE) as soon as more than limit of them follow the header: a file of a
+    million rows (an .xlsx of 64 KB unpacks to 200,000 rows) is not read whole, nor kept, first."""
     if isinstance(data, bytes) and data.startswith(_ZIP):
-        return xlsx_rows(data)
-    reader = READERS.get(os.path.splitext(filename or "")[1].lower(), csv_rows)
-    return reader(data)
+        rows = _xlsx_rows(data)
+    else:
+        rows = READERS.get(os.path.splitext(filename or "")[1].lower(), _csv_rows)(data)
+    if limit is None:
+        return list(rows)
+    kept = []
+    for number, cells in rows:
+        if any(cell.strip() for cell in cells):
+            kept.append((number, cells))
+            if len(kept) > limit + 1:
+                raise NotAllowed(TOO_MANY_MESSAGE.format(limit=limit))
+    return kept

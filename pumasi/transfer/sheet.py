@@ -18,7 +18,6 @@ from ..records.readers import FORMULA_MESSAGE, Formula, excel_date, formula_keys
 MAX_LINES = 200_000
 EMPTY_MESSAGE = "파일에 입력된 줄이 없습니다."
 HEADER_MESSAGE = "첫 줄에 열 이름이 필요합니다. 빠진 열: {missing}"
-TOO_MANY_MESSAGE = f"한 번에 최대 {MAX_LINES:,}줄까지 올릴 수 있습니다."
 SAME_LINE_MESSAGE = "{number}번째 줄과 {what}이(가) 같습니다."
 DATE_MESSAGE = "{label} 형식이 올바르지 않습니다. (예: 2026-11-21)"
 
@@ -65,15 +64,13 @@ def header_columns(header, names, required):
 def read_lines(data, filename, names, required):
     """[Line] of a file (empty lines left out); a line with a formula or a control character is
     marked bad and its cells not read. NotAllowed for a problem with the whole file."""
-    rows = [(number, cells) for number, cells in read_rows(data, filename) if any(c.strip() for c in cells)]
+    rows = read_rows(data, filename, MAX_LINES)  # the rows holding something; NotAllowed past MAX_LINES
     refuse_rrns(rows)
     if not rows:
         raise NotAllowed(EMPTY_MESSAGE)
     columns = header_columns(rows[0][1], names, required)
     if len(rows) == 1:  # the header alone (an empty template)
         raise NotAllowed(EMPTY_MESSAGE)
-    if len(rows) - 1 > MAX_LINES:
-        raise NotAllowed(TOO_MANY_MESSAGE)
     lines = []
     for number, cells in rows[1:]:
         values = {}
