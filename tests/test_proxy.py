@@ -76,6 +76,9 @@ def site_config(cert, key, http_port, https_port, upstream_port=None):
     text = re.sub(r"\n\s*listen \[::\]:\d+[^;]*;", "", text)  # the same on IPv6
     text = _replace(text, "listen 80", f"listen 127.0.0.1:{http_port}", count=2)
     text = _replace(text, "listen 443 ", f"listen 127.0.0.1:{https_port} ", count=2)
+    # The access log in the test's own folder (beside the certificate), in the config's format.
+    text = _replace(text, "access_log /var/log/nginx/access.log pumasi;",
+                    f"access_log {os.path.dirname(cert)}/access.log pumasi;", count=3)
     if upstream_port:
         text = _replace(text, "server 127.0.0.1:8000;", f"server 127.0.0.1:{upstream_port};")
         text = _replace(text, "alias /srv/pumasi/static/;", f"alias {os.path.join(helpers.ROOT, 'static')}/;")
@@ -275,6 +278,29 @@ def test_static_files_come_from_nginx_with_caching(proxied, live, processes):
     processes.kill(web)
     assert phone.get("/login").status_code == 502
     assert phone.get(links[0]).status_code == 200
+
+
+def test_the_access_log_holds_no_secret_of_a_request(proxied):
+    """nginx's access log, as the site config writes it: one line per request with its path, but never
+    a one-time link's token or a 확인서's code (an invited member's first password could be set by
+    whoever reads the log), a query string (searches by name and phone) or a Referer."""
+    phone = Phone(proxied, "127.0.0.12")
+    secrets = {"/password/reset/RESETtoken4LOG": 410, "/invite/INVITEtoken4LOG": 410,
+               "/verify/CODEFORLOGQZXW": 404, "/verify/?number=2026-000001&code=TYPEDCODE4LOG": 404,
+               "/admin/members?q=010-5555-4444&next=/NEXT4LOG": 302}
+    for path, status in secrets.items():
+        response = phone.get(path, headers={"Referer": f"https://{HOST}/admin/members?q=REFERER4LOG"})
+        assert response.status_code == status, (path, response.status_code)
+    path = os.path.join(proxied.prefix, "access.log")
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and open(path).read().count("\n") < len(secrets):
+        time.sleep(0.1)
+    log = open(path).read()
+    for line in ('"GET /password/reset/-" 410', '"GET /invite/-" 410', '"GET /verify/-" 404',
+                 '"GET /admin/members" 302'):
+        assert line in log, (line, log)
+    for secret in ("LOG", "5555", "q=", "next", "?"):
+        assert secret not in log, (secret, log)
 
 
 def test_nginx_accepts_the_site_config(processes):
