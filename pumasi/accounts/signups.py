@@ -9,12 +9,14 @@ from peewee import IntegrityError
 from .. import inputs
 from ..clock import today_kst, utcnow
 from ..db import db, unique_columns
-from ..models import Consent, Member, PrivacyNotice, Signup, Site
+from ..models import Certificate, Consent, Member, Participation, PrivacyNotice, Signup, Site
 from ..ops import audit
 from . import members, passwords, usernames
 
 APPROVALS = ("none", "operator", "site")
 PENDING_MESSAGE = "가입 승인을 기다리고 있습니다. 승인되면 로그인할 수 있습니다. 궁금한 점은 활동처나 운영자에게 문의해 주세요."
+HAS_RECORDS_MESSAGE = ("이 회원에게는 봉사활동 기록(가져온 참여나 확인서)이 있어 가입을 거절할 수 없습니다. 거절하면 그 기록이 "
+                       "함께 삭제됩니다. 본인이 맞으면 승인하고, 아니면 운영자가 회원 관리에서 정리해 주세요.")
 FIELDS = ("username", "name", "birth_date", "phone", "email", "password", "confirm", "site_id", "consent")
 
 
@@ -123,15 +125,25 @@ def waiting(site=None):
     return list(query.order_by(Signup.id))
 
 
+class HasRecords(ValueError):
+    """A refusal that would delete a volunteer's activity records: nothing was done."""
+
+
 def decide(signup, approve, actor):
     """Approve (the member may log in) or refuse (the account is deleted, nothing of it kept but the
-    audit line) a waiting sign-up. False when it was decided meanwhile."""
+    audit line) a waiting sign-up. False when it was decided meanwhile. Raises HasRecords (nothing
+    changed) for a refusal of a member who has participations or certificates meanwhile (an
+    operator's import of participations names them by 아이디, a waiting account too): deleting the
+    account would take its dates, their 1365 history and its certificates with it."""
     with db.atomic():
         claimed = (Signup.update(state="approved", decided_at=utcnow(), decided_by=actor)
                    .where(Signup.id == signup.id, Signup.state == "pending").execute())
         member = Member.get_by_id(signup.member_id)
         if not claimed or member.active:  # decided meanwhile, or let in by hand: never deleted then
             return False
+        if not approve and (Participation.select().where(Participation.volunteer == member.id).exists()
+                            or Certificate.select().where(Certificate.member == member.id).exists()):
+            raise HasRecords(HAS_RECORDS_MESSAGE)  # the claim is rolled back with the transaction
         if approve:
             Member.update(active=True).where(Member.id == member.id).execute()
             audit.record("signup.approve", actor=actor, target=member)

@@ -48,7 +48,12 @@ def approval_list(template, site=None):
         found = found_or_404(next((s for s in signups.waiting(site) if str(s.id) == request.form.get("signup")),
                                   None))
         approve = request.form.get("decision") == "approve"
-        if signups.decide(found, approve, actor()):
+        try:
+            decided = signups.decide(found, approve, actor())
+        except signups.HasRecords as exc:
+            flash(str(exc), "error")
+            return redirect(request.path, 303)
+        if decided:
             if approve:
                 notify.mail_signup_approved(found.member, console_settings.effective(current_app),
                                             url_for("auth.login", _external=True))
