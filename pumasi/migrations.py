@@ -152,13 +152,25 @@ def _participation_activity(migrator):
     Participation._schema.create_indexes(safe=True)
 
 
+def _import_jobs(migrator):
+    """23: the job an import run waits on, so that the sweep can tell a run whose worker died. (A
+    database older than 18 got import_run as the model is now, these columns included.)"""
+    from playhouse.migrate import migrate
+    present = {column.name for column in db.get_columns("import_run")}
+    for name, sql in (("job", "VARCHAR(20) NOT NULL DEFAULT ''"), ("job_id", "VARCHAR(64) NOT NULL DEFAULT ''")):
+        if name not in present:
+            db.execute_sql(f"ALTER TABLE import_run ADD COLUMN {name} {sql}")
+    if "job_queued_at" not in present:
+        migrate(migrator.add_column("import_run", "job_queued_at", ImportRun.job_queued_at))
+
+
 MIGRATIONS = [(3, _operator_console), (4, _session_version), (5, _passwords), (6, _endpoint_from_environment),
               (7, _key_check), (8, _username_keys), (9, _held_uploads),
               (10, _access_records), (11, _consents), (12, _certificates), (13, _alerts),
               (14, _page_version), (15, _invitations),
               (16, _access_reviews), (17, _entry_requests),
               (18, _imports), (19, _privacy_notices), (20, _signups), (21, _chart_indexes),
-              (22, _participation_activity)]
+              (22, _participation_activity), (23, _import_jobs)]
 
 LATEST = max((number for number, _ in MIGRATIONS), default=1)
 

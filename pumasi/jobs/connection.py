@@ -31,11 +31,13 @@ def get_queue(app):
     return Queue(app.config["QUEUE_NAME"], connection=connection(app))
 
 
-def enqueue(app, function, argument=None, delay=None):
-    """Queue one job (function: its dotted name) now, or after delay seconds (RQ's scheduler)."""
+def enqueue(app, function, argument=None, delay=None, job_id=None):
+    """Queue one job (function: its dotted name) now, or after delay seconds (RQ's scheduler); job_id:
+    the RQ id to give it (else RQ makes one)."""
     queue = get_queue(app)
     arguments = () if argument is None else (argument,)
+    options = dict(JOB_OPTIONS, job_id=job_id) if job_id else JOB_OPTIONS
     if delay and delay > 0:
-        queue.enqueue_in(timedelta(seconds=delay), function, *arguments, **JOB_OPTIONS)
+        queue.enqueue_in(timedelta(seconds=delay), function, *arguments, **options)
     else:
-        queue.enqueue(function, *arguments, **JOB_OPTIONS)
+        queue.enqueue(function, *arguments, **options)

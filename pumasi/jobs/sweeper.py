@@ -19,7 +19,7 @@ from ..linkage.delivery import stalled_requests
 from ..ops import certificate
 from ..records import uploads
 from ..transfer import runs
-from . import alerting
+from . import alerting, imports
 from .connection import connection, get_queue
 from .tasks import queue_requests
 
@@ -99,12 +99,16 @@ def forget_dead_workers(app):
 def sweep(app):
     """Queue again every stalled request (lost job, killed worker, Redis down at request time), to be
     taken up by resume_requests; returns how many were queued. Expired uploaded files and the
-    verification page's look-ups past their retention are deleted."""
+    verification page's look-ups past their retention are deleted, and import runs whose job is gone
+    are failed."""
     with app.app_context(), db.connection_context():
         runs.drop_expired()  # uploaded files (names, phones) go once expired, not at the next upload
         uploads.drop_expired()
         # Each look-up holds the checker's address: kept CERTIFICATE_CHECK_DAYS (an indexed range).
         certificate.drop_old_checks(app.config["CERTIFICATE_CHECK_DAYS"], utcnow())
+        failed = imports.fail_abandoned(app, utcnow())  # after forget_dead_workers: a killed job is failed
+        if failed:
+            log.warning("import runs whose job is gone marked failed: %s", ", ".join(map(str, failed)))
         ids = [request.id for request in stalled_requests()]
         if ids and queue_requests(app, ids, "resume_requests"):
             return len(ids)

@@ -24,3 +24,8 @@ class ImportRun(BaseModel):
     expires_at = DateTimeField(index=True)
     finished_at = DateTimeField(null=True)
     lines = IntegerField(default=0)
+    # The job queued for it last (transfer.runs.record_job): its step, RQ id and when; the workers'
+    # sweep fails a working run whose job is gone (a killed worker), and 다시 시도 queues that step again.
+    job = CharField(max_length=20, default="")
+    job_id = CharField(max_length=64, default="")
+    job_queued_at = DateTimeField(null=True)

@@ -20,7 +20,16 @@ LABELS = {members.KIND: "회원", activities.KIND: "활동처·활동", particip
 STATES = {"queued": "대기 중", "previewing": "확인 중", "previewed": "미리보기", "saving": "저장 중",
           "saved": "저장됨", "failed": "저장하지 않음"}
 WORKING = ("queued", "previewing", "saving")
+JOBS = {"queued": "preview_import", "previewing": "preview_import", "saving": "save_import"}  # what works on each
 GONE_MESSAGE = "가져오기 파일이 만료되었습니다. 파일을 다시 올려 주세요."
+# A run whose job is gone (its worker killed, the job failed or was lost): what happened, and that
+# 다시 시도 is safe (a preview saves nothing; a save is one transaction, so a cut one saved nothing).
+ABANDONED = {
+    "preview_import": "파일 확인이 끝나지 않고 멈췄습니다(작업을 처리하던 프로그램이 중단되었습니다). 아직 아무것도 "
+                      "저장하지 않았습니다. '다시 시도'를 누르면 파일을 처음부터 다시 확인합니다.",
+    "save_import": "저장이 끝나지 않고 멈췄습니다(작업을 처리하던 프로그램이 중단되었습니다). 저장은 전부 되거나 전혀 "
+                   "되지 않으므로 이 파일에서 저장된 것은 없습니다. '다시 시도'를 누르면 처음부터 다시 저장합니다(안전합니다).",
+}
 CHANGED_MESSAGE = ("저장하지 않았습니다. 미리보기 이후 바뀐 줄이 있습니다(새로 생긴 오류, 그사이 만들어진 회원 등). "
                    "아래 미리보기를 확인하고 파일을 다시 올려 주세요.")
 
@@ -112,9 +121,44 @@ def choose(run, choices, default="skip"):
         return False
     clean = {str(int(n)): c for n, c in choices.items() if c in ("skip", "update")}
     clean["*"] = default if default in ("skip", "update") else "skip"
-    updated = ImportRun.update(choices=json.dumps(clean), state="saving").where(
+    updated = ImportRun.update(choices=json.dumps(clean), state="saving", job_id="").where(
         ImportRun.id == run.id, ImportRun.state == "previewed").execute()
     return updated == 1
+
+
+def record_job(run_id, job, job_id, now=None):
+    """Note the job about to be queued for the run (its step and RQ id): the sweep asks RQ about it."""
+    ImportRun.update(job=job, job_id=job_id, job_queued_at=now or utcnow()).where(ImportRun.id == run_id).execute()
+
+
+def waiting_on_jobs(queued_before):
+    """Working runs whose job was queued before queued_before: the ones the sweep asks RQ about."""
+    return list(ImportRun.select(ImportRun.id, ImportRun.job, ImportRun.job_id).where(
+        ImportRun.state.in_(WORKING), ImportRun.job_id != "", ImportRun.job_queued_at <= queued_before))
+
+
+def abandon(run):
+    """Fail a working run whose job is gone, saying so; False when it moved on meanwhile (finished,
+    or another job queued for it). Its file stays held, for 다시 시도."""
+    return ImportRun.update(state="failed", problem=ABANDONED.get(run.job, ABANDONED["save_import"]),
+                            finished_at=utcnow()).where(ImportRun.id == run.id, ImportRun.job_id == run.job_id,
+                                                        ImportRun.state.in_(WORKING)).execute() == 1
+
+
+def retry_job(run):
+    """The job 다시 시도 queues for the run: a working run's, or the step whose job was lost (the
+    file still held); None otherwise."""
+    if run.state in WORKING:
+        return JOBS[run.state]
+    if run.state == "failed" and run.data is not None and run.problem in ABANDONED.values():
+        return run.job
+    return None
+
+
+def resume(run, job):
+    """A run failed by a lost job, working again (queued for its preview, 저장 중 for its save)."""
+    ImportRun.update(state="saving" if job == "save_import" else "queued", problem="", finished_at=None,
+                     job_id="").where(ImportRun.id == run.id, ImportRun.state == "failed").execute()
 
 
 def save(run_id, today, config, progress=lambda *a: None):

@@ -62,7 +62,8 @@ def import_run(run_id):
     return htmx.render("admin/import_run.html", "admin/_import_run.html", run=run, shown=runs.read(run),
                        progress=import_jobs.progress_of(current_app, run.id), labels=module.LABELS,
                        columns=module.SHOWN_COLUMNS, kind_label=runs.LABELS[run.kind],
-                       result=runs.result(run), states=runs.STATES, working=run.state in runs.WORKING)
+                       result=runs.result(run), states=runs.STATES, working=run.state in runs.WORKING,
+                       retry=runs.retry_job(run))
 
 
 @bp.route("/import/runs/<int:run_id>/save", methods=["POST"])
@@ -82,9 +83,12 @@ def import_save(run_id):
 
 @bp.route("/import/runs/<int:run_id>/retry", methods=["POST"])
 def import_retry(run_id):
-    """Queue the run's job again (the queue was down, or a worker died while it ran)."""
+    """Queue the run's job again (the queue was down, or a worker died while it ran: the sweep then
+    failed the run, keeping its file, and this takes up the step that was lost)."""
     run = get_or_404(ImportRun, run_id)
-    job = {"queued": "preview_import", "previewing": "preview_import", "saving": "save_import"}.get(run.state)
+    job = runs.retry_job(run)
+    if job and run.state == "failed":
+        runs.resume(run, job)
     if job and not import_jobs.queue(current_app, job, run.id):
         flash(QUEUE_DOWN_MESSAGE, "error")
     return redirect(url_for(".import_run", run_id=run.id), 303)
