@@ -9,8 +9,8 @@ from peewee import IntegrityError
 from .. import inputs
 from ..clock import today_kst, utcnow
 from ..db import db, unique_columns
-from ..models import Certificate, Consent, Member, Participation, PrivacyNotice, Signup, Site
-from ..ops import audit
+from ..models import Certificate, Member, Participation, Signup, Site
+from ..ops import audit, privacy
 from . import members, passwords, usernames
 
 APPROVALS = ("none", "operator", "site")
@@ -94,9 +94,7 @@ def create(values, approval, notice_version, notice_text=""):
             Signup.create(member=member, approval=approval, site=values["site"],
                           state="approved" if approval == "none" else "pending",
                           decided_at=utcnow() if approval == "none" else None)
-            Consent.create(member=member, notice_version=notice_version)
-            if notice_text:
-                PrivacyNotice.insert(version=notice_version, content=notice_text).on_conflict_ignore().execute()
+            privacy.record_consent(member, notice_version, notice_text)
             audit.record("signup.create", actor=member, target=member, detail=f"approval {approval}")
     except IntegrityError as exc:
         if unique_columns(exc) & {"username", "username_key"}:

@@ -3,8 +3,8 @@ decryption for sending to 1365, and key rotation. Each is audited; an RRN never 
 """
 from ..db import db, lock_rows
 from ..linkage import version
-from ..models import Consent, Identity, Member, PrivacyNotice
-from ..ops import access, audit
+from ..models import Consent, Identity, Member
+from ..ops import access, audit, privacy
 from . import erasure, keycheck
 from .rrn import mask
 from .vault import VaultError
@@ -23,9 +23,7 @@ def verify(volunteer, rrn, vault, actor, notice_version=None, notice_text=""):
         erase(Identity.member == volunteer)
         identity = Identity.create(member=volunteer, rrn_token=vault.encrypt(rrn), rrn_masked=mask(rrn))
         if notice_version:
-            Consent.create(member=volunteer, notice_version=notice_version, given_at=identity.verified_at)
-        if notice_version and notice_text:
-            PrivacyNotice.insert(version=notice_version, content=notice_text).on_conflict_ignore().execute()
+            privacy.record_consent(volunteer, notice_version, notice_text, given_at=identity.verified_at)
         audit.record("identity.verify", actor=actor, target=volunteer)
         version.bump_members([volunteer.id])
     return identity

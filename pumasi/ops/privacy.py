@@ -9,7 +9,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from ..models import PrivacyNotice
+from ..models import Consent, PrivacyNotice
 
 RECIPIENTS = "보건복지부, 교육부, 여성가족부"
 LEGAL_BASIS = "자원봉사활동 기본법 시행령 제16조 제1항"
@@ -108,6 +108,15 @@ def _versioned(org, effective, sections):
 def text(notice):
     """The notice as kept when someone agrees to it (JSON), from which `archived` shows it again."""
     return _text(notice.org, notice.effective, notice.sections)
+
+
+def record_consent(member, notice_version, notice_text="", given_at=None):
+    """The member agreed to this version of the notice (at 본인인증, or at 회원가입): the consent, and
+    the version's text (notice_text) kept unless it already is. In the caller's transaction."""
+    fields = {} if given_at is None else {"given_at": given_at}
+    Consent.create(member=member, notice_version=notice_version, **fields)
+    if notice_text:
+        PrivacyNotice.insert(version=notice_version, content=notice_text).on_conflict_ignore().execute()
 
 
 def archived(version):
