@@ -294,8 +294,8 @@ def test_csv_in_utf8_with_bom_and_the_rules_across_lines(world):
             "2026-11-21,vol1,12:00,15:00\n")
     preview = imports.preview(world.activity(MENTORING), text.encode("utf-8"), TODAY)
     assert {line.number: [str(e) for e in line.errors] for line in preview.lines} == {
-        2: ["3행의 시간과 겹칩니다. (12:00~15:00)"],
-        3: ["2행의 시간과 겹칩니다. (09:00~13:00)"],
+        2: ["3번째 줄의 시간과 겹칩니다. (12:00~15:00)"],
+        3: ["2번째 줄의 시간과 겹칩니다. (09:00~13:00)"],
     }
 
 
@@ -312,7 +312,7 @@ def test_csv_lines_name_what_is_wrong_with_them(world):
     preview = imports.preview(world.activity(MENTORING), text.encode("cp949"), TODAY)
     assert {line.number: [str(e) for e in line.errors] for line in preview.lines} == {
         2: [],
-        3: ["2행과(와) 같은 내용입니다. (중복)"],
+        3: ["2번째 줄과(와) 같은 내용입니다. (중복)"],
         4: ["이 활동에 이미 입력된 날짜와 시간입니다. (09:00~10:00)"],
         5: ["같은 날 이 활동에 이미 입력된 시간과 겹칩니다. (09:00~10:00)"],
         6: ["시작시간 형식이 올바르지 않습니다. (예: 09:30)", "종료시간 형식이 올바르지 않습니다. (예: 09:30)"],

@@ -92,7 +92,9 @@ def test_dates_of_a_day_are_checked_together(world):
             "vol2,종로 문화나눔센터,박물관 전시 해설 도우미,2026-07-04,12:00,14:00\r\n"
             "vol2,종로 문화나눔센터,박물관 전시 해설 도우미,2026-07-04,14:00,20:00\r\n")
     problems = errors_of(participations.check(text.encode(), "p.csv", TODAY))
-    assert "겹칩니다" in problems[2][0] and "겹칩니다" in problems[3][0]
+    # Each names the other line as every import message does ("N번째 줄").
+    assert problems[2][0] == "3번째 줄의 시간과 겹칩니다. (12:00~14:00)"
+    assert problems[3][0] == "2번째 줄의 시간과 겹칩니다. (10:00~13:00)"
     assert any("8시간" in message for message in problems[4])
 
 

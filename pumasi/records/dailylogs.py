@@ -136,7 +136,7 @@ def _check_days(activity, checked, edited_ids, errors, names=None):
 
 def validate_batch(activity, rows, today, names=None):
     """Check rows of one activity: ([Checked or None per row], {row index: [LogError]}).
-    names: how each row is called to the user ('3행'), for the messages that point at another row.
+    names: how each row is called to the user ('3번째 줄'), for the messages that point at another row.
 
     Each row is read and checked on its own (hours.check_entry), then every volunteer's rows are
     checked together with their other logs of those dates in any activity (hours.check_day);

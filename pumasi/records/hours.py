@@ -15,7 +15,7 @@ FUTURE_MESSAGE = '미래 날짜는 입력할 수 없습니다.'
 ENTRY_CAP_MESSAGE = '하루 인정시간은 최대 8시간입니다.'
 DAY_CAP_MESSAGE = '하루 인정시간 8시간을 넘습니다. (현재 합계 {total})'
 # An entry against the others entered with it (lines of one file, rows of one form): named when the
-# caller names them ('3행'), else as "함께 입력한".
+# caller names them ('3번째 줄'), else as "함께 입력한".
 DUPLICATE_MESSAGE = '{name}과(와) 같은 내용입니다. (중복)'
 DUPLICATE_UNNAMED_MESSAGE = '함께 입력한 다른 줄과 같은 내용입니다. (중복)'
 BATCH_OVERLAP_MESSAGE = '{name}의 시간과 겹칩니다. ({start}~{end})'
@@ -234,7 +234,7 @@ def check_day(entries, existing, here=None, names=None):
     volunteer's existing logs. An entry equal to an earlier one is only called its duplicate (and
     counts nowhere else). here is the Place the entries are being entered at (messages then show only
     what that site may know of the other logs); None for an operator. names: how the entries are
-    called to the user ('3행'), by index."""
+    called to the user ('3번째 줄'), by index."""
     errors = []
     repeats = _duplicates(entries)
     for index, first in repeats.items():

@@ -12,7 +12,7 @@ from . import dailylogs, rules1365
 from .activities import digits, participants
 from .errors import NotAllowed
 from .hours import LogError
-from .readers import FORMULA_MESSAGE, Formula, formula_keys, read_rows, refuse_rrns
+from .readers import FORMULA_MESSAGE, LINE_NAME, Formula, formula_keys, read_rows, refuse_rrns
 from .readers import excel_clock as _clock_cell
 from .readers import excel_date as _date_cell
 
@@ -160,7 +160,7 @@ def _checked(activity, lines, today, old_months=0):
     {line number: Checked})."""
     readable = [line for line in lines if line.row is not None]
     checked, errors = dailylogs.validate_batch(activity, [line.row for line in readable], today,
-                                               names=[f"{line.number}행" for line in readable])
+                                               names=[LINE_NAME.format(number=line.number) for line in readable])
     for index, found in errors.items():
         readable[index].errors.extend(found)
     for line, item in zip(readable, checked):

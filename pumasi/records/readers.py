@@ -18,6 +18,7 @@ ENCODING_MESSAGE = "파일을 읽을 수 없습니다. CSV(UTF-8 또는 엑셀�
 XLSX_MESSAGE = "엑셀 파일을 읽을 수 없습니다. 엑셀 통합 문서(.xlsx) 또는 CSV로 저장해 주세요."
 XLS_MESSAGE = "예전 엑셀 형식(.xls)은 읽을 수 없습니다. 엑셀에서 '엑셀 통합 문서(.xlsx)'로 저장해 주세요."
 FORMULA_MESSAGE = "수식이 들어 있는 칸은 읽을 수 없습니다. 엑셀에서 '값으로 붙여넣기'를 한 뒤 다시 올려 주세요."
+LINE_NAME = "{number}번째 줄"  # how the importers' messages point at a line of the file
 RRN_MESSAGE = ("{number}번째 줄에 주민등록번호로 보이는 값(숫자 13자리)이 있습니다. 주민등록번호는 파일로 받지 않습니다. "
                "그 칸이나 열을 지우고 다시 올려 주세요.")
 TOO_MANY_MESSAGE = "한 번에 최대 {limit:,}줄까지 올릴 수 있습니다."

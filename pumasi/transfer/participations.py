@@ -14,7 +14,7 @@ from ..models import Activity, DailyLog, Member, Participation, Site
 from ..ops import audit
 from ..records import hours
 from ..records.dailylogs import existing_entries, parse_minutes
-from ..records.readers import excel_clock, excel_date
+from ..records.readers import LINE_NAME, excel_clock, excel_date
 from .activities import parse_period
 from .sheet import insert_rows, read_lines
 
@@ -124,7 +124,8 @@ def _check_days(lines, progress):
         if progress and number % 2000 == 0:
             progress("확인", number, len(by_day))
         saved = [entry for entry in existing.get(volunteer, []) if entry.date == day]
-        for index, error in hours.check_day([line.values["entry"] for line in group], saved):
+        for index, error in hours.check_day([line.values["entry"] for line in group], saved,
+                                            names=[LINE_NAME.format(number=line.number) for line in group]):
             group[index].error(error.field, error.message)
 
 
