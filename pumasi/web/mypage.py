@@ -278,7 +278,7 @@ def certificate_pdf():
 
 @bp.route("/certificates")
 def certificate_list():
-    """내 확인서: the certificates the volunteer was issued, newest first, with their state."""
+    """발급받은 확인서: the certificates the volunteer was issued, newest first, with their state."""
     return render_template("mypage/certificates.html", certificates=certificate.issued_to(current_user.id))
 
 
