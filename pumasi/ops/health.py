@@ -64,15 +64,16 @@ def report(app):
 
 
 def _heartbeat_detail(found, config):
-    """What /healthz saw of the workers, when it calls for an alert; None when one beats."""
+    """(what /healthz saw of the workers when it calls for an alert, or None when one beats; the grace
+    before it is an alert). A heartbeat's age is already how long none came: past the setting it is an
+    alert at once. With no worker or no Redis there is no age: the setting's minutes from first seen."""
+    limit = config["ALERT_HEARTBEAT_MINUTES"] * 60
     if not found["redis"]["ok"]:
-        return "Redis에 연결할 수 없어 워커가 일을 받을 수 없습니다."
-    workers, limit = found["workers"], config["ALERT_HEARTBEAT_MINUTES"] * 60
-    if workers["heartbeat_age"] is None:
-        return "실행 중인 워커가 없습니다."
-    if workers["heartbeat_age"] > limit:
-        return f"가장 최근 워커 신호가 {workers['heartbeat_age']}초 전입니다."
-    return None
+        return "Redis에 연결할 수 없어 워커가 일을 받을 수 없습니다.", limit
+    age = found["workers"]["heartbeat_age"]
+    if age is None:
+        return "실행 중인 워커가 없습니다.", limit
+    return (f"가장 최근 워커 신호가 {age}초 전입니다." if age > limit else None), 0
 
 
 def watch_workers(app, found):
@@ -88,8 +89,7 @@ def watch_workers(app, found):
         return None
     try:
         with db.connection_context():
-            event = alerts.observe("heartbeat", _heartbeat_detail(found, app.config),
-                                   app.config["ALERT_HEARTBEAT_MINUTES"] * 60)
+            event = alerts.observe("heartbeat", *_heartbeat_detail(found, app.config))
             alerts.deliver_mail(console_settings.effective(app))
     except (DatabaseError, InterfaceError) as exc:
         log.warning("alerts: the workers' heartbeat not recorded (%s)", type(exc).__name__)
