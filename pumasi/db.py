@@ -1,4 +1,5 @@
 """The peewee database: one deferred proxy, initialised from a URL by the app factory."""
+import contextlib
 import os
 import re
 import stat
@@ -134,6 +135,16 @@ def locked_transaction():
     if isinstance(db.obj, SqliteDatabase):
         return db.atomic(lock_type="IMMEDIATE")
     return db.atomic()
+
+
+@contextlib.contextmanager
+def exclusive_transaction(name):
+    """A transaction that runs alone among those of the same name (the next one waits for it to end):
+    PostgreSQL's advisory lock on the name, held until the transaction ends; SQLite's write lock."""
+    with locked_transaction() as transaction:
+        if not isinstance(db.obj, SqliteDatabase):
+            db.execute_sql(f"SELECT pg_advisory_xact_lock(hashtext({db.param}))", (name,))
+        yield transaction
 
 
 def lock_rows(query):

@@ -6,8 +6,10 @@ import hashlib
 import json
 from datetime import timedelta
 
+from peewee import IntegrityError, OperationalError
+
 from ..clock import utcnow
-from ..db import db
+from ..db import exclusive_transaction
 from ..identity.rrn import mask_in_text
 from ..models import ImportRun, Member
 from ..records.errors import NotAllowed
@@ -32,6 +34,8 @@ ABANDONED = {
 }
 CHANGED_MESSAGE = ("저장하지 않았습니다. 미리보기 이후 바뀐 줄이 있습니다(새로 생긴 오류, 그사이 만들어진 회원 등). "
                    "아래 미리보기를 확인하고 파일을 다시 올려 주세요.")
+
+OVERLAP_MESSAGE = "저장하지 않았습니다. 같은 때에 다른 저장과 겹쳤습니다. 미리보기를 확인하고 다시 저장해 주세요."
 
 
 def drop_expired(now=None):
@@ -173,7 +177,7 @@ def save(run_id, today, config, progress=lambda *a: None):
     actor = Member.get_or_none(Member.id == run.created_by_id)
     progress("저장", 0, 1)
     try:
-        with db.atomic():
+        with exclusive_transaction("pumasi.import.save"):  # two saves at once: one after the other
             lines = _lines(run, today, config, progress)
             if not all(line.ok for line in lines) or plan(lines) != read(run)["plan"]:
                 raise _Rejected(lines)
@@ -184,6 +188,9 @@ def save(run_id, today, config, progress=lambda *a: None):
         return ImportRun.get_by_id(run_id)
     except NotAllowed as exc:
         _finish(run, "failed", problem=exc.message, data=None)
+        return ImportRun.get_by_id(run_id)
+    except (IntegrityError, OperationalError):  # a form saved the same 아이디 meanwhile, SQLite busy
+        _finish(run, "previewed", problem=OVERLAP_MESSAGE)  # nothing saved: to be saved again
         return ImportRun.get_by_id(run_id)
     progress("저장", 1, 1)
     _finish(run, "saved", result=json.dumps(result), data=None)
