@@ -139,9 +139,11 @@ def locked_transaction():
 
 @contextlib.contextmanager
 def exclusive_transaction(name):
-    """A transaction that runs alone among those of the same name (the next one waits for it to end):
-    PostgreSQL's advisory lock on the name, held until the transaction ends; SQLite's write lock."""
-    with locked_transaction() as transaction:
+    """A transaction that runs alone among those of the same name on PostgreSQL (the next one waits
+    for it to end: an advisory lock on the name, held until the transaction ends). On SQLite a plain
+    one: it reads without waiting, and a second writer fails on its first write ("database is
+    locked", an OperationalError) instead of waiting; the caller takes that as a clash."""
+    with db.atomic() as transaction:
         if not isinstance(db.obj, SqliteDatabase):
             db.execute_sql(f"SELECT pg_advisory_xact_lock(hashtext({db.param}))", (name,))
         yield transaction
