@@ -109,3 +109,21 @@ def test_the_site_is_mailed_once_a_day_with_the_new_ones(app, demo, smtp_server)
             .execute()
         assert notify.mail_entry_requests(app.config) == 1  # the next day: the new one
         assert "입력 요청 1건" in smtp_server.wait_for(2)[1]["Subject"]
+
+
+def test_an_e_mail_that_could_not_be_sent_is_sent_by_the_next_sweep(app, demo, smtp_server):
+    """The mail server down: the asks stay new (not marked e-mailed), so the next sweep sends them,
+    as the alerts' e-mails are given back."""
+    import socket
+    with socket.socket() as probe:  # a port where nothing listens
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=closed, SMTP_STARTTLS=False)
+    with ctx(app):
+        Member.update(email="site2@example.org").where(Member.username == "site2").execute()
+        entry_requests.ask(_participation("vol1"), Member.get(Member.username == "vol1"))
+        assert notify.mail_entry_requests(app.config) == 0
+        assert EntryRequest.get().mailed_at is None
+        app.config["SMTP_PORT"] = smtp_server.port
+        assert notify.mail_entry_requests(app.config) == 1
+        assert "입력 요청 1건" in smtp_server.wait_for(1)[0]["Subject"]

@@ -50,6 +50,7 @@ NOT_SHOWN = {
     "pumasi.identity.store.rotate_all": "re-encrypts identity.rrn_token: nothing shown changes",
     "pumasi.cli.members.create_user": "creates a site (get_or_create) no activity has yet",
     "pumasi.records.entry_requests.due_digests": "only entry_request.mailed_at (the site's e-mail claim)",
+    "pumasi.records.entry_requests.give_back": "only entry_request.mailed_at (the claim given back), never shown",
     "pumasi.transfer.activities.save": "creates sites and activities that no participation has yet",
 }
 

@@ -119,9 +119,11 @@ def mail_in_background(send, *args):
 
 def mail_entry_requests(config):
     """The daily e-mail to each site's managers with the new 입력 요청 (records.entry_requests:
-    at most one a day per site); returns how many e-mails went out."""
+    at most one a day per site); returns how many e-mails went out. A site none of whose managers
+    could be e-mailed (the mail server away) gets its asks again at the next sweep."""
     sent = 0
     for digest in entry_requests.due_digests():
+        before = sent
         lines = "\n".join(f"- {request.participation.volunteer.name}: {request.participation.activity.title} "
                           f"(요청일 {korean_time(request.created_at):%Y-%m-%d})" for request in digest.requests)
         text = (f"봉사자가 상세봉사내역(일별 활동 날짜와 시간) 입력을 요청했습니다. 새 요청 {len(digest.requests)}건:\n\n"
@@ -131,4 +133,6 @@ def mail_entry_requests(config):
             sent += bool(mail.send(config, manager.email, f"입력 요청 {len(digest.requests)}건",
                                    mail.signature(manager, config, text),
                                    log_as=f"entry requests of site {digest.site.id} to member {manager.id}"))
+        if digest.managers and sent == before:
+            entry_requests.give_back(digest)
     return sent

@@ -67,6 +67,12 @@ class Digest:
     requests: list
 
 
+def give_back(digest):
+    """A digest none of whose e-mails went out: its asks are new again, for the next sweep."""
+    EntryRequest.update(mailed_at=None).where(EntryRequest.id.in_([request.id for request in digest.requests])) \
+        .execute()
+
+
 def _mailed_today(site_ids):
     since = today_start_utc()
     return {site_id for (site_id,) in EntryRequest.select(Activity.site).join(Participation).join(Activity)
