@@ -142,7 +142,7 @@ def test_the_xlsx_template(world):
     assert formats == {"활동일": "yyyy-mm-dd", "회원아이디": "@", "이름": "@", "연락처": "@",
                        "시작시간": "hh:mm", "종료시간": "hh:mm", "인정시간(분)": "0"}
     preview = imports.preview(world.activity(MENTORING), exports.template_xlsx(), TODAY, "t.xlsx")
-    assert preview.problem == imports.EMPTY_MESSAGE  # its formatted rows are empty
+    assert preview.problem == readers.EMPTY_MESSAGE  # its formatted rows are empty
 
 
 # --------------------------------------------------------------------------- the site's page

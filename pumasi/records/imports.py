@@ -2,7 +2,6 @@
 phone), checked by the rules of a batch, shown as a preview with each line's problems, and then saved:
 all of them, or exactly the lines asked for, in one transaction. The file is read and checked once
 per preview and once per confirmation (pumasi.records.uploads keeps it on the server in between)."""
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -12,7 +11,7 @@ from . import dailylogs, rules1365
 from .activities import digits, participants
 from .errors import NotAllowed
 from .hours import LogError
-from .readers import FORMULA_MESSAGE, LINE_NAME, Formula, formula_keys, read_rows, refuse_rrns
+from .readers import FORMULA_MESSAGE, LINE_NAME, formula_keys, header_columns, read_table
 from .readers import excel_clock as _clock_cell
 from .readers import excel_date as _date_cell
 
@@ -26,8 +25,8 @@ HEADERS = {  # the header a spreadsheet may use -> the column it means
     "시작시간": "start", "시작": "start", "종료시간": "end", "종료": "end",
     "인정시간(분)": "minutes", "인정시간": "minutes", "인정분": "minutes",
 }
-EMPTY_MESSAGE = "파일에 입력된 줄이 없습니다."
-HEADER_MESSAGE = "첫 줄에 열 이름이 필요합니다. 빠진 열: {missing}"
+REQUIRED = {"date": "활동일", "start": "시작시간", "end": "종료시간"}
+WHO_LABEL = "회원아이디(또는 이름과 연락처)"
 WHO_MESSAGE = "회원아이디 또는 이름과 연락처를 입력해 주세요."
 UNKNOWN_MESSAGE = "이 활동에 등록된 봉사자 중 '{who}'을(를) 찾을 수 없습니다."
 AMBIGUOUS_MESSAGE = "이름과 연락처가 같은 봉사자가 여럿입니다. 회원아이디로 입력해 주세요."
@@ -72,35 +71,19 @@ class Preview:
         return [line for line in self.lines if not line.ok]
 
 
+def _who_missing(columns):
+    """A volunteer is named by 회원아이디, or by 이름 and 연락처: the label when neither is there."""
+    return [] if "username" in columns or {"name", "phone"} <= set(columns) else [WHO_LABEL]
+
+
 def _columns(header):
     """The column each header cell means; NotAllowed naming the columns that are missing."""
-    columns = [HEADERS.get(re.sub(r"\s+", "", cell or "").lower()) for cell in header]
-    missing = [name for name, key in (("활동일", "date"), ("시작시간", "start"), ("종료시간", "end"))
-               if key not in columns]
-    if "username" not in columns and not {"name", "phone"} <= set(columns):
-        missing.append("회원아이디(또는 이름과 연락처)")
-    if missing:
-        raise NotAllowed(HEADER_MESSAGE.format(missing=", ".join(missing)))
-    return columns
+    return header_columns(header, HEADERS, REQUIRED, _who_missing)
 
 
 def read_lines(data, filename=""):
     """The lines of a file as [({column: cell}, line number)]; NotAllowed for the whole file."""
-    rows = read_rows(data, filename, MAX_LINES)  # the rows holding something; NotAllowed past MAX_LINES
-    refuse_rrns(rows)
-    if not rows:
-        raise NotAllowed(EMPTY_MESSAGE)
-    columns = _columns(rows[0][1])
-    if len(rows) == 1:  # the header alone (an empty template)
-        raise NotAllowed(EMPTY_MESSAGE)
-    lines = []
-    for number, cells in rows[1:]:
-        line = {}
-        for key, cell in zip(columns, cells):
-            if key and key not in line:
-                line[key] = cell if isinstance(cell, Formula) else cell.strip()
-        lines.append((line, number))
-    return lines
+    return [(cells, number) for number, cells in read_table(data, filename, MAX_LINES, _columns)]
 
 
 def _resolve(cells, by_username, by_name_phone):

@@ -3,7 +3,8 @@
 as Korean Excel writes it) and Excel's .xlsx (openpyxl), chosen by the file's name or, for a file
 that is a zip, by its content. An .xlsx cell comes out as the text a CSV saved by Excel would hold
 for it where the importers read both the same: a date as 2026-11-21, a time as 09:30, a whole number
-without '.0'; a formula cell comes out as a Formula (a str), which the importers refuse by line."""
+without '.0'; a formula cell comes out as a Formula (a str), which the importers refuse by line. read_table reads a headed table the same way for every importer: the
+sites' daily logs (records.imports) and the operators' imports (transfer.sheet)."""
 import csv
 import io
 import os
@@ -22,6 +23,8 @@ LINE_NAME = "{number}번째 줄"  # how the importers' messages point at a line 
 RRN_MESSAGE = ("{number}번째 줄에 주민등록번호로 보이는 값(숫자 13자리)이 있습니다. 주민등록번호는 파일로 받지 않습니다. "
                "그 칸이나 열을 지우고 다시 올려 주세요.")
 TOO_MANY_MESSAGE = "한 번에 최대 {limit:,}줄까지 올릴 수 있습니다."
+EMPTY_MESSAGE = "파일에 입력된 줄이 없습니다."
+HEADER_MESSAGE = "첫 줄에 열 이름이 필요합니다. 빠진 열: {missing}"
 XLSX_UNPACKED_LIMIT = 200 * 1024 * 1024  # an .xlsx is a zip: refuse one that unpacks past this
 _ZIP = b"PK\x03\x04"
 _OLE = b"\xd0\xcf\x11\xe0"  # the old binary .xls
@@ -209,3 +212,44 @@ def read_rows(data, filename="", limit=None):
             if len(kept) > limit + 1:
                 raise NotAllowed(TOO_MANY_MESSAGE.format(limit=limit))
     return kept
+
+
+def header_key(text):
+    """A header cell, or a name it may have, as they are compared: spaces dropped, lower case."""
+    return re.sub(r"\s+", "", text or "").lower()
+
+
+def header_columns(header, names, required, more_missing=None):
+    """The column each header cell means (names: {header text: column}, compared by header_key;
+    None: a column not read); NotAllowed naming the required columns ({column: label}) that are
+    missing, and the labels more_missing(columns) adds."""
+    keyed = {header_key(text): column for text, column in names.items()}
+    columns = [keyed.get(header_key(cell)) for cell in header]
+    missing = [label for column, label in required.items() if column not in columns]
+    if more_missing is not None:
+        missing += more_missing(columns)
+    if missing:
+        raise NotAllowed(HEADER_MESSAGE.format(missing=", ".join(missing)))
+    return columns
+
+
+def read_table(data, filename, limit, columns_of, clean=str.strip):
+    """A headed table: [(line number, {column: cell})] of the rows holding something below the header,
+    with each column's first cell, its text through clean (a formula cell kept as its Formula).
+    columns_of(header cells) gives the column each cell means (None: not read), or raises NotAllowed.
+    NotAllowed for the whole file: unreadable, more than limit lines, an RRN in any cell, no lines."""
+    rows = read_rows(data, filename, limit)  # the rows holding something; NotAllowed past limit
+    refuse_rrns(rows)
+    if not rows:
+        raise NotAllowed(EMPTY_MESSAGE)
+    columns = columns_of(rows[0][1])
+    if len(rows) == 1:  # the header alone (an empty template)
+        raise NotAllowed(EMPTY_MESSAGE)
+    table = []
+    for number, cells in rows[1:]:
+        values = {}
+        for column, cell in zip(columns, cells):
+            if column and column not in values:
+                values[column] = cell if isinstance(cell, Formula) else clean(cell)
+        table.append((number, values))
+    return table

@@ -1,9 +1,9 @@
 """The lines of an operator's import file, whatever its kind: the header mapped to columns, each line's
-cells as text, the lines that cannot be read at all (a formula, a control character) marked, and the
-Line every kind then checks. The formats are those of records.readers (CSV in UTF-8 or CP949, .xlsx)."""
+cells as text (records.readers.read_table, the reader the sites' daily-log import uses too), the lines
+that cannot be read at all (a formula, a control character) marked, and the Line every kind then
+checks. The formats are those of records.readers (CSV in UTF-8 or CP949, .xlsx)."""
 import csv
 import io
-import re
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -13,11 +13,9 @@ from .. import inputs
 from ..db import db
 from ..records import hours
 from ..records.errors import NotAllowed
-from ..records.readers import FORMULA_MESSAGE, Formula, excel_date, formula_keys, read_rows, refuse_rrns
+from ..records.readers import FORMULA_MESSAGE, excel_date, formula_keys, header_columns, read_table
 
 MAX_LINES = 200_000
-EMPTY_MESSAGE = "파일에 입력된 줄이 없습니다."
-HEADER_MESSAGE = "첫 줄에 열 이름이 필요합니다. 빠진 열: {missing}"
 SAME_LINE_MESSAGE = "{number}번째 줄과 {what}이(가) 같습니다."
 DATE_MESSAGE = "{label} 형식이 올바르지 않습니다. (예: 2026-11-21)"
 
@@ -46,39 +44,16 @@ class Line:
         return self.cells.get(column, "")
 
 
-def _key(text):
-    return re.sub(r"\s+", "", text or "").lower()
-
-
-def header_columns(header, names, required):
-    """The column each header cell means (names: {header text: column}); NotAllowed naming the
-    required columns (column: label) that are missing."""
-    keyed = {_key(text): column for text, column in names.items()}
-    columns = [keyed.get(_key(cell)) for cell in header]
-    missing = [label for column, label in required.items() if column not in columns]
-    if missing:
-        raise NotAllowed(HEADER_MESSAGE.format(missing=", ".join(missing)))
-    return columns
-
-
 def read_lines(data, filename, names, required):
-    """[Line] of a file (empty lines left out); a line with a formula or a control character is
-    marked bad and its cells not read. NotAllowed for a problem with the whole file."""
-    rows = read_rows(data, filename, MAX_LINES)  # the rows holding something; NotAllowed past MAX_LINES
-    refuse_rrns(rows)
-    if not rows:
-        raise NotAllowed(EMPTY_MESSAGE)
-    columns = header_columns(rows[0][1], names, required)
-    if len(rows) == 1:  # the header alone (an empty template)
-        raise NotAllowed(EMPTY_MESSAGE)
-    lines = []
-    for number, cells in rows[1:]:
-        values = {}
-        for column, cell in zip(columns, cells):
-            if column and column not in values:
-                values[column] = cell if isinstance(cell, Formula) else unquoted(cell.strip())
-        lines.append(_marked(Line(number, values)))
-    return lines
+    """[Line] of a file (empty lines left out; names and required as records.readers.header_columns
+    takes them); a line with a formula or a control character is marked bad and its cells not read.
+    NotAllowed for a problem with the whole file."""
+    table = read_table(data, filename, MAX_LINES, lambda header: header_columns(header, names, required), _cleaned)
+    return [_marked(Line(number, values)) for number, values in table]
+
+
+def _cleaned(cell):
+    return unquoted(cell.strip())
 
 
 def unquoted(text):
