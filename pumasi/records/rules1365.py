@@ -6,6 +6,8 @@ refused already: records.hours.check_day.)"""
 from dataclasses import dataclass
 from datetime import date
 
+from ..models import Member, Participation
+
 OLD_MESSAGE = ("{months}개월보다 오래된 활동일입니다. {months}개월이 지난 실적은 받지 않는 센터가 많으니 "
                "1365(자원봉사센터)에 먼저 확인해 주세요.")
 PARTIAL_MESSAGE = ("인정시간 {hours}시간 {minutes}분: 1365에는 분까지 기록되지만 학교(NEIS) 봉사시간은 "
@@ -44,7 +46,14 @@ def date_warnings(log_date, minutes, today, months):
 
 
 def warnings(logs, today, months):
-    """Warnings for daily logs (with their participation and volunteer loaded), by date and name."""
-    return [Warning(log.date, log.participation.volunteer.name, message)
-            for log in sorted(logs, key=lambda log: (log.date, log.participation.volunteer.name))
-            for message in date_warnings(log.date, log.minutes, today, months)]
+    """Warnings for daily logs, by date and name: the volunteers' names read in one query for the
+    dates that have any (a saved batch's logs may come without their participation loaded)."""
+    found = [(log, message) for log in logs for message in date_warnings(log.date, log.minutes, today, months)]
+    if not found:
+        return []
+    ids, names = sorted({log.participation_id for log, _ in found}), {}
+    for start in range(0, len(ids), 500):  # ids per IN (…) list, as elsewhere
+        names.update(Participation.select(Participation.id, Member.name).join(Member)
+                     .where(Participation.id.in_(ids[start:start + 500])).tuples())
+    return sorted((Warning(log.date, names.get(log.participation_id, ""), message) for log, message in found),
+                  key=lambda warning: (warning.date, warning.name))
