@@ -18,7 +18,7 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from pumasi import create_app, migrations, settings
-from pumasi.db import db, open_database
+from pumasi.db import db
 from pumasi.identity import keycheck
 from pumasi.identity import store as identities
 from pumasi.identity.vault import Vault
@@ -26,6 +26,8 @@ from pumasi.jobs.tasks import enqueue_request
 from pumasi.linkage.requests import request_linkage
 from pumasi.linkage.state import DateState
 from pumasi.models import Activity, DailyLog, Member, Participation
+
+import schema
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -175,10 +177,7 @@ def build_app(tmp_path, database_url, redis_url, **overrides):
     config.update(overrides)
     # Emptied before the app starts: an earlier test's key check value (sealed with its own fresh RRN
     # keys) in the shared PostgreSQL database would stop this app's start.
-    wiping = open_database(database_url)
-    with db.connection_context():
-        db.drop_tables(migrations.MODELS, safe=True, cascade=not database_url.startswith("sqlite"))
-    wiping.close_all()
+    schema.fresh_schema(database_url)
     app = create_app(config)
     with app.app_context(), db.connection_context():
         migrations.upgrade()
