@@ -62,7 +62,11 @@ def _counts():
     """Rows per table, the access records aside: a page that showed someone's data (even beside a
     refused value, such as a form shown again with its message) must write one (issue 15);
     _only_views checks that those are views and hold nothing that was typed."""
-    return {model.__name__: model.select().count() for model in migrations.MODELS if model is not AccessRecord}
+    models = [model for model in migrations.MODELS if model is not AccessRecord]
+    # One statement for all tables (a peewee count per table, twice per request, was most of
+    # test_hostile_values_on_every_form's time: 64 of its 102 s at load 10).
+    sql = " UNION ALL ".join(f'SELECT {n}, COUNT(*) FROM "{m._meta.table_name}"' for n, m in enumerate(models))
+    return {models[n].__name__: count for n, count in db.execute_sql(sql).fetchall()}
 
 
 def _last_access():
