@@ -18,8 +18,7 @@ from openpyxl import Workbook, load_workbook
 from pumasi.db import db
 from pumasi.models import Activity, DailyLog
 from pumasi.records import exports, imports, readers
-from pumasi.records.readers import FORMULA_MESSAGE
-from pumasi.web.site.files import XLSX_TYPE
+from pumasi.records.readers import FORMULA_MESSAGE, XLSX_TYPE
 from test_dailylogs import GOOD_AND_BAD, MENTORING, TODAY, vol3_phone, world  # noqa: F401 (fixtures)
 
 FIXTURE = Path(__file__).parent / "fixtures" / "daily_logs_libreoffice.xlsx"

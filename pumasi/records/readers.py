@@ -183,7 +183,8 @@ def _xlsx_rows(data):
 
 
 READERS = {".csv": _csv_rows, ".xlsx": _xlsx_rows, ".xlsm": _xlsx_rows}
-ACCEPT = ".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ACCEPT = f".csv,.xlsx,text/csv,{XLSX_TYPE}"
 
 
 def refuse_rrns(rows):

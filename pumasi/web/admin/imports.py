@@ -15,7 +15,6 @@ from ..security import reports_bad_input
 from .blueprint import bp
 
 QUEUE_DOWN_MESSAGE = "작업 대기열에 연결할 수 없습니다. 잠시 후 '다시 시도'를 눌러 주세요."
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_UPLOAD = 30 * 1024 * 1024  # a file of 100,000 dates as CSV is about 10 MB
 
 
@@ -105,7 +104,7 @@ def _template(ext, make, mimetype):
 @bp.route("/import/template.xlsx")
 def import_template_xlsx():
     """The template of a kind (?kind=…) as .xlsx."""
-    return _template("xlsx", templates.xlsx, XLSX_TYPE)
+    return _template("xlsx", templates.xlsx, readers.XLSX_TYPE)
 
 
 @bp.route("/import/template.csv")

@@ -13,7 +13,6 @@ from ..security import reports_bad_input
 from .blueprint import bp
 from .scope import dialog, flash_rules_warnings, own_activity, rules_warnings
 
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CHANGED_MESSAGE = ("저장하지 않았습니다. 미리보기 이후 내용이 바뀌었거나 오류가 있는 줄이 있습니다. "
                    "아래 내용을 다시 확인해 주세요.")
 
@@ -97,5 +96,5 @@ def csv_template():
 @bp.route("/template.xlsx")
 def xlsx_template():
     """The .xlsx template to fill in (dates, times and text columns already formatted)."""
-    return Response(exports.template_xlsx(), mimetype=XLSX_TYPE, headers={
+    return Response(exports.template_xlsx(), mimetype=readers.XLSX_TYPE, headers={
         "Content-Disposition": 'attachment; filename="daily-logs-template.xlsx"', "Cache-Control": "no-store"})
