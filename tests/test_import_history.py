@@ -127,3 +127,15 @@ def test_runs_of_each_kind(app, world):
     assert runs.read(run)["counts"] == {"total": 4, "bad": 0, "duplicate": 0, "create": 4}
     assert runs.choose(run, {}) and runs.result(runs.save(run.id, TODAY, app.config)) == {"participations": 1,
                                                                                         "dates": 3}
+
+
+def test_the_recent_runs_list_leaves_the_files_and_previews_in_the_database(app, world):
+    """가져오기 lists the last 20 runs by number, kind, file name, state and time: a held file (up to
+    30 MB each) and its preview are not read for it."""
+    from pumasi.transfer import runs
+    admin = Member.get(Member.username == "admin")
+    held = runs.preview(runs.start("activities", "a.csv", SITES.encode(), admin).id, TODAY, app.config)
+    (listed,) = runs.recent()
+    assert (listed.id, listed.kind, listed.filename, listed.state) == (held.id, "activities", "a.csv", "previewed")
+    assert listed.created_at == held.created_at
+    assert "data" not in listed.__data__ and "preview" not in listed.__data__

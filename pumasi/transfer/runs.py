@@ -225,4 +225,6 @@ def result(run):
 
 
 def recent(limit=20):
-    return list(ImportRun.select().order_by(ImportRun.id.desc()).limit(limit))
+    """The latest runs as 가져오기 lists them: not their held files (up to 30 MB each) or previews."""
+    return list(ImportRun.select(ImportRun.id, ImportRun.kind, ImportRun.filename, ImportRun.state,
+                                 ImportRun.created_at).order_by(ImportRun.id.desc()).limit(limit))
