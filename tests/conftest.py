@@ -4,6 +4,7 @@ test's own) is the plugin tests/stack.py (pytest.ini loads it)."""
 import os
 import re
 import subprocess
+import threading
 
 import pytest
 import redis
@@ -49,6 +50,17 @@ def pytest_configure(config):
             redis.Redis.from_url(helpers.SYSTEM_REDIS, socket_connect_timeout=1).flushdb()
         except redis.RedisError:
             pass  # no Redis on this machine: the embedded one starts empty
+
+
+@pytest.fixture(autouse=True)
+def _background_mail_done():
+    """A test ends once the mail threads it started have (비밀번호 찾기 looks its members up and makes
+    their links there, after the answer): they use the database, which the next test's app points
+    elsewhere."""
+    yield
+    for thread in threading.enumerate():
+        if thread.name == "pumasi-mail":
+            thread.join(30)
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,5 @@
 """Notifications: when a participation's linkage ends, its volunteer is told (e-mail and next visit)."""
+import contextvars
 import logging
 import threading
 
@@ -113,8 +114,10 @@ def mail_signup_approved(member, config, login_url):
 
 def mail_in_background(send, *args):
     """Run a mail function in a thread of its own, so that a page answers as fast whether or not a
-    message goes out (비밀번호 찾기 must not tell by its timing which addresses are known)."""
-    threading.Thread(target=send, args=args, daemon=True, name="pumasi-mail").start()
+    message goes out (비밀번호 찾기 must not tell by its timing which addresses are known). It runs in
+    a copy of the request's context (pumasi.ops.audit's client address)."""
+    threading.Thread(target=contextvars.copy_context().run, args=(send, *args), daemon=True,
+                     name="pumasi-mail").start()
 
 
 def mail_entry_requests(config):

@@ -3,6 +3,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user, login_required, login_user
 
 from ..accounts import passwords
+from ..db import db
 from ..ops import console_settings, notify
 from .helpers import actor
 from .ratelimit import asked_account, limit_from, limiter, member_key
@@ -36,13 +37,22 @@ def forgot():
         if not identifier:
             errors["identifier"] = "아이디 또는 이메일 주소를 입력해 주세요."
         else:
-            config = dict(console_settings.effective(current_app))
-            for member, token in passwords.forgotten(identifier):
-                link = url_for("account.reset", token=token, _external=True)
-                notify.mail_in_background(notify.mail_reset_link, member, link, config, True)
+            # Who is asked for is looked up after the answer, with the e-mails: a member found got a
+            # link written (an insert and its audit line) inside the request, which made the answer
+            # twice as slow for a known 아이디 or address (19 against 10 ms, median on PostgreSQL).
+            link_base = url_for("account.reset", token="-", _external=True)[:-1]
+            notify.mail_in_background(_mail_reset_links, current_app._get_current_object(), identifier, link_base,
+                                      dict(console_settings.effective(current_app)))
             return render_template("account/forgot.html", sent=True, message=passwords.FORGOT_MESSAGE)
     return render_template("account/forgot.html", sent=False, identifier=identifier, errors=errors), \
         422 if errors else 200
+
+
+def _mail_reset_links(app, identifier, link_base, config):
+    """비밀번호 찾기's work, in a thread of its own: the members found, a one-time link each, e-mailed."""
+    with app.app_context(), db.connection_context():
+        for member, token in passwords.forgotten(identifier):
+            notify.mail_reset_link(member, link_base + token, config, True)
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
