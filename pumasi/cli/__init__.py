@@ -1,5 +1,6 @@
 """The command line (`flask --app app …`): the schema and demo (`schema`), members (`members`), keeping
-an instance (`maintenance`), and running everything (`up`). While a setting stops the service from
+an instance (`maintenance`), the access records (`records`: `flask audit verify|purge`), and running
+everything (`up`). While a setting stops the service from
 starting, every command but `check`, `backup` and `restore` refuses (Commands)."""
 import functools
 import logging

@@ -1,7 +1,7 @@
 """입력 요청: from the no-detail notice, a volunteer asks their site to enter the daily logs of a
 participation. One open ask per participation; it closes by itself when the site enters a date for
 that participation (dailylogs.write_checked); the site sees the open ones on its home page, and its
-managers get one e-mail a day with the new ones (the workers' sweep, mail_new)."""
+managers get one e-mail a day with the new ones (the workers' sweep: ops.notify.mail_entry_requests)."""
 from dataclasses import dataclass
 
 from ..clock import today_start_utc, utcnow

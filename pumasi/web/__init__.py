@@ -4,7 +4,8 @@ invited member's first log-in), `signup` (회원가입), `mypage` (volunteers; `
 what they share: `certificates` (a 확인서's PDF download), `helpers` (roles, the acting member, 404s,
 pages), `forms`, `listargs`, `htmx` (fragments and dialogs), `templating` (filters and the one label table), `security` (CSRF, input rule, headers),
 `errors`, `login`, `ratelimit`, `proxies` (the client's address), `requestlog` (set up first by the
-factory, so that a request's time includes its database connection), `compress`.
+factory, so that a request's time includes its database connection), `compress`, `live` (활동내역's
+conditional answers and its poll) and `svg` (the operators' charts).
 
 Views parse the request, call the domain (pumasi.linkage, .records, .identity, .accounts, .ops) and
 render; no rule lives here."""
