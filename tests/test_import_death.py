@@ -149,3 +149,18 @@ def test_a_worker_killed_in_a_preview_or_a_save(app, demo, processes, client, au
     assert runs.result(saved) == {"created": COUNT, "updated": 1, "skipped": 0}
     with ctx(app):
         assert Member.select().count() == before + COUNT and Member.get(Member.username == "vol1").name == "김민준바뀜"
+
+
+def test_retry_while_the_job_still_waits_queues_no_second_one(app, demo, client, auth):
+    """다시 시도 pressed while the run's job still waits in the queue: told so, no second job; once the
+    job is gone (the queue lost it), 다시 시도 queues it again."""
+    from pumasi.web.admin.imports import STILL_WORKING_MESSAGE
+    run = _queued(app)
+    auth.login("admin")
+    answer = client.post(f"/admin/import/runs/{run.id}/retry", follow_redirects=True)
+    assert str(escape(STILL_WORKING_MESSAGE)) in answer.text
+    assert get_queue(app).count == 1 and _run(app, run.id).job_id == run.job_id
+    Job.fetch(run.job_id, connection=connection(app)).delete()
+    client.post(f"/admin/import/runs/{run.id}/retry")
+    again = _run(app, run.id)
+    assert get_queue(app).count == 1 and again.job_id != run.job_id and again.state == "queued"

@@ -92,6 +92,16 @@ def _status(conn, job_id):
         return None
 
 
+def working_on(app, run):
+    """Whether the job noted on the run still waits or runs (Redis unreachable: it cannot be, say no)."""
+    if not run.job_id:
+        return False
+    try:
+        return _status(connection(app), run.job_id) in ALIVE
+    except (RedisError, OSError):
+        return False
+
+
 def fail_abandoned(app, now):
     """Import runs still 확인 중/저장 중 whose job no longer waits or runs (its worker killed, the job
     failed or timed out, lost with Redis) are failed with a message that 다시 시도 is safe; their ids.

@@ -15,6 +15,7 @@ from ..security import reports_bad_input
 from .blueprint import bp
 
 QUEUE_DOWN_MESSAGE = "작업 대기열에 연결할 수 없습니다. 잠시 후 '다시 시도'를 눌러 주세요."
+STILL_WORKING_MESSAGE = "이 가져오기는 아직 처리 중이거나 차례를 기다리고 있습니다. 끝나면 이 화면에 결과가 나옵니다."
 MAX_UPLOAD = 30 * 1024 * 1024  # a file of 100,000 dates as CSV is about 10 MB
 
 
@@ -86,6 +87,9 @@ def import_retry(run_id):
     failed the run, keeping its file, and this takes up the step that was lost)."""
     run = get_or_404(ImportRun, run_id)
     job = runs.retry_job(run)
+    if job and run.state in runs.WORKING and import_jobs.working_on(current_app, run):
+        flash(STILL_WORKING_MESSAGE)  # a second job of the same step would only do the work twice
+        job = None
     if job and run.state == "failed":
         runs.resume(run, job)
     if job and not import_jobs.queue(current_app, job, run.id):
