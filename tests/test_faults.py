@@ -190,16 +190,26 @@ def more_dates(app, username, count, site_name="CSV 총괄운영본부", start=d
             made += n
 
 
+# Only the timeout fault may make a call time out. A call of 100 ms' latency answers in 0.11 s on an
+# idle machine, but with 1 s a call answered late on a loaded one (load ~15, two workers and the test
+# sharing two cores) counted as a failed try as well, and with the backoff from 0.05 s all six tries
+# of a batch fit in one slow spell of a few seconds: its ten dates ended 99, a fifth of the run, over
+# the test's tenth. At 3 s the six tries of a batch need 18 s of such slowness.
+PORTAL_TIMEOUT_UNDER_LOAD = 3.0
+
+
 @SQLITE_FAST_POSTGRES_SLOW
 def test_1365_slow_failing_dropping_timing_out_and_99(app, world):
     """Every fault of the simulator at once, with two workers: each date ends as 1365's rules say
     (99 only if the system's tries ran out), and 1365 never holds a date twice."""
     # Backoff from 0.05 s: the sixth try comes 1.6 s after the first, not 6 s (the growth itself is
-    # test_retries_wait_longer_each_time's).
-    app.config.update(LINK_MAX_TRIES=6, PORTAL_TIMEOUT=1.0, LINK_BATCH_SIZE=10, LINK_RETRY_BASE=0.05)
+    # test_retries_wait_longer_each_time's). PORTAL_TIMEOUT_UNDER_LOAD: see there.
+    app.config.update(LINK_MAX_TRIES=6, PORTAL_TIMEOUT=PORTAL_TIMEOUT_UNDER_LOAD, LINK_BATCH_SIZE=10,
+                      LINK_RETRY_BASE=0.05)
     more_dates(app, "vol1", 30)
     world.sim("faults", "--set", "latency_ms=100", "--set", "error_rate=0.2", "--set", "drop_rate=0.1",
-              "--set", "timeout_rate=0.1", "--set", "timeout_s=1.5", "--set", "code99_rate=0.25")
+              "--set", "timeout_rate=0.1", "--set", f"timeout_s={PORTAL_TIMEOUT_UNDER_LOAD + 0.5}",
+              "--set", "code99_rate=0.25")
     world.start_worker()
     world.start_worker()
     usernames = ["vol1", "vol2", "vol3"]
@@ -555,11 +565,13 @@ def test_1365_faults_at_once_over_many_dates_and_workers(app, world):
     """Harder and longer than the fast run: over 300 dates, three workers, 1365 slow and failing a third
     of its calls, 99 for a third of the dates; final states as 1365's rules give, none doubled."""
     # Backoff from 0.05 s: the eighth try comes 6 s after the first, not 25 s.
-    app.config.update(LINK_MAX_TRIES=8, PORTAL_TIMEOUT=1.5, LINK_BATCH_SIZE=50, LINK_RETRY_BASE=0.05)
+    app.config.update(LINK_MAX_TRIES=8, PORTAL_TIMEOUT=PORTAL_TIMEOUT_UNDER_LOAD, LINK_BATCH_SIZE=50,
+                      LINK_RETRY_BASE=0.05)
     rrns = volunteers_with_dates(app, world, 2, 150)
     rrns.update(RRNS)
     world.sim("faults", "--set", "latency_ms=300", "--set", "error_rate=0.15", "--set", "drop_rate=0.1",
-              "--set", "timeout_rate=0.1", "--set", "timeout_s=2", "--set", "code99_rate=0.3")
+              "--set", "timeout_rate=0.1", "--set", f"timeout_s={PORTAL_TIMEOUT_UNDER_LOAD + 0.5}",
+              "--set", "code99_rate=0.3")
     for _ in range(3):
         world.start_worker()
     usernames = list(rrns)
