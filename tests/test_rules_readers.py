@@ -454,3 +454,30 @@ def test_a_file_past_the_limit_is_not_read_further(monkeypatch):
     assert refused(readers.read_rows, sheet, 'a.xlsx', 1) == '한 번에 최대 1줄까지 올릴 수 있습니다.'
     assert refused(readers.read_rows, sheet, 'a.xlsx', 3) == readers.XLSX_MESSAGE
     assert refused(readers.xlsx_rows, sheet) == readers.XLSX_MESSAGE
+
+
+@pytest.mark.parametrize('empty, ok', [(2, True), (3, True), (4, False)])
+def test_with_a_limit_at_most_so_many_empty_rows_are_read(monkeypatch, empty, ok):
+    """14 KB of .xlsx unpack to a million empty rows (6 s to read): past EMPTY_ROWS_ALLOWED of them the
+    file is refused, wherever they are."""
+    monkeypatch.setattr(readers, 'EMPTY_ROWS_ALLOWED', 3)
+    for data, name in ((('h\n' + ' , \n' * empty + 'x\n').encode(), 'a.csv'),
+                       (workbook([('h',), *[(' ',)] * empty, ('x',)]), 'a.xlsx')):
+        if ok:
+            assert [cells for _, cells in readers.read_rows(data, name, 5)] == [['h'], ['x']], name
+        else:
+            assert refused(readers.read_rows, data, name, 5) == readers.EMPTY_ROWS_MESSAGE, name
+
+
+def test_read_for_so_many_lines_a_workbook_may_unpack_only_so_far(monkeypatch):
+    """34 KB of .xlsx holding one row of a million cells unpack to 15 MB (11 s, 550 MB to read):
+    read for at most limit lines, an .xlsx may unpack to 1 MB and XLSX_UNPACKED_PER_LINE a line."""
+    assert readers.unpacked_limit(2000) == 1024 * 1024 + 2000 * 2048
+    assert readers.unpacked_limit(200_000) == readers.XLSX_UNPACKED_LIMIT == 200 * 1024 * 1024
+    data = workbook([('h',), ('x',)])
+    size = sum(info.file_size for info in zipfile.ZipFile(io.BytesIO(data)).infolist())
+    monkeypatch.setattr(readers, 'XLSX_UNPACKED_PER_LINE', size - 1024 * 1024)  # read for 1 line: size
+    assert readers.read_rows(data, 'a.xlsx', 1) == [(1, ['h']), (2, ['x'])]
+    monkeypatch.setattr(readers, 'XLSX_UNPACKED_PER_LINE', size - 1024 * 1024 - 1)
+    assert refused(readers.read_rows, data, 'a.xlsx', 1) == readers.XLSX_MESSAGE
+    assert readers.read_rows(data, 'a.xlsx') == [(1, ['h']), (2, ['x'])]  # no limit: XLSX_UNPACKED_LIMIT

@@ -23,9 +23,13 @@ LINE_NAME = "{number}번째 줄"  # how the importers' messages point at a line 
 RRN_MESSAGE = ("{number}번째 줄에 주민등록번호로 보이는 값(숫자 13자리)이 있습니다. 주민등록번호는 파일로 받지 않습니다. "
                "그 칸이나 열을 지우고 다시 올려 주세요.")
 TOO_MANY_MESSAGE = "한 번에 최대 {limit:,}줄까지 올릴 수 있습니다."
+EMPTY_ROWS_ALLOWED = 10_000  # empty rows a file may hold besides its lines (read with a limit)
+EMPTY_ROWS_MESSAGE = ("파일에 빈 줄이 너무 많습니다(1만 줄 넘게). 내용이 있는 줄만 새 파일에 붙여 넣어 저장한 뒤 "
+                      "다시 올려 주세요.")
 EMPTY_MESSAGE = "파일에 입력된 줄이 없습니다."
 HEADER_MESSAGE = "첫 줄에 열 이름이 필요합니다. 빠진 열: {missing}"
 XLSX_UNPACKED_LIMIT = 200 * 1024 * 1024  # an .xlsx is a zip: refuse one that unpacks past this
+XLSX_UNPACKED_PER_LINE = 2048  # and, read for so many lines, past 1 MB and this much a line
 _ZIP = b"PK\x03\x04"
 _OLE = b"\xd0\xcf\x11\xe0"  # the old binary .xls
 _CLOCK_CELL = re.compile(r"(오전|오후|AM|PM)?\s*([0-9]{1,2}):([0-9]{2})(?::00)?\s*(AM|PM)?", re.IGNORECASE)
@@ -142,11 +146,18 @@ def _cell(cell):
     return cell_text(cell.value)
 
 
-def _open_workbook(data):
+def unpacked_limit(limit):
+    """How far an .xlsx read for at most limit lines may unpack: 1 MB and XLSX_UNPACKED_PER_LINE a
+    line, XLSX_UNPACKED_LIMIT at most (2,000 lines: 5 MB; 34 KB of .xlsx holding one row of a million
+    cells unpack to 15 MB, which took 11 s and 550 MB to read)."""
+    return min(XLSX_UNPACKED_LIMIT, 1024 * 1024 + limit * XLSX_UNPACKED_PER_LINE)
+
+
+def _open_workbook(data, unpacked=None):
     from openpyxl import load_workbook  # only when an .xlsx comes
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-        if sum(info.file_size for info in archive.infolist()) > XLSX_UNPACKED_LIMIT:
+        if sum(info.file_size for info in archive.infolist()) > (unpacked or XLSX_UNPACKED_LIMIT):
             raise NotAllowed(XLSX_MESSAGE)
         return load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except NotAllowed:
@@ -160,10 +171,10 @@ def xlsx_rows(data):
     return list(_xlsx_rows(data))
 
 
-def _xlsx_rows(data):
+def _xlsx_rows(data, unpacked=None):
     if isinstance(data, str) or not data.startswith(_ZIP):
         raise NotAllowed(XLS_MESSAGE if isinstance(data, bytes) and data.startswith(_OLE) else XLSX_MESSAGE)
-    book = _open_workbook(data)
+    book = _open_workbook(data, unpacked)
     try:
         sheet = book.worksheets[0]
         sheet.reset_dimensions()  # some programs write a wrong size; read what is there
@@ -199,19 +210,25 @@ def read_rows(data, filename="", limit=None):
     """The rows of an uploaded file, by the reader of its kind: a zip is read as .xlsx whatever its
     name, a file of another name as CSV. With a limit, only the rows holding something, and
     NotAllowed (TOO_MANY_MESSAGE) as soon as more than limit of them follow the header: a file of a
-    million rows (an .xlsx of 64 KB unpacks to 200,000 rows) is not read whole, nor kept, first."""
+    million rows (an .xlsx of 64 KB unpacks to 200,000 rows) is not read whole, nor kept, first. Nor
+    are more than EMPTY_ROWS_ALLOWED empty rows read (14 KB of .xlsx unpack to a million, 6 s), nor an
+    .xlsx that unpacks past unpacked_limit(limit)."""
     if isinstance(data, bytes) and data.startswith(_ZIP):
-        rows = _xlsx_rows(data)
+        rows = _xlsx_rows(data, None if limit is None else unpacked_limit(limit))
     else:
         rows = READERS.get(os.path.splitext(filename or "")[1].lower(), _csv_rows)(data)
     if limit is None:
         return list(rows)
-    kept = []
+    kept, empty = [], 0
     for number, cells in rows:
         if any(cell.strip() for cell in cells):
             kept.append((number, cells))
             if len(kept) > limit + 1:
                 raise NotAllowed(TOO_MANY_MESSAGE.format(limit=limit))
+        else:
+            empty += 1
+            if empty > EMPTY_ROWS_ALLOWED:
+                raise NotAllowed(EMPTY_ROWS_MESSAGE)
     return kept
 
 
