@@ -1,5 +1,5 @@
 """What each audit action is called on the operator's screens (Korean; the code stays as a detail)."""
-from ..linkage.state import RequestKind
+from ..linkage.state import REQUEST_LABELS
 
 ACTION_LABELS = {
     "activity.import": "활동처·활동 가져오기",
@@ -48,10 +48,8 @@ ACTION_LABELS = {
     "site.create": "활동처 등록",
     "site.manager": "활동처 담당자 지정",
     "site.update": "활동처 수정",
-    f"link.{RequestKind.REQUEST}": "연계신청",
-    f"link.{RequestKind.RELINK}": "재연계",
-    f"link.{RequestKind.RETRY}": "재전송(99)",
-    f"link.{RequestKind.SUPPORT}": "기술지원 재연계",
+    # A 연계 request by the name the pages give its kind (the operator's 재연계 from 연계실패 is not 99's retry).
+    **{f"link.{kind}": label for kind, label in REQUEST_LABELS.items()},
 }
 
 
