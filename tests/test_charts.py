@@ -114,3 +114,22 @@ def test_svg_escapes_and_scales():
     assert "<script>" not in drawn and "&lt;t&gt;" in drawn and "d &amp; e" in drawn
     assert [svg.nice_max(n) for n in (0, 2, 7, 11, 4100)] == [4, 4, 8, 20, 8000]
     assert svg.nice_max(0.3, whole=False) == .4 and svg.nice_max(28, whole=False) == 40
+
+
+def test_the_failures_chart_says_when_it_shows_only_the_sites_with_most(app, client, auth, demo):
+    """Room for 15 bars: with 16 sites failing, the chart's description says it shows the 15 with the
+    most failures and the table all of them."""
+    from pumasi.models import Activity, Member, Site
+    with ctx(app):
+        volunteer = Member.get(Member.username == "vol1")
+        for n in range(16):
+            activity = Activity.create(site=Site.create(name=f"실패 {n:02d}"), title="t", category="문화",
+                                       start_date=NOW.date(), end_date=NOW.date())
+            participation = Participation.create(activity=activity, volunteer=volunteer)
+            DailyLog.create(participation=participation, date=NOW.date(), start="10:00", end="11:00", minutes=60,
+                            link_state=DateState.FAILED, result_code=200)
+    auth.login("admin")
+    page = client.get("/admin/charts").get_data(as_text=True)
+    desc = page.split('<desc id="failures-desc">')[1].split("</desc>")[0]
+    assert "연계실패가 많은 15곳의 활동처별로" in desc and "(모든 활동처)" in desc
+    assert page.count("<th scope=\"row\">실패 ") == 16

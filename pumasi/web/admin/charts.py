@@ -32,12 +32,17 @@ def _times_chart(times, labels):
                      labels, series, fmt=lambda value: f"{value:.1f}" if value < 10 else f"{value:.0f}")
 
 
+CHART_SITES = 15  # bars the failures chart has room for; its table lists every site
+
+
 def _failures_chart(failures):
-    codes = [99, 100, 200]
-    series = [(CODE_NAMES[code], COLORS[code], [found.get(code, 0) for _, found in failures]) for code in codes]
+    codes, shown = [99, 100, 200], failures[:CHART_SITES]
+    series = [(CODE_NAMES[code], COLORS[code], [found.get(code, 0) for _, found in shown]) for code in codes]
+    which = (f"연계실패가 많은 {CHART_SITES}곳의 " if len(failures) > CHART_SITES else "")
     return svg.stacked_bars("failures", "활동처별 연계실패 날짜",
-                            "지금 연계실패로 남은 날짜를 활동처별로 결과코드에 따라 쌓은 가로 막대그래프입니다. "
-                            "정확한 숫자는 옆의 표에 있습니다.", [name for name, _ in failures], series)
+                            f"지금 연계실패로 남은 날짜를 {which}활동처별로 결과코드에 따라 쌓은 가로 막대그래프입니다. "
+                            "정확한 숫자는 옆의 표에 있습니다" + (" (모든 활동처)." if which else "."),
+                            [name for name, _ in shown], series)
 
 
 def duration(seconds):
@@ -52,5 +57,5 @@ def charts_page():
     weekly_svg, codes = _weekly_chart(weekly, labels)
     return render_template("admin/charts.html", weekly=weekly, weekly_svg=weekly_svg, codes=codes,
                            code_names=CODE_NAMES, times=times, times_svg=_times_chart(times, labels),
-                           failures=failures, failures_svg=_failures_chart(failures[:15]),
+                           failures=failures, failures_svg=_failures_chart(failures),
                            failure_codes=[99, 100, 200], duration=duration, weeks=range(charts.WEEKS))
