@@ -127,3 +127,20 @@ def test_an_e_mail_that_could_not_be_sent_is_sent_by_the_next_sweep(app, demo, s
         app.config["SMTP_PORT"] = smtp_server.port
         assert notify.mail_entry_requests(app.config) == 1
         assert "입력 요청 1건" in smtp_server.wait_for(1)[0]["Subject"]
+
+
+def test_a_sweep_that_loses_part_of_a_sites_asks_gives_back_the_rest(app, demo, monkeypatch):
+    """Two sweeps at once, the second having seen one more ask: the first claims the asks it saw, the
+    second claims only the newer one, sends nothing (another sweep sends that site's), and gives it
+    back: it goes out with the site's next e-mail instead of never."""
+    with ctx(app):
+        first = entry_requests.ask(_participation("vol1"), Member.get(Member.username == "vol1"))
+        newer = entry_requests.ask(_participation("vol2"), Member.get(Member.username == "vol2"))
+
+        def other_sweep_first():  # after this sweep's look, before its claim
+            EntryRequest.update(mailed_at=utcnow()).where(EntryRequest.id == first.id).execute()
+            return utcnow()
+        monkeypatch.setattr(entry_requests, "utcnow", other_sweep_first)
+        assert entry_requests.due_digests() == []
+        assert EntryRequest.get_by_id(newer.id).mailed_at is None
+        assert EntryRequest.get_by_id(first.id).mailed_at is not None

@@ -96,7 +96,9 @@ def due_digests():
         ids = [request.id for request in requests]
         claimed = (EntryRequest.update(mailed_at=now)
                    .where(EntryRequest.id.in_(ids), EntryRequest.mailed_at.is_null()).execute())
-        if claimed != len(ids):  # another sweep took them: it sends them
+        if claimed != len(ids):  # another sweep took some and sends those: the rest go back, for later
+            EntryRequest.update(mailed_at=None).where(EntryRequest.id.in_(ids), EntryRequest.mailed_at == now) \
+                .execute()
             continue
         managers = list(Member.select().where(Member.site == site_id, Member.role == "site", Member.active == True,  # noqa: E712
                                               Member.removed_at.is_null(), Member.email != ""))
