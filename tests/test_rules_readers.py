@@ -460,6 +460,7 @@ def test_a_file_past_the_limit_is_not_read_further(monkeypatch):
 def test_with_a_limit_at_most_so_many_empty_rows_are_read(monkeypatch, empty, ok):
     """14 KB of .xlsx unpack to a million empty rows (6 s to read): past EMPTY_ROWS_ALLOWED of them the
     file is refused, wherever they are."""
+    assert readers.EMPTY_ROWS_ALLOWED == 10_000
     monkeypatch.setattr(readers, 'EMPTY_ROWS_ALLOWED', 3)
     for data, name in ((('h\n' + ' , \n' * empty + 'x\n').encode(), 'a.csv'),
                        (workbook([('h',), *[(' ',)] * empty, ('x',)]), 'a.xlsx')):
