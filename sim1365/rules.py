@@ -21,6 +21,7 @@ MESSAGES = {
 MAX_RECORDS, MAX_REFS = 500, 1000
 REF_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 TIME_RE = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
+END_RE = re.compile(r"([01]\d|2[0-3]):[0-5]\d|24:00")  # an end may be midnight, the end of the date
 
 
 def _date_problem(text):
@@ -49,8 +50,8 @@ def validate_record(rec) -> str | None:
     problem = _date_problem(rec.get("date"))
     if problem:
         return problem
-    for key in ("start", "end"):
-        if not isinstance(rec.get(key), str) or not TIME_RE.fullmatch(rec[key]):
+    for key, pattern in (("start", TIME_RE), ("end", END_RE)):
+        if not isinstance(rec.get(key), str) or not pattern.fullmatch(rec[key]):
             return f"{key} must be HH:MM"
     minutes = rec.get("minutes")
     if not isinstance(minutes, int) or isinstance(minutes, bool) or not 1 <= minutes <= 1440:

@@ -25,7 +25,10 @@
     var front = event.target instanceof Element && event.target.closest('input[name="rrn_front"]');
     var back = front && front.form && front.form.querySelector('input[name="rrn_back"]');
     if (!back || !event.clipboardData) return;
-    var digits = event.clipboardData.getData("text").replace(/[\s-]/g, "");
+    // Full-width digits (a Korean IME's 전각) read as digits, any dash as the hyphen (identity.rrn too).
+    var digits = event.clipboardData.getData("text")
+      .replace(/[\uff10-\uff19]/g, function (c) { return String.fromCharCode(c.charCodeAt(0) - 0xfee0); })
+      .replace(/[\s\-\u2010-\u2015\u2212\uff0d]/g, "");
     if (!/^[0-9]{13}$/.test(digits)) return;
     event.preventDefault();
     front.value = digits.slice(0, 6);

@@ -68,8 +68,12 @@ def test_one_date_for_three_volunteers(world):
     assert entry.actor_name == "site1" and entry.detail.startswith("3 added, 0 changed")
 
 
+NIGHT = ("종료시간은 시작시간보다 늦어야 합니다. 자정을 넘긴 활동은 날짜를 나누어 입력해 주세요. "
+         "(예: 22:00~24:00, 다음 날 00:00~02:00)")
+
+
 @pytest.mark.parametrize("start, end, minutes, on, message", [
-    ("13:00", "10:00", "", DAY, "종료시간은 시작시간보다 늦어야 합니다."),
+    ("13:00", "10:00", "", DAY, NIGHT),
     ("10:00", "10:00", "", DAY, "종료시간은 시작시간보다 늦어야 합니다."),
     ("10:00", "12:00", "", date(2026, 5, 31), "활동일이 활동기간(20260601~ 20261130) 밖입니다."),
     ("10:00", "12:00", "", date(2026, 11, 27), "미래 날짜는 입력할 수 없습니다."),
@@ -95,7 +99,7 @@ def test_minutes_can_be_lowered_not_raised(world):
 def test_a_batch_is_saved_whole_or_not_at_all(world):
     errors = world.errors(MENTORING, world.row(MENTORING, "vol1", "10:00", "12:00"),
                           world.row(MENTORING, "vol3", "12:00", "10:00"))
-    assert errors == {1: ["종료시간은 시작시간보다 늦어야 합니다."]}
+    assert errors == {1: [NIGHT]}
     assert not world.logs(MENTORING, "vol1") and not world.logs(MENTORING, "vol3")
 
 
@@ -265,7 +269,7 @@ def test_csv_in_cp949_previews_good_and_bad_lines_and_saves_nothing(world, vol3_
     assert preview.problem == ""
     assert [line.number for line in preview.good] == [2, 3]
     assert {line.number: [str(e) for e in line.errors] for line in preview.bad} == {
-        4: ["종료시간은 시작시간보다 늦어야 합니다."],
+        4: [NIGHT],
         6: ["이 활동에 등록된 봉사자 중 'nobody'을(를) 찾을 수 없습니다."],
         7: ["활동일이 활동기간(20260601~ 20261130) 밖입니다.", "미래 날짜는 입력할 수 없습니다."],
         8: ["회원아이디 또는 이름과 연락처를 입력해 주세요."],
@@ -386,3 +390,25 @@ def test_a_site_is_told_the_times_of_its_own_other_activity(world):
     world.save("같은 활동처 다른 활동", world.row("같은 활동처 다른 활동", "vol1", "10:00", "12:00"))
     errors = world.errors(MENTORING, world.row(MENTORING, "vol1", "11:00", "13:00"))
     assert errors == {0: ["같은 날 이 활동처의 다른 활동 시간과 겹칩니다. (10:00~12:00)"]}
+
+
+def test_a_night_is_entered_as_two_dates_and_midnight_shows_as_24_00(world):
+    """A night's activity (22:00 to 02:00): one date up to 24:00 (a time box gives 00:00), the next
+    from 00:00; each saved with its minutes, midnight shown as 24:00 and read back from the export."""
+    night, morning = date(2026, 11, 20), date(2026, 11, 21)
+    saved = world.save(MENTORING, world.row(MENTORING, "vol1", "22:00", "00:00", on=night),
+                       world.row(MENTORING, "vol3", "22:00", "24:00", on=night),
+                       world.row(MENTORING, "vol1", "00:00", "02:00", on=morning))
+    assert [(log.date, log.end, log.minutes) for log in saved] == [
+        (night, time(0), 120), (night, time(0), 120), (morning, time(2), 120)]
+    exported = exports.export_csv(world.activity(MENTORING))
+    assert "2026-11-20,vol1,김민준,22:00,24:00,120,미연계,\r\n" in exported
+    # Read back, each line meets its own saved date: the same times, not a format problem.
+    preview = imports.preview(world.activity(MENTORING), exported.encode("utf-8"), TODAY)
+    assert all("이미 입력된 날짜와 시간입니다" in str(line.errors[0]) for line in preview.lines), preview.lines
+    # The night counts until midnight: 23:00-23:30 of the same date overlaps it, the next day's does not.
+    assert world.errors(MENTORING, world.row(MENTORING, "vol1", "23:00", "23:30", on=night)) == {
+        0: ["같은 날 이 활동에 이미 입력된 시간과 겹칩니다. (22:00~24:00)"]}
+    # 8 hours recognised a day: 16:00-24:00 is the most a single log holds.
+    assert world.errors(MENTORING, world.row(MENTORING, "vol3", "15:00", "00:00", on=morning))[0][0] == (
+        "하루 인정시간은 최대 8시간입니다.")

@@ -15,7 +15,7 @@ DAY = date(2021, 8, 9)
 
 
 def entry(start, end, minutes=None, on=DAY):
-    return Entry(on, hours.parse_clock(start), hours.parse_clock(end), minutes)
+    return Entry(on, hours.parse_clock(start), hours.parse_clock(end, 'end'), minutes)
 
 
 def check(e, today=TODAY):
@@ -50,7 +50,7 @@ def test_parse_clock(text, expected):
     assert hours.parse_clock(text) == expected
 
 
-@pytest.mark.parametrize('text', ['24:00', '9:60', '930', '09:3', '9시', '', None, '０９:３０'])
+@pytest.mark.parametrize('text', ['24:01', '25:00', '9:60', '930', '09:3', '9시', '', None, '０９:３０'])
 @pytest.mark.parametrize('field, name', [('start', '시작시간'), ('end', '종료시간')])
 def test_parse_clock_rejects_and_names_the_field(text, field, name):
     with pytest.raises(LogError) as caught:
@@ -80,9 +80,54 @@ def test_given_minutes_must_fit_the_activity(minutes):
     assert errors == [LogError('minutes', '인정시간은 0보다 크고 활동시간(종료-시작) 이하여야 합니다.')]
 
 
-@pytest.mark.parametrize('start, end', [('12:00', '10:00'), ('10:00', '10:00')])
-def test_end_must_be_after_start(start, end):
-    assert check(entry(start, end)) == (0, [LogError('end', '종료시간은 시작시간보다 늦어야 합니다.')])
+def test_end_must_be_after_start():
+    assert check(entry('10:00', '10:00')) == (0, [LogError('end', '종료시간은 시작시간보다 늦어야 합니다.')])
+    assert check(entry('00:00', '00:00')) == (0, [LogError('end', '종료시간은 시작시간보다 늦어야 합니다.')])
+
+
+@pytest.mark.parametrize('start, end', [('12:00', '10:00'), ('22:00', '02:00'), ('23:30', '00:30')])
+def test_an_end_before_the_start_is_told_to_split_the_night(start, end):
+    assert check(entry(start, end)) == (0, [LogError('end', '종료시간은 시작시간보다 늦어야 합니다. 자정을 넘긴 활동은 '
+                                                     '날짜를 나누어 입력해 주세요. (예: 22:00~24:00, 다음 날 00:00~02:00)')])
+
+
+# --- a log may end at midnight: 24:00 typed (or 00:00, as a browser's time box holds it)
+
+@pytest.mark.parametrize('text', ['24:00', '2400', ' 24:00 '])
+def test_an_end_of_24_00_is_midnight_and_a_start_of_24_00_is_refused(text):
+    assert hours.parse_clock(text, 'end') == time(0)
+    with pytest.raises(LogError):
+        hours.parse_clock(text, 'start')
+
+
+@pytest.mark.parametrize('start, end, minutes', [('22:00', '24:00', 120), ('22:00', '00:00', 120),
+                                                 ('23:59', '24:00', 1), ('16:00', '24:00', 480)])
+def test_a_log_ending_at_midnight_counts_to_the_end_of_its_date(start, end, minutes):
+    assert check(entry(start, end)) == (minutes, [])
+
+
+def test_a_log_ending_at_midnight_keeps_the_8_hour_cap():
+    assert check(entry('15:00', '24:00')) == (540, [LogError('minutes', '하루 인정시간은 최대 8시간입니다.')])
+    assert check(entry('15:00', '24:00', minutes=480)) == (480, [])
+
+
+def test_a_log_ending_at_midnight_overlaps_the_evening_not_the_next_morning():
+    night = entry('22:00', '24:00')
+    assert check_day([night], [entry('23:00', '23:30')]) == [(0, LogError('start', '같은 날 이미 입력된 시간과 겹칩니다. (23:00~23:30)'))]
+    assert check_day([entry('23:00', '23:30')], [night]) == [(0, LogError('start', '같은 날 이미 입력된 시간과 겹칩니다. (22:00~24:00)'))]
+    assert check_day([night], [entry('00:00', '02:00'), entry('20:00', '22:00')]) == []
+    assert check_day([night], [entry('00:00', '02:00', on=DAY + datetime.timedelta(days=1))]) == []
+
+
+def test_a_log_ending_at_midnight_counts_towards_the_day_cap():
+    assert check_day([entry('20:00', '24:00')], [entry('09:00', '14:00')]) == [
+        (0, LogError('minutes', '하루 인정시간 8시간을 넘습니다. (현재 합계 9시간)'))]
+
+
+def test_midnight_as_an_end_is_shown_as_24_00():
+    assert hours.format_end(time(0)) == '24:00'
+    assert hours.format_end(time(16, 0)) == '16:00'
+    assert hours.format_clock(time(0)) == '00:00'
 
 
 @pytest.mark.parametrize('on', [date(2021, 8, 3), date(2021, 10, 1)])
@@ -109,7 +154,7 @@ def test_one_entry_may_not_exceed_eight_hours():
 
 
 def test_every_error_is_reported():
-    _, errors = check(entry('12:00', '10:00', on=date(2021, 10, 1)))
+    _, errors = check(entry('12:00', '12:00', on=date(2021, 10, 1)))
     assert errors == [
         LogError('date', '활동일이 활동기간(20210804~ 20210930) 밖입니다.'),
         LogError('date', '미래 날짜는 입력할 수 없습니다.'),

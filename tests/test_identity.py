@@ -27,6 +27,9 @@ def error_of(call, *args):
     ('9001011234567',),
     ('900101-1234567',),
     (' 900101 - 1234567 ',),
+    ('９００１０１', '１２３４５６７'),       # a Korean IME in full-width mode (전각)
+    ('９００１０１－１２３４５６７',),
+    ('900101–1234567',),                  # a word processor's dash, pasted
 ])
 def test_parse_accepts_form_parts_and_one_string(args):
     assert identity.parse(*args) == '9001011234567'
@@ -40,8 +43,8 @@ def test_parse_accepts_form_parts_and_one_string(args):
     (('900101', '123456'), 'back'),
     (('900101', '12345678'), 'back'),
     (('900101', ''), 'back'),
-    (('９００１０１', '1234567'), 'front'),
-    (('900101', '１２３４５６７'), 'back'),
+    (('９００１０ａ', '1234567'), 'front'),
+    (('900101', '١٢٣٤٥٦٧'), 'back'),
     (('900101', '²234567'), 'back'),
     (('900101123456',), 'back'),
     (('9001',), 'front'),

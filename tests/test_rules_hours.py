@@ -15,6 +15,8 @@ TODAY = date(2021, 9, 1)
 DAY = date(2021, 8, 9)
 
 ORDER = LogError('end', '종료시간은 시작시간보다 늦어야 합니다.')
+OVERNIGHT = LogError('end', '종료시간은 시작시간보다 늦어야 합니다. 자정을 넘긴 활동은 날짜를 나누어 입력해 주세요. '
+                            '(예: 22:00~24:00, 다음 날 00:00~02:00)')
 MINUTES = LogError('minutes', '인정시간은 0보다 크고 활동시간(종료-시작) 이하여야 합니다.')
 ENTRY_CAP = LogError('minutes', '하루 인정시간은 최대 8시간입니다.')
 FUTURE = LogError('date', '미래 날짜는 입력할 수 없습니다.')
@@ -25,6 +27,11 @@ CLOCK_FORMAT = LogError('start', '시작시간 형식이 올바르지 않습니�
 
 def at(minute_of_day):
     return time(minute_of_day // 60, minute_of_day % 60)
+
+
+def end_minute(a, b):
+    """The end of a log from minute a to b of the day: 00:00 after a later start is midnight, 1440."""
+    return 1440 if b == 0 and a != 0 else b
 
 
 def span(start, length, minutes=None, on=DAY, place=None):
@@ -83,15 +90,27 @@ def test_a_one_minute_span_is_taken():
     assert check(span('10:00', 2)) == (2, [])
 
 
-@pytest.mark.parametrize('start, end', [('10:00', '10:00'), ('10:01', '10:00'), ('23:59', '00:00')])
-def test_an_end_at_or_before_the_start_is_refused(start, end):
+@pytest.mark.parametrize('start, end', [('10:00', '10:00'), ('00:00', '00:00')])
+def test_an_end_at_the_start_is_refused(start, end):
     entry = Entry(DAY, time.fromisoformat(start), time.fromisoformat(end))
     assert check(entry) == (0, [ORDER])
 
 
+@pytest.mark.parametrize('start, end', [('10:01', '10:00'), ('23:59', '00:01'), ('22:00', '02:00')])
+def test_an_end_before_the_start_is_refused_with_how_to_split_a_night(start, end):
+    entry = Entry(DAY, time.fromisoformat(start), time.fromisoformat(end))
+    assert check(entry) == (0, [OVERNIGHT])
+
+
+@pytest.mark.parametrize('start, found', [('23:59', (1, [])), ('16:00', (480, [])), ('15:59', (481, [ENTRY_CAP])),
+                                          ('00:01', (1439, [ENTRY_CAP]))])
+def test_an_end_of_00_00_after_a_start_is_midnight(start, found):
+    assert check(Entry(DAY, time.fromisoformat(start), time(0, 0))) == found
+
+
 def test_an_end_before_the_start_is_not_also_told_its_minutes_are_wrong():
     entry = Entry(DAY, time(10, 0), time(9, 0), minutes=0)
-    assert check(entry) == (0, [ORDER])
+    assert check(entry) == (0, [OVERNIGHT])
 
 
 def test_the_span_counts_hours_as_sixty_minutes():
@@ -392,13 +411,14 @@ minutes_of_day = st.integers(0, 24 * 60 - 1)
 def test_an_entry_is_refused_exactly_when_a_rule_says_so(a, b, given_minutes):
     entry = Entry(DAY, at(a), at(b), given_minutes)
     recognised, errors = check(entry)
-    length = b - a
+    length = end_minute(a, b) - a
     fits = given_minutes is None or 1 <= given_minutes <= length
-    assert (ORDER in errors) == (length <= 0)
+    assert (ORDER in errors) == (length == 0)
+    assert (OVERNIGHT in errors) == (length < 0)
     assert (MINUTES in errors) == (length > 0 and not fits)
     assert recognised == (max(length, 0) if given_minutes is None or not fits else given_minutes)
     assert (ENTRY_CAP in errors) == (recognised > 480)
-    assert len(errors) == (ORDER in errors) + (MINUTES in errors) + (ENTRY_CAP in errors)
+    assert len(errors) == (ORDER in errors) + (OVERNIGHT in errors) + (MINUTES in errors) + (ENTRY_CAP in errors)
 
 
 @settings(deadline=None)
@@ -410,14 +430,15 @@ def test_a_day_is_refused_exactly_where_logs_repeat_overlap_or_pass_480_minutes(
     errors = check_day(rows, existing)
     repeats = {i for i, pair in enumerate(new) if pair in new[:i]}  # a repeat counts nowhere else
     kept = [pair for i, pair in enumerate(new) if i not in repeats]
-    total = sum(max(b - a, 0) for a, b in kept + old)
+    total = sum(max(end_minute(a, b) - a, 0) for a, b in kept + old)
     for index, (a, b) in enumerate(new):
         mine = [error for i, error in errors if i == index]
         if index in repeats:
             assert mine == [repeat()]
             continue
         others = [pair for pair in kept if pair != (a, b)] + old
-        clashes = a < b and any(c < d and a < d and c < b for c, d in others)
+        clashes = a < end_minute(a, b) and any(c < end_minute(c, d) and a < end_minute(c, d) and c < end_minute(a, b)
+                                               for c, d in others)
         assert any(error.field == 'start' for error in mine) == clashes
         assert (day_cap(total) in mine) == (total > 480)
         assert len(mine) == clashes + (total > 480)

@@ -51,18 +51,35 @@ def test_a_back_part_of_41_characters_is_refused_under_the_back(width):
 
 # --- the two-part form: each part's problem is told by its own field
 
-@pytest.mark.parametrize('front', ['90010', '9001011', '', None, '9001a1', 900101, '９００１０１'])
+@pytest.mark.parametrize('front', ['90010', '9001011', '', None, '9001a1', 900101, '９００１０', '९००१०१'])
 def test_a_wrong_front_part_is_told_under_the_front_field(front):
     assert error_of(identity.parse, front, '1234567') == FRONT
 
 
-@pytest.mark.parametrize('back', ['123456', '12345678', '', '123456a', 1234567, '１２３４５６７'])
+@pytest.mark.parametrize('back', ['123456', '12345678', '', '123456a', 1234567, '１２３４５６', '¹234567'])
 def test_a_wrong_back_part_is_told_under_the_back_field(back):
     assert error_of(identity.parse, '900101', back) == BACK
 
 
 def test_a_wrong_front_is_told_before_a_wrong_back():
     assert error_of(identity.parse, '9001', '12') == FRONT
+
+
+@pytest.mark.parametrize('front, back', [
+    ('９００１０１', '１２３４５６７'), ('９００１０１', '1234567'), ('900101', '１２３４５６７'), (' ９００ １０１ ', '１２３４ ５６７'),
+])
+def test_full_width_digits_are_read_as_digits(front, back):
+    assert identity.parse(front, back) == '9001011234567'
+
+
+@pytest.mark.parametrize('dash', ['-', '－', '‐', '‑', '‒', '–', '—', '―', '−'])
+def test_any_dash_between_the_parts_of_one_string_is_read_as_the_hyphen(dash):
+    assert identity.parse(f'900101{dash}1234567') == '9001011234567'
+    assert identity.parse(f'９００１０１ {dash} １２３４５６７') == '9001011234567'
+
+
+def test_two_dashes_are_still_refused():
+    assert error_of(identity.parse, '900101–12–34567') == BACK
 
 
 def test_spaces_inside_the_parts_are_dropped():

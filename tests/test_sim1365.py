@@ -127,6 +127,16 @@ def test_validation_and_bad_bodies(server):
     assert post(server, [record(KIM)] * 501).status_code == 400
 
 
+def test_a_date_may_end_at_24_00_but_not_start_there(server):
+    """A night is sent as two dates: 22:00-24:00 and 00:00-02:00 of the next (docs/1365_CONTRACT.md)."""
+    site = f"site-{uuid.uuid4().hex[:8]}"
+    night = record(KIM, site, start="22:00", end="24:00", minutes=120)
+    morning = record(KIM, site, date="2021-08-10", start="00:00", end="02:00", minutes=120)
+    assert codes(server, [night, morning]) == [300, 300]
+    r = post(server, [record(KIM, start="24:00", end="24:00"), record(KIM, end="24:30")])
+    assert r.json()["accepted"] == [] and len(r.json()["rejected"]) == 2
+
+
 def test_consent_change_then_new_ref(server):
     site = f"site-{uuid.uuid4().hex[:8]}"
     assert codes(server, [record(LEE, site)]) == [200]

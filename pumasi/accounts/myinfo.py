@@ -10,6 +10,7 @@ from ..identity import store as identities
 from ..linkage.state import date_label
 from ..models import Activity, Certificate, DailyLog, Member, Notification, Participation, Site
 from ..ops import audit, certificate
+from ..records import hours
 from . import members
 
 WITHDRAW_PASSWORD_MESSAGE = "비밀번호가 올바르지 않습니다. 탈퇴하려면 현재 비밀번호를 입력해 주세요."
@@ -45,7 +46,7 @@ def _when(moment, fmt="%Y-%m-%d %H:%M"):
 
 
 def _dates(logs, legacy):
-    return [{"date": log.date.isoformat(), "start": log.start.strftime("%H:%M"), "end": log.end.strftime("%H:%M"),
+    return [{"date": log.date.isoformat(), "start": log.start.strftime("%H:%M"), "end": hours.format_end(log.end),
              "minutes": log.minutes, "state": date_label(log.link_state, legacy), "code": log.result_code}
             for log in logs]
 

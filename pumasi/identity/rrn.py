@@ -13,6 +13,9 @@ _CENTURY = {'1': 1900, '2': 1900, '5': 1900, '6': 1900,
             '3': 2000, '4': 2000, '7': 2000, '8': 2000,
             '9': 1800, '0': 1800}
 _LEGACY_WEIGHTS = (2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5)
+# What a Korean IME in full-width mode (전각) or a word processor's paste puts where the number's
+# digits and hyphen belong: read as the ASCII ones. Other digit-like characters ('²', '٣') stay refused.
+_TYPED_AS = str.maketrans('０１２３４５６７８９－‐‑‒–—―−', '0123456789--------')
 
 
 class RRNError(ValueError):
@@ -27,7 +30,7 @@ class RRNError(ValueError):
 def _clean(text, field, message):
     if not isinstance(text, str) or len(text) > _MAX_INPUT:
         raise RRNError(message, field)
-    return ''.join(text.split())
+    return ''.join(text.split()).translate(_TYPED_AS)
 
 
 def _require_digits(part, length, field, message):

@@ -14,6 +14,7 @@ from ..clock import utcnow
 from ..db import db
 from ..identity import store as identities
 from ..models import Activity, DailyLog, LinkAttempt, LinkRequest, Participation, Site
+from ..records import hours
 from . import version
 from .answers import CHUNK, apply_answers, backoff, record_answer, retry_or_fail
 from .state import MAX_BATCH, RETRY_CODE, AttemptState, DateState
@@ -114,7 +115,7 @@ def _record(attempt, name, rrn):
     activity = log.participation.activity
     return {"ref": attempt.ref, "name": name, "rrn": rrn, "site": activity.site.name,
             "activity": activity.title, "date": log.date.isoformat(),
-            "start": log.start.strftime("%H:%M"), "end": log.end.strftime("%H:%M"),
+            "start": log.start.strftime("%H:%M"), "end": hours.format_end(log.end),
             "minutes": log.minutes}
 
 

@@ -66,7 +66,7 @@ def birth_date(masked):
 
 
 def _date_entry(log, legacy):
-    return {"date": log.date.isoformat(), "start": hours.format_clock(log.start), "end": hours.format_clock(log.end),
+    return {"date": log.date.isoformat(), "start": hours.format_clock(log.start), "end": hours.format_end(log.end),
             "minutes": log.minutes, "state": date_label(log.link_state, legacy), "code": log.result_code}
 
 

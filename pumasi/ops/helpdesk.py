@@ -73,7 +73,7 @@ def correct_date(log, values, reason, actor, resend, today):
         errors.setdefault(problem.field, problem.message)
     if errors:
         return errors
-    before = f"{log.date} {log.start:%H:%M}-{log.end:%H:%M} {log.minutes}분 ({log.link_state} {log.result_code})"
+    before = f"{log.date} {log.start:%H:%M}-{hours.format_end(log.end)} {log.minutes}분 ({log.link_state} {log.result_code})"
     with db.atomic():
         changes = {DailyLog.date: entry.date, DailyLog.start: entry.start, DailyLog.end: entry.end,
                    DailyLog.minutes: minutes, DailyLog.updated_at: utcnow()}
@@ -83,7 +83,7 @@ def correct_date(log, values, reason, actor, resend, today):
         version.bump_logs([log.id])
         revocation.supersede_holding([log.id], f"{revocation.CORRECTED}: {reason}")
         audit.record("daily_log.correct", actor=actor, target=log,
-                     detail=f"{before} -> {entry.date} {entry.start:%H:%M}-{entry.end:%H:%M} {minutes}분"
+                     detail=f"{before} -> {entry.date} {entry.start:%H:%M}-{hours.format_end(entry.end)} {minutes}분"
                             f"{' (미연계로 되돌림)' if resend else ''}; 사유: {reason}")
         access.record_change(actor, Member(id=log.participation.volunteer_id), "수정", "기술지원: 상세봉사내역 정정")
     return {}

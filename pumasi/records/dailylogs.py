@@ -241,7 +241,7 @@ def delete_log(log, actor):
         DailyLog.delete().where(DailyLog.id == current.id).execute()
         audit.record("dailylog.delete", actor=actor, target=current,
                      detail=f"participation {current.participation_id}, {current.date.isoformat()} "
-                            f"{hours.format_clock(current.start)}-{hours.format_clock(current.end)}, "
+                            f"{hours.format_clock(current.start)}-{hours.format_end(current.end)}, "
                             f"{current.link_state}")
 
 

@@ -34,7 +34,7 @@ class DayRow:
     def computed(self):
         """end - start in minutes, for the placeholder of 인정시간 (or '')."""
         try:
-            start, end = hours.parse_clock(self.start), hours.parse_clock(self.end)
+            start, end = hours.parse_clock(self.start), hours.parse_clock(self.end, "end")
         except hours.LogError:
             return ""
         span = hours.recognised_minutes(hours.Entry(None, start, end))

@@ -54,6 +54,6 @@ def export_csv(activity):
         volunteer = log.participation.volunteer
         rows.append([_cell(v) for v in (
             log.date.isoformat(), volunteer.username, volunteer.name, hours.format_clock(log.start),
-            hours.format_clock(log.end), log.minutes, date_label(log.link_state, log.participation.legacy_linked),
+            hours.format_end(log.end), log.minutes, date_label(log.link_state, log.participation.legacy_linked),
             "" if log.result_code is None else log.result_code)])
     return csv_text(rows)

@@ -9,6 +9,8 @@ DATE_MESSAGE = '날짜 형식이 올바르지 않습니다. (예: 2021-08-09)'
 CLOCK_MESSAGE = '{name} 형식이 올바르지 않습니다. (예: 09:30)'
 CLOCK_NAMES = {'start': '시작시간', 'end': '종료시간'}
 ORDER_MESSAGE = '종료시간은 시작시간보다 늦어야 합니다.'
+OVERNIGHT_MESSAGE = ('종료시간은 시작시간보다 늦어야 합니다. 자정을 넘긴 활동은 날짜를 나누어 입력해 주세요. '
+                     '(예: 22:00~24:00, 다음 날 00:00~02:00)')
 MINUTES_MESSAGE = '인정시간은 0보다 크고 활동시간(종료-시작) 이하여야 합니다.'
 PERIOD_MESSAGE = '활동일이 활동기간({period}) 밖입니다.'
 FUTURE_MESSAGE = '미래 날짜는 입력할 수 없습니다.'
@@ -32,6 +34,10 @@ DAY_CAP_ELSEWHERE_MESSAGE = '다른 활동처의 활동을 포함하면 하루 �
 _MAX_INPUT = 20
 _DATE = re.compile(r'([0-9]{4})-([0-9]{2})-([0-9]{2})|([0-9]{4})([0-9]{2})([0-9]{2})')
 _CLOCK = re.compile(r'([0-9]{1,2}):([0-9]{2})|([0-9]{2})([0-9]{2})')
+# A log may end at midnight, the end of its date: typed as 24:00 (or 00:00, as a time box holds it),
+# kept as 00:00 and counted as minute 1440 of the date.
+MIDNIGHT = dt.time(0)
+DAY_MINUTES = 24 * 60
 
 
 class LogError(Exception):
@@ -99,6 +105,11 @@ def format_clock(t):
     return f'{t:%H:%M}'
 
 
+def format_end(t):
+    """A log's end as '16:00', and midnight, the end of its date, as '24:00'."""
+    return '24:00' if t == MIDNIGHT else format_clock(t)
+
+
 def _matched(pattern, text):
     if not isinstance(text, str) or len(text) > _MAX_INPUT:
         return None
@@ -116,16 +127,30 @@ def parse_date(text, field='date'):
 
 
 def parse_clock(text, field='start'):
-    """Read 'HH:MM', 'H:MM' or 'HHMM', or raise LogError for the field."""
+    """Read 'HH:MM', 'H:MM' or 'HHMM', or raise LogError for the field; an end may be '24:00'
+    (midnight, read as 00:00)."""
     parts = _matched(_CLOCK, text)
+    if field == 'end' and parts == [24, 0]:
+        return MIDNIGHT
     try:
         return dt.time(*parts)
     except (TypeError, ValueError):
         raise LogError(field, CLOCK_MESSAGE.format(name=CLOCK_NAMES.get(field, '시간'))) from None
 
 
+def _minute(t):
+    return t.hour * 60 + t.minute
+
+
+def _end_minute(entry):
+    """The end as minutes into the date: a log that starts after midnight and ends at 00:00 ends at 1440."""
+    if entry.end == MIDNIGHT and entry.start != MIDNIGHT:
+        return DAY_MINUTES
+    return _minute(entry.end)
+
+
 def _span(entry):
-    return (entry.end.hour * 60 + entry.end.minute) - (entry.start.hour * 60 + entry.start.minute)
+    return _end_minute(entry) - _minute(entry.start)
 
 
 def _given_minutes_ok(entry, span):
@@ -150,7 +175,7 @@ def check_entry(entry, period_start, period_end, today):
         errors.append(LogError('date', FUTURE_MESSAGE))
     span = _span(entry)
     if span <= 0:
-        errors.append(LogError('end', ORDER_MESSAGE))
+        errors.append(LogError('end', ORDER_MESSAGE if span == 0 else OVERNIGHT_MESSAGE))
     elif not _given_minutes_ok(entry, span):
         errors.append(LogError('minutes', MINUTES_MESSAGE))
     minutes = recognised_minutes(entry)
@@ -160,11 +185,11 @@ def check_entry(entry, period_start, period_end, today):
 
 
 def _overlaps(a, b):
-    return a.date == b.date and a.start < b.end and b.start < a.end
+    return a.date == b.date and _minute(a.start) < _end_minute(b) and _minute(b.start) < _end_minute(a)
 
 
 def _times(entry):
-    return {'start': format_clock(entry.start), 'end': format_clock(entry.end)}
+    return {'start': format_clock(entry.start), 'end': format_end(entry.end)}
 
 
 def _saved_overlap_error(clashes, entry, here):
@@ -218,11 +243,11 @@ def _overlap(index, entry, entries, existing, here, names):
     """The overlap error of one entry against saved logs first, then the others entered with it."""
     def clashing(others):
         return sorted((other for other in others if _span(other) > 0 and _overlaps(entry, other)),
-                      key=lambda other: (other.start, other.end))
+                      key=lambda other: (other.start, _end_minute(other)))
     saved = clashing(existing)
     if saved:
         return _saved_overlap_error(saved, entry, here)
-    for other_index, other in sorted(entries.items(), key=lambda pair: (pair[1].start, pair[1].end)):
+    for other_index, other in sorted(entries.items(), key=lambda pair: (pair[1].start, _end_minute(pair[1]))):
         if other_index != index and clashing([other]):
             return _batch_error(BATCH_OVERLAP_MESSAGE, BATCH_OVERLAP_UNNAMED_MESSAGE, names, other_index,
                                 **_times(other))

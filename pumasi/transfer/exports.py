@@ -60,7 +60,7 @@ def participation_rows():
         head = (v.username, v.name, a.site.name, a.title, activities.format_period(a.start_date, a.end_date))
         dates = logs[p.id]
         for log in dates:
-            rows.append(head + (log.date.isoformat(), hours.format_clock(log.start), hours.format_clock(log.end),
+            rows.append(head + (log.date.isoformat(), hours.format_clock(log.start), hours.format_end(log.end),
                                 str(log.minutes), date_label(log.link_state, p.legacy_linked),
                                 "" if log.result_code is None else str(log.result_code)))
         if not dates or (p.legacy_linked and all(log.link_state != DateState.UNSENT for log in dates)):

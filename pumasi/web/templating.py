@@ -62,6 +62,7 @@ def init_app(app):
     app.jinja_env.filters.update(
         hours=hours.format_minutes,
         clock=hours.format_clock,
+        end_clock=hours.format_end,
         period=hours.format_period,
         local=_local,
         audit_label=action_label,
