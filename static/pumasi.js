@@ -2,12 +2,42 @@
 (function () {
   function container() { return document.getElementById("modal"); }
 
+  // Where the focus goes back when a dialog closes: the control that asked for it. Its button was
+  // disabled during the request (hx-disabled-elt) or its row swapped since, so showModal() alone
+  // would hand the focus back to <body>; a control no longer in the page is found again by its row.
+  var opener = null;
+
+  function remember(element) {
+    var box = container();
+    if (!box || box.contains(element)) return;  // a dialog's own request: keep the first opener
+    var active = document.activeElement;
+    var control = active && active !== document.body && element.contains(active) ? active : element;
+    var holder = control.closest("[id]");
+    opener = {control: control, holder: holder && holder.id};
+  }
+
+  function giveFocusBack() {
+    var was = opener;
+    opener = null;
+    if (!was) return;
+    var control = was.control;
+    if (!document.contains(control) || control.disabled) {
+      var holder = was.holder && document.getElementById(was.holder);
+      control = holder && (holder.querySelector(".state") ||
+                           holder.querySelector("button:not([disabled]), a[href], input:not([type=hidden])"));
+    }
+    if (control && control.focus) control.focus();
+  }
+
   function openDialogs() {
     var box = container();
     if (!box) return;
     box.querySelectorAll("dialog:not([open])").forEach(function (dialog) {
       dialog.addEventListener("close", function () {
-        if (dialog.parentNode === box) box.innerHTML = "";
+        if (dialog.parentNode === box) {
+          box.innerHTML = "";
+          giveFocusBack();
+        }
       });
       dialog.showModal();
     });
@@ -18,6 +48,7 @@
     if (!box) return;
     box.querySelectorAll("dialog[open]").forEach(function (dialog) { dialog.close(); });
     box.innerHTML = "";
+    setTimeout(giveFocusBack, 0);  // after the swap the same answer brings (the row it changed)
   }
 
   // A whole 주민등록번호 pasted into the first box goes into both boxes (the first holds only 6).
@@ -37,6 +68,10 @@
   });
 
   document.addEventListener("htmx:afterSettle", openDialogs);
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var target = event.detail.target;
+    if (target && (target.id === "modal" || target.closest("tr[id]"))) remember(event.detail.elt);
+  });
   // A list that refreshes itself waits while the operator has something checked in it.
   document.addEventListener("htmx:beforeRequest", function (event) {
     var element = event.detail.elt;
