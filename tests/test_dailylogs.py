@@ -312,7 +312,7 @@ def test_csv_lines_name_what_is_wrong_with_them(world):
             "2026-11-21,vol3,13:00,15:00\n"
             "2026-11-21,vol1,09:00,10:00\n"
             "2026-11-21,vol1,09:30,11:00\n"
-            "2026-11-21,vol3,9시,25:00\n")
+            "2026-11-21,vol3,9시 반,25:00\n")
     preview = imports.preview(world.activity(MENTORING), text.encode("cp949"), TODAY)
     assert {line.number: [str(e) for e in line.errors] for line in preview.lines} == {
         2: [],

@@ -45,6 +45,21 @@ def test_parse_date_rejects(text):
     assert caught.value == LogError('date', '날짜 형식이 올바르지 않습니다. (예: 2021-08-09)')
 
 
+@pytest.mark.parametrize('text', ['3월 5일', '3월5일', ' 12 월 31 일 ', '3/5', '03-05', '3.5', '3.5.', '11/30'])
+def test_a_date_without_its_year_is_told_to_add_the_year(text):
+    with pytest.raises(LogError) as caught:
+        hours.parse_date(text, 'date')
+    assert caught.value == LogError('date', '연도가 없는 날짜입니다. 연도까지 적어 주세요. (예: 2021-08-09) '
+                                            '엑셀의 날짜 칸이라면 엑셀 통합 문서(.xlsx)로 올리면 그대로 읽습니다.')
+
+
+@pytest.mark.parametrize('text', ['3월', '5일', '3/5/', '123/5', '3/555', '2026년 3월 5일'])
+def test_other_text_is_a_date_of_the_wrong_form(text):
+    with pytest.raises(LogError) as caught:
+        hours.parse_date(text, 'date')
+    assert caught.value == LogError('date', '날짜 형식이 올바르지 않습니다. (예: 2021-08-09)')
+
+
 @pytest.mark.parametrize('text, expected', [('09:30', time(9, 30)), ('9:30', time(9, 30)), ('0930', time(9, 30)), ('23:59', time(23, 59)), ('00:00', time(0, 0))])
 def test_parse_clock(text, expected):
     assert hours.parse_clock(text) == expected

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 DAILY_CAP_MINUTES = 480
 
 DATE_MESSAGE = '날짜 형식이 올바르지 않습니다. (예: 2021-08-09)'
+YEARLESS_MESSAGE = ('연도가 없는 날짜입니다. 연도까지 적어 주세요. (예: 2021-08-09) '
+                    '엑셀의 날짜 칸이라면 엑셀 통합 문서(.xlsx)로 올리면 그대로 읽습니다.')
 CLOCK_MESSAGE = '{name} 형식이 올바르지 않습니다. (예: 09:30)'
 CLOCK_NAMES = {'start': '시작시간', 'end': '종료시간'}
 ORDER_MESSAGE = '종료시간은 시작시간보다 늦어야 합니다.'
@@ -33,6 +35,8 @@ DAY_CAP_ELSEWHERE_MESSAGE = '다른 활동처의 활동을 포함하면 하루 �
 
 _MAX_INPUT = 20
 _DATE = re.compile(r'([0-9]{4})-([0-9]{2})-([0-9]{2})|([0-9]{4})([0-9]{2})([0-9]{2})')
+# A month and day alone, as a CSV keeps an Excel date cell shown as '3월 5일' or '3/5'.
+_YEARLESS = re.compile(r'[0-9]{1,2}\s*월\s*[0-9]{1,2}\s*일|[0-9]{1,2}[./-][0-9]{1,2}\.?')
 _CLOCK = re.compile(r'([0-9]{1,2}):([0-9]{2})|([0-9]{2})([0-9]{2})')
 # A log may end at midnight, the end of its date: typed as 24:00 (or 00:00, as a time box holds it),
 # kept as 00:00 and counted as minute 1440 of the date.
@@ -123,7 +127,8 @@ def parse_date(text, field='date'):
     try:
         return dt.date(*parts)
     except (TypeError, ValueError):
-        raise LogError(field, DATE_MESSAGE) from None
+        yearless = _matched(_YEARLESS, text) is not None
+        raise LogError(field, YEARLESS_MESSAGE if yearless else DATE_MESSAGE) from None
 
 
 def parse_clock(text, field='start'):

@@ -33,7 +33,10 @@ XLSX_UNPACKED_PER_LINE = 2048  # and, read for so many lines, past 1 MB and this
 _ZIP = b"PK\x03\x04"
 _OLE = b"\xd0\xcf\x11\xe0"  # the old binary .xls
 _CLOCK_CELL = re.compile(r"(오전|오후|AM|PM)?\s*([0-9]{1,2}):([0-9]{2})(?::00)?\s*(AM|PM)?", re.IGNORECASE)
-_DATE_CELL = re.compile(r"([0-9]{4})[./-]\s*([0-9]{1,2})[./-]\s*([0-9]{1,2})\.?(?:\s+0{1,2}:00(?::00)?)?")
+_WEEKDAY = r"(?:\s*\(?[월화수목금토일](?:요일)?\)?)?"  # '(목)', ' 목요일': Korean Excel's long date formats
+_DATE_CELL = re.compile(r"([0-9]{4})(?:[./-]\s*|년\s*)([0-9]{1,2})(?:[./-]\s*|월\s*)([0-9]{1,2})(?:\.|일)?"
+                        + _WEEKDAY + r"(?:\s+0{1,2}:00(?::00)?)?")
+_HOUR_CELL = re.compile(r"(오전|오후)?\s*([0-9]{1,2})\s*시(?:\s*([0-9]{1,2})\s*분)?")  # '9시', '오후 2시 30분'
 _SERIAL_DAY = re.compile(r"[0-9]{5}")            # Excel's day number of a date cell without a date format
 _DAY_FRACTION = re.compile(r"0?\.[0-9]+")     # Excel's fraction of a day of a time cell without a time format
 _EXCEL_EPOCH = date(1899, 12, 30)
@@ -79,17 +82,20 @@ def _csv_rows(data):
 
 
 def excel_clock(text):
-    """How Excel writes a time ('9:00', '09:00:00', '오후 1:30:00', or 0.375 as a fraction of a day) as
-    'HH:MM'; other text as it is."""
+    """How Excel writes a time ('9:00', '09:00:00', '오후 1:30:00', or 0.375 as a fraction of a day), or
+    an office types it ('9시', '오후 2시 30분'), as 'HH:MM'; other text as it is."""
     text = (text or "").strip()
     if _DAY_FRACTION.fullmatch(text):
         minutes = round(float(text) * 1440)
         return f"{minutes // 60:02d}:{minutes % 60:02d}"
     match = _CLOCK_CELL.fullmatch(text)
-    if not match:
-        return text
-    half = (match.group(1) or match.group(4) or "").upper()
-    hour, minute = int(match.group(2)), match.group(3)
+    if match:
+        half, hour, minute = (match.group(1) or match.group(4) or "").upper(), int(match.group(2)), match.group(3)
+    else:
+        match = _HOUR_CELL.fullmatch(text)
+        if not match or int(match.group(3) or 0) > 59:
+            return text
+        half, hour, minute = match.group(1) or "", int(match.group(2)), f"{int(match.group(3) or 0):02d}"
     if half and not 1 <= hour <= 12:
         return text
     if half in ("오후", "PM") and hour != 12:
@@ -100,8 +106,8 @@ def excel_clock(text):
 
 
 def excel_date(text):
-    """How Excel writes a date ('2026/11/21', '2026.11.21', '2026-11-21 0:00', or 46347 as its day
-    number) as 'YYYY-MM-DD'."""
+    """How Excel writes a date ('2026/11/21', '2026.11.21', '2026-11-21 0:00', '2026년 11월 21일 토요일',
+    '2026-11-21 (토)', or 46347 as its day number) as 'YYYY-MM-DD'."""
     text = (text or "").strip()
     if _SERIAL_DAY.fullmatch(text):
         return (_EXCEL_EPOCH + timedelta(days=int(text))).isoformat()
