@@ -212,10 +212,31 @@ SETTINGS = [
 ]
 
 
+class SettingError(ValueError):
+    """An environment value a setting cannot take: the message names the variable and what it takes."""
+
+
+_SWITCH = {"1": "on", "true": "on", "yes": "on", "0": "off", "false": "off", "no": "off"}
+
+
+def _choice(setting, raw):
+    """A value among the setting's choices (an on/off switch also as 1/0, true/false, yes/no), else
+    SettingError: PUMASI_SIGNUP=1 was read as 'not on', and sign-up stayed off without a word."""
+    allowed = [value for value, _ in setting.console.choices]
+    value = raw.strip().lower()
+    if set(allowed) == {"on", "off"}:
+        value = _SWITCH.get(value, value)
+    if value not in allowed:
+        raise SettingError(f"{setting.env}={raw!r}: one of {', '.join(allowed)}")
+    return value
+
+
 def _convert(setting, raw):
     """Turn an environment string into the setting's type."""
     if setting.kind is bool:
         return raw.strip().lower() in ("1", "true", "yes", "on")
+    if setting.console and setting.console.choices:
+        return _choice(setting, raw)
     return setting.kind(raw)
 
 
