@@ -62,7 +62,7 @@ def test_create_member_and_errors(app, client, auth, demo):
     bad = client.post("/admin/members/new", data={"username": "a", "name": "", "role": "site", "phone": "x",
                                                   "email": "nope", "password": "short"})
     assert bad.status_code == 422
-    for message in ("아이디는 영문", "이름을 50자 이하로", "담당 활동처를 선택해 주세요.", "연락처는 숫자와 -",
+    for message in ("아이디는 영문", "이름을 50자 이하로", "담당 활동처를 선택해 주세요.", "전화번호 형식이 올바르지 않습니다.",
                     "이메일 주소 형식이"):
         assert message in bad.text
     taken = client.post("/admin/members/new", data={"username": "vol1", "name": "x", "role": "volunteer",
@@ -145,7 +145,7 @@ def test_sites_create_edit_and_assign(app, client, auth, demo):
 def test_settings_override_support_phone(app, client, auth, demo):
     auth.login("admin")
     bad = client.post("/admin/settings", data={"ORG_NAME": "", "SUPPORT_PHONE": "call me"})
-    assert bad.status_code == 422 and "기관명을(를) 입력해 주세요." in bad.text
+    assert bad.status_code == 422 and "기관명을 입력해 주세요." in bad.text
     with app.app_context(), db.connection_context():
         assert ConfigValue.select().count() == 0
     ok = client.post("/admin/settings", data={"ORG_NAME": "문화품앗이", "SUPPORT_PHONE": "02-555-0000"})

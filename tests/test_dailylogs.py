@@ -316,7 +316,7 @@ def test_csv_lines_name_what_is_wrong_with_them(world):
     preview = imports.preview(world.activity(MENTORING), text.encode("cp949"), TODAY)
     assert {line.number: [str(e) for e in line.errors] for line in preview.lines} == {
         2: [],
-        3: ["2번째 줄과(와) 같은 내용입니다. (중복)"],
+        3: ["2번째 줄과 같은 내용입니다. (중복)"],
         4: ["이 활동에 이미 입력된 날짜와 시간입니다. (09:00~10:00)"],
         5: ["같은 날 이 활동에 이미 입력된 시간과 겹칩니다. (09:00~10:00)"],
         6: ["시작시간 형식이 올바르지 않습니다. (예: 09:30)", "종료시간 형식이 올바르지 않습니다. (예: 09:30)"],

@@ -203,8 +203,8 @@ def test_overlap_between_new_logs_names_the_other_line():
 def test_an_exact_repeat_is_a_duplicate_of_the_first_and_nothing_else():
     same = entry('10:00', '12:00')
     errors = check_day([same, entry('13:00', '14:00'), same, same], [], here=Place(1, 10), names=['2행', '3행', '4행', '5행'])
-    assert errors == [(2, LogError('start', '2행과(와) 같은 내용입니다. (중복)')),
-                      (3, LogError('start', '2행과(와) 같은 내용입니다. (중복)'))]
+    assert errors == [(2, LogError('start', '2행과 같은 내용입니다. (중복)')),
+                      (3, LogError('start', '2행과 같은 내용입니다. (중복)'))]
     assert check_day([same, same], []) == [(1, LogError('start', '함께 입력한 다른 줄과 같은 내용입니다. (중복)'))]
 
 

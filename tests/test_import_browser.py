@@ -90,10 +90,10 @@ def test_a_nonprofit_moves_in(browser, world):
     # The CP949 CSV with its traps: each line says what is wrong, and nothing can be saved.
     _upload(page, "members", "회원.csv", TRAPS.encode("cp949"), "text/csv")
     expect(page.locator(".total")).to_contain_text("오류 4줄")
-    expect(_line(page, 3)).to_contain_text("2번째 줄과 아이디이(가) 같습니다.")
+    expect(_line(page, 3)).to_contain_text("2번째 줄과 아이디가 같습니다.")
     expect(_line(page, 4)).to_contain_text("연락처 형식이 올바르지 않습니다.")
     expect(_line(page, 5)).to_contain_text("이름을 입력해 주세요.")
-    expect(_line(page, 6)).to_contain_text("활동처 '없는 센터'이(가) 없습니다.")
+    expect(_line(page, 6)).to_contain_text("활동처 '없는 센터'가 없습니다.")
     expect(page.get_by_role("button", name="전부 저장")).to_have_count(0)
     assert not helpers.axe_violations(page)
 
@@ -101,7 +101,7 @@ def test_a_nonprofit_moves_in(browser, world):
     _upload(page, "members", "회원.xlsx", _xlsx_with_traps(),
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     expect(page.locator(".total")).to_contain_text("오류 5줄")
-    expect(_line(page, 3)).to_contain_text("2번째 줄과 아이디이(가) 같습니다.")
+    expect(_line(page, 3)).to_contain_text("2번째 줄과 아이디가 같습니다.")
     expect(_line(page, 4)).to_contain_text("맨 앞의 0이 빠졌을 수 있습니다")
     expect(_line(page, 7)).to_contain_text("수식이 들어 있는 칸은 읽을 수 없습니다.")
 

@@ -25,7 +25,7 @@ SITES = ("활동처,활동처 연락처,구분,봉사제목,장소,활동기간\
 def test_sites_and_activities(world):
     lines = activities.check(SITES.encode("cp949"), "활동.csv", TODAY)
     assert errors_of(lines) == {
-        6: ["2번째 줄과 활동처·봉사제목·활동기간이(가) 같습니다."],
+        6: ["2번째 줄과 활동처·봉사제목·활동기간이 같습니다."],
         7: [activities.PHONE_MESSAGE, activities.CATEGORY_MESSAGE, activities.ORDER_MESSAGE],
         8: [activities.PERIOD_MESSAGE],
     }

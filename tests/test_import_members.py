@@ -42,11 +42,11 @@ def errors_of(lines):
 def test_each_line_says_its_problems(world):
     lines = members.check(TRAPS.encode("cp949"), "회원.csv", TODAY)
     assert errors_of(lines) == {
-        4: ["2번째 줄과 아이디이(가) 같습니다."],
+        4: ["2번째 줄과 아이디가 같습니다."],
         5: [members.PHONE_MESSAGE],
         6: [members.NAME_MESSAGE],
-        7: ["활동처 '없는 활동처'이(가) 없습니다. 활동처를 먼저 만들거나 가져와 주세요."],
-        9: ["생년월일이(가) 미래 날짜입니다.", members.PHONE_ZERO_MESSAGE, members.EMAIL_MESSAGE, members.ROLE_MESSAGE],
+        7: ["활동처 '없는 활동처'가 없습니다. 활동처를 먼저 만들거나 가져와 주세요."],
+        9: ["생년월일이 미래 날짜입니다.", members.PHONE_ZERO_MESSAGE, members.EMAIL_MESSAGE, members.ROLE_MESSAGE],
     }
     by_number = {line.number: line for line in lines}
     assert by_number[2].action == "create" and by_number[2].values["birth_date"] == date(1990, 1, 2)

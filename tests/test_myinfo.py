@@ -53,7 +53,7 @@ def test_contact_is_corrected_with_messages_by_the_field(app, client, auth, demo
     auth.login("vol1")
     bad = client.post("/mypage/info", data={"phone": "010 abc", "email": "not-an-address"})
     assert bad.status_code == 422
-    assert 'id="f-phone-error">휴대전화번호는 숫자와 - 만 20자 이하로 입력해 주세요.' in bad.text
+    assert 'id="f-phone-error">전화번호 형식이 올바르지 않습니다. (예: 010-1234-5678)' in bad.text
     assert 'id="f-email-error">이메일 주소 형식이 올바르지 않습니다.' in bad.text
     with ctx(app):
         before = member("vol1")

@@ -76,7 +76,7 @@ def _edit_phone(page, world):
     phone = page.get_by_label("휴대전화번호")
     phone.fill("010 일이삼")
     page.get_by_role("button", name="연락처 저장").click()
-    expect(page.locator("#f-phone-error")).to_have_text(re.compile("^휴대전화번호는 숫자와 - 만"))
+    expect(page.locator("#f-phone-error")).to_have_text(re.compile("^전화번호 형식이 올바르지 않습니다."))
     expect(page.get_by_label("휴대전화번호")).to_have_attribute("aria-invalid", "true")
     page.get_by_label("휴대전화번호").fill("010-5555-6666")
     page.get_by_role("button", name="연락처 저장").click()

@@ -449,7 +449,7 @@ def test_a_repeated_entry_is_told_once_and_counts_nowhere_else():
     rows = [span('08:00', 300), span('08:00', 300), span('13:00', 180)]  # 480 once, 780 were the repeat counted
     assert check_day(rows, []) == [(1, repeat())]
     assert check_day(rows, [], names=['2행', '3행', '4행']) == [
-        (1, LogError('start', '2행과(와) 같은 내용입니다. (중복)'))]
+        (1, LogError('start', '2행과 같은 내용입니다. (중복)'))]
     assert check_day([span('08:00', 300), span('08:00', 300, minutes=100)], []) == [
         (0, batch('08:00', '13:00')), (1, batch('08:00', '13:00'))]
 

@@ -288,7 +288,7 @@ def volunteer_error(**cells):
 def test_a_line_finds_its_volunteer_by_user_name_as_log_in_compares_names():
     assert resolve(username='vol1') is KIM
     assert resolve(username='ＶＯＬ1', name='이서연', phone='010-5555-6666') is KIM  # the user name wins
-    assert volunteer_error(username='vol9') == "이 활동에 등록된 봉사자 중 'vol9'을(를) 찾을 수 없습니다."
+    assert volunteer_error(username='vol9') == "이 활동에 등록된 봉사자 중 'vol9'를 찾을 수 없습니다."
 
 
 def test_a_line_without_a_user_name_finds_one_volunteer_by_name_and_phone_digits():
@@ -297,7 +297,7 @@ def test_a_line_without_a_user_name_finds_one_volunteer_by_name_and_phone_digits
     assert volunteer_error(name='김민준', phone='010-1234-5678') == \
         '이름과 연락처가 같은 봉사자가 여럿입니다. 회원아이디로 입력해 주세요.'
     assert volunteer_error(name='박지호', phone='010-1234-5678') == \
-        "이 활동에 등록된 봉사자 중 '박지호'을(를) 찾을 수 없습니다."
+        "이 활동에 등록된 봉사자 중 '박지호'를 찾을 수 없습니다."
 
 
 @pytest.mark.parametrize('cells', [{}, {'name': '이서연'}, {'phone': '010-5555-6666'},

@@ -89,7 +89,7 @@ def test_a_line_that_repeats_an_earlier_ones_key_names_the_first():
     lines = [Line(n, {'username': u}) for n, u in [(2, 'a'), (3, 'b'), (4, 'a'), (5, ''), (6, ''), (7, 'a')]]
     sheet.same_as_before(lines, 'username', '아이디', lambda line: line.get('username') or None)
     assert [(line.number, line.errors) for line in lines if line.errors] == [
-        (4, [('username', '2번째 줄과 아이디이(가) 같습니다.')]), (7, [('username', '2번째 줄과 아이디이(가) 같습니다.')])]
+        (4, [('username', '2번째 줄과 아이디가 같습니다.')]), (7, [('username', '2번째 줄과 아이디가 같습니다.')])]
 
 
 @pytest.mark.parametrize('cell, day', [('2026-11-21', date(2026, 11, 21)), ('2026/1/2', date(2026, 1, 2)),
@@ -110,14 +110,14 @@ def test_an_empty_date_is_asked_for_only_when_required():
     line = Line(2, {})
     assert sheet.parse_day(line, 'birth', '생년월일') is None and line.errors == []
     assert sheet.parse_day(line, 'birth', '생년월일', required=True) is None
-    assert line.errors == [('birth', '생년월일을(를) 입력해 주세요.')]
+    assert line.errors == [('birth', '생년월일을 입력해 주세요.')]
 
 
 @pytest.mark.parametrize('days, ok', [(-1, True), (0, True), (1, False)])
 def test_today_is_taken_and_tomorrow_is_a_future_date(days, ok):
     line = Line(2, {})
     sheet.not_future(line, 'birth', '생년월일', TODAY + timedelta(days=days), TODAY)
-    assert line.errors == ([] if ok else [('birth', '생년월일이(가) 미래 날짜입니다.')])
+    assert line.errors == ([] if ok else [('birth', '생년월일이 미래 날짜입니다.')])
     sheet.not_future(line, 'birth', '생년월일', None, TODAY)
     assert len(line.errors) == (0 if ok else 1)
 

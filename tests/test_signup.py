@@ -62,7 +62,7 @@ def test_each_field_says_its_problem_and_nothing_is_saved(app, operator):
     _, bad = _sign_up(app, username="vol1", name="", birth_date="1999-02-30", phone="12", email="x@",
                       password="short", confirm="short", consent="")
     assert bad.status_code == 422
-    for message in (usernames.TAKEN_MESSAGE, "이름을 50자 이하로", "생년월일을 2000-01-31 처럼", "연락처를 숫자와 -",
+    for message in (usernames.TAKEN_MESSAGE, "이름을 50자 이하로", "생년월일을 2000-01-31 처럼", "전화번호 형식이 올바르지 않습니다.",
                     "이메일 주소 형식이", passwords.LENGTH_MESSAGE, "개인정보 처리방침을 읽고 동의해 주세요."):
         assert message in bad.text
     _, mismatch = _sign_up(app, confirm="other-password", birth_date="2999-01-01")

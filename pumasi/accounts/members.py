@@ -4,7 +4,7 @@ import secrets
 
 from peewee import IntegrityError
 
-from .. import inputs
+from .. import inputs, phones
 from ..clock import utcnow
 from ..db import db, unique_columns
 from ..identity import erasure
@@ -15,7 +15,6 @@ from . import invitations, usernames
 
 REMOVED_NAME = "탈퇴회원"
 ROLE_LABELS = {"volunteer": "개인회원", "site": "활동처 담당자", "operator": "운영자"}
-PHONE = re.compile(r"[0-9-]{0,20}")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
@@ -39,8 +38,11 @@ def check_member(form, creating):
         errors["name"] = "이름을 50자 이하로 입력해 주세요."
     if values["role"] not in ROLES:
         errors["role"] = "회원 구분을 선택해 주세요."
-    if not PHONE.fullmatch(values["phone"]):
-        errors["phone"] = "연락처는 숫자와 - 만 입력해 주세요."
+    phone = phones.normal(values["phone"])
+    if phone is None:
+        errors["phone"] = phones.MESSAGE
+    else:
+        values["phone"] = phone
     if values["email"] and (len(values["email"]) > 120 or not EMAIL.fullmatch(values["email"])):
         errors["email"] = "이메일 주소 형식이 올바르지 않습니다."
     site = None

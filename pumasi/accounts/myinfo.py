@@ -3,7 +3,7 @@ them, their contact details corrected, all of it downloaded, and 회원탈퇴 by
 import json
 from dataclasses import dataclass
 
-from .. import inputs
+from .. import inputs, phones
 from ..clock import korean_time, utcnow
 from ..db import db
 from ..identity import store as identities
@@ -105,8 +105,11 @@ def check_contact(form):
     errors = inputs.problems(values)
     if errors:  # said alone, and the refused value is not shown again
         return {key: "" if key in errors else value for key, value in values.items()}, errors
-    if not members.PHONE.fullmatch(values["phone"]):
-        errors["phone"] = "휴대전화번호는 숫자와 - 만 20자 이하로 입력해 주세요. (예: 010-1234-5678)"
+    phone = phones.normal(values["phone"])
+    if phone is None:
+        errors["phone"] = phones.MESSAGE
+    else:
+        values["phone"] = phone
     if values["email"] and (len(values["email"]) > 120 or not members.EMAIL.fullmatch(values["email"])):
         errors["email"] = "이메일 주소 형식이 올바르지 않습니다. (예: name@example.com)"
     return values, errors

@@ -6,7 +6,7 @@ from datetime import date
 
 from peewee import IntegrityError
 
-from .. import inputs
+from .. import inputs, phones
 from ..clock import today_kst, utcnow
 from ..db import db, unique_columns
 from ..models import Certificate, Member, Participation, Signup, Site
@@ -40,9 +40,11 @@ def _birth_date(text, errors):
 
 
 def _check_contact(values, errors):
-    digits = sum(ch.isdigit() for ch in values["phone"])
-    if not members.PHONE.fullmatch(values["phone"]) or not 9 <= digits <= 12:
-        errors["phone"] = "연락처를 숫자와 - 로 입력해 주세요. (예: 010-1234-5678)"
+    phone = phones.normal(values["phone"])
+    if not phone:
+        errors["phone"] = phones.MESSAGE
+    else:
+        values["phone"] = phone
     if values["email"] and (len(values["email"]) > 120 or not members.EMAIL.fullmatch(values["email"])):
         errors["email"] = "이메일 주소 형식이 올바르지 않습니다."
 

@@ -1,12 +1,11 @@
 """Sites (활동처) as operators manage them: create, edit, and assign a manager."""
 from peewee import IntegrityError
 
-from .. import inputs
+from .. import inputs, phones
 from ..db import db, unique_columns
 from ..linkage import version
 from ..models import Member, Site
 from ..ops import audit
-from .members import PHONE
 
 SITE_TAKEN_MESSAGE = "같은 이름의 활동처가 있습니다."
 
@@ -21,8 +20,10 @@ def save(site, name, phone, actor):
         errors["name"] = "활동처 이름을 100자 이하로 입력해 주세요."
     elif Site.select().where(Site.name == name, Site.id != (site.id if site else 0)).exists():
         errors["name"] = SITE_TAKEN_MESSAGE
-    if not PHONE.fullmatch(phone):
-        errors["phone"] = "연락처는 숫자와 - 만 입력해 주세요."
+    if phones.normal(phone) is None:
+        errors["phone"] = phones.MESSAGE
+    else:
+        phone = phones.normal(phone)
     if errors:
         return site, errors
     try:

@@ -9,7 +9,7 @@ import time
 
 from peewee import DatabaseError, InterfaceError
 
-from .. import inputs
+from .. import inputs, korean
 from ..clock import utcnow
 from ..db import db
 from ..models import ConfigValue
@@ -41,9 +41,9 @@ def _problem(console, value):
     if console.choices:
         return None if value in dict(console.choices) else f"{console.label}: 목록에서 골라 주세요."
     if not value:
-        return f"{console.label}을(를) 입력해 주세요."
+        return korean.particles(f"{console.label}을(를) 입력해 주세요.")
     if len(value) > console.max_length:
-        return f"{console.label}은(는) {console.max_length}자 이하로 입력해 주세요."
+        return korean.particles(f"{console.label}은(는) {console.max_length}자 이하로 입력해 주세요.")
     if console.pattern and not re.fullmatch(console.pattern, value):
         return console.message
     return None

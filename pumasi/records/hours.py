@@ -3,6 +3,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from .. import korean
+
 DAILY_CAP_MINUTES = 480
 
 DATE_MESSAGE = '날짜 형식이 올바르지 않습니다. (예: 2021-08-09)'
@@ -217,7 +219,7 @@ def _saved_overlap_error(clashes, entry, here):
 def _batch_error(template, unnamed, names, index, **values):
     if names is None:
         return LogError('start', unnamed.format(**values))
-    return LogError('start', template.format(name=names[index], **values))
+    return LogError('start', korean.particles(template.format(name=names[index], **values)))
 
 
 def _cap_error(logs, here):

@@ -5,7 +5,7 @@ per preview and once per confirmation (pumasi.records.uploads keeps it on the se
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from .. import inputs
+from .. import inputs, korean
 from ..accounts import usernames
 from . import dailylogs, rules1365
 from .activities import digits, participants
@@ -92,14 +92,14 @@ def _resolve(cells, by_username, by_name_phone):
     if username:
         found = by_username.get(usernames.key(username))
         if found is None:
-            raise LogError("volunteer", UNKNOWN_MESSAGE.format(who=username))
+            raise LogError("volunteer", korean.particles(UNKNOWN_MESSAGE.format(who=username)))
         return found
     name, phone = cells.get("name"), digits(cells.get("phone"))
     if not name or not phone:
         raise LogError("volunteer", WHO_MESSAGE)
     found = by_name_phone.get((name, phone))
     if not found:
-        raise LogError("volunteer", UNKNOWN_MESSAGE.format(who=name))
+        raise LogError("volunteer", korean.particles(UNKNOWN_MESSAGE.format(who=name)))
     if len(found) > 1:
         raise LogError("volunteer", AMBIGUOUS_MESSAGE)
     return found[0]

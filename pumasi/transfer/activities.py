@@ -4,7 +4,7 @@ activity already here (same site, title and period) is left as it is. Saved whol
 import re
 from datetime import date
 
-from ..accounts.members import PHONE
+from .. import phones
 from ..clock import utcnow
 from ..models import Activity, Site
 from ..ops import audit
@@ -21,7 +21,7 @@ NAMES = {"활동처": "site", "활동처명": "site", "활동처연락처": "sit
 REQUIRED = {"site": "활동처", "title": "봉사제목", "period": "활동기간"}
 FORMATS = {}
 SITE_MESSAGE = "활동처 이름을 100자 이하로 입력해 주세요."
-PHONE_MESSAGE = "연락처는 숫자와 - 만 입력해 주세요."
+PHONE_MESSAGE = phones.MESSAGE
 CATEGORY_MESSAGE = "구분을 20자 이하로 입력해 주세요. (예: 문화, 교육)"
 TITLE_MESSAGE = "봉사제목은 200자 이하입니다."
 LOCATION_MESSAGE = "장소는 100자 이하입니다."
@@ -53,7 +53,7 @@ def _site(line, sites):
     name, phone = line.get("site"), line.get("site_phone")
     if not name or len(name) > 100:
         line.error("site", SITE_MESSAGE)
-    if not PHONE.fullmatch(phone or ""):
+    if phones.normal(phone) is None:
         line.error("site_phone", PHONE_MESSAGE)
     return sites.get(name)
 
@@ -111,7 +111,7 @@ def save(lines, choices, actor, progress=None):
     for line in lines:
         name = line.get("site")
         if line.action in ("create", "site") and name not in sites:
-            sites[name] = Site.create(name=name, phone=line.get("site_phone"))
+            sites[name] = Site.create(name=name, phone=phones.normal(line.get("site_phone")) or "")
             new_sites += 1
     rows = [dict(line.values["activity"], site=sites[line.get("site")].id, created_at=utcnow())
             for line in lines if line.action == "create"]

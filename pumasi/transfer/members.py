@@ -6,6 +6,7 @@ which 운영관리 > 초대 sends to every member still waiting for one."""
 import re
 from collections import defaultdict
 
+from .. import phones
 from ..accounts import usernames
 from ..accounts.invitations import NO_PASSWORD
 from ..accounts.members import EMAIL
@@ -38,12 +39,11 @@ SITE_MESSAGE = "활동처 '{name}'이(가) 없습니다. 활동처를 먼저 만
 SITE_NEEDED_MESSAGE = "활동처 담당자는 활동처를 입력해 주세요."
 OPERATOR_MESSAGE = "운영자 회원과 같습니다. 운영자는 가져오기로 바꿀 수 없습니다."
 TWO_MEMBERS_MESSAGE = "아이디는 '{a}' 회원, 이름·연락처는 '{b}' 회원과 같습니다. 한 사람으로 맞춰 주세요."
-_PHONE = re.compile(r"0[0-9]{8,10}")
 
 
 def _phone(line):
     text = line.get("phone")
-    if text and (not re.fullmatch(r"[0-9 ()+-]{1,30}", text) or not _PHONE.fullmatch(digits(text))):
+    if text and phones.normal(text) is None:
         looks_numeric = re.fullmatch(r"1[0-9]{8,9}", digits(text)) is not None
         line.error("phone", PHONE_ZERO_MESSAGE if looks_numeric else PHONE_MESSAGE)
 
@@ -72,7 +72,7 @@ def _values(line, sites, today):
     username = usernames.normalize(line.get("username"))
     if username and (problem := usernames.problem(username)):
         line.error("username", problem)
-    return {"username": username, "name": name, "birth_date": birth, "phone": line.get("phone"),
+    return {"username": username, "name": name, "birth_date": birth, "phone": phones.normal(line.get("phone")) or "",
             "email": email, "role": role, "role_given": bool(line.get("role")), "site": site}
 
 

@@ -9,7 +9,7 @@ from datetime import date
 
 from peewee import PostgresqlDatabase
 
-from .. import inputs
+from .. import inputs, korean
 from ..db import db
 from ..records import hours
 from ..records.errors import NotAllowed
@@ -38,7 +38,7 @@ class Line:
         return not self.errors
 
     def error(self, column, message):
-        self.errors.append((column, message))
+        self.errors.append((column, korean.particles(message)))  # '생년월일이(가)' -> '생년월일이' 
 
     def get(self, column):
         return self.cells.get(column, "")

@@ -3,6 +3,7 @@
 date: its 다운로드 사유 is asked first and goes into the access record (접속기록)."""
 from flask import current_app, flash, redirect, render_template, request, url_for
 
+from ... import korean
 from ...db import db_int
 from ...models import Certificate, Member
 from ...ops import certificate
@@ -51,7 +52,7 @@ def certificate_revoke(certificate_id):
         return render_template("admin/certificate_download.html", cert=cert, form=DownloadReasonForm(formdata=None),
                                state=certificate.state(cert), revoke_error=REVOKE_REASON, reason=reason), 422
     if certificate.revoke(cert, actor(), reason):
-        flash(f"확인서 {cert.number}을(를) 취소했습니다.")
+        flash(korean.particles(f"확인서 {cert.number}을(를) 취소했습니다."))
     return redirect(url_for(".certificate_list", q=cert.number), 303)
 
 
