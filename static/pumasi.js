@@ -11,7 +11,7 @@
     var box = container();
     if (!box || box.contains(element)) return;  // a dialog's own request: keep the first opener
     var active = document.activeElement;
-    var control = active && active !== document.body && element.contains(active) ? active : element;
+    var control = active && active !== document.body && !box.contains(active) ? active : element;
     var holder = control.closest("[id]");
     opener = {control: control, holder: holder && holder.id};
   }
@@ -88,6 +88,13 @@
       // by the PDF download; htmx, which handles that form, would fetch the PDF into the page.
       event.preventDefault();
       var form = certificate.form;
+      var chosen = Array.prototype.some.call(form.elements, function (box) {
+        return box.name === "participation_ids" && box.checked;
+      });
+      if (!chosen && window.htmx) {  // nothing to issue: the server's answer said in a dialog, in place
+        htmx.ajax("POST", certificate.getAttribute("formaction"), {source: form, target: "#modal", swap: "innerHTML"});
+        return;
+      }
       var action = form.getAttribute("action");
       form.setAttribute("action", certificate.getAttribute("formaction"));
       form.submit();

@@ -91,3 +91,17 @@ def test_a_pasted_number_with_full_width_digits_or_another_dash_fills_both_boxes
         front.evaluate(PASTE, pasted)
         expect(front).to_have_value("900101")
         expect(back).to_have_value("1234567")
+
+
+def test_certificate_with_nothing_chosen_is_told_in_place(page, world):
+    """확인서 출력 with no row checked left 활동내역 for a page of its own; now a dialog says it, as
+    선택 연계신청 does, and closing it puts the focus back on the button."""
+    log_in(page, "vol1")
+    open_activities(page)
+    button = page.get_by_role("button", name="확인서 출력")
+    button.click()
+    expect(dialog(page)).to_contain_text("확인서를 출력할 활동을 선택해 주세요.")
+    assert page.url.endswith("/mypage/activities")
+    page.keyboard.press("Escape")
+    expect_no_dialog(page)
+    expect(button).to_be_focused()

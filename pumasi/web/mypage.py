@@ -270,8 +270,8 @@ def certificate_pdf():
     """확인서 출력: the checked activities issued as a certificate (number, code, QR) and downloaded as
     its PDF. A plain form POST: works without JavaScript, the CSRF token in the body."""
     ids = list(dict.fromkeys(request.form.getlist("participation_ids", type=db_int)))[:200]
-    if not ids:
-        return render_template("mypage/certificate.html"), 422
+    if not ids:  # said in place, as 선택 연계신청 says it (it led to a page of its own)
+        return _dialog("_notice.html", 422, title="선택된 활동이 없습니다", message="확인서를 출력할 활동을 선택해 주세요.")
     participations = [_own(participation_id) for participation_id in ids]
     return certificates.download(certificates.issue(actor(), participations, actor()))
 
