@@ -125,7 +125,7 @@ def test_role_change_is_audited(app, client, auth, demo):
     assert response.status_code == 303
     with app.app_context(), db.connection_context():
         entry = AuditLog.get(AuditLog.action == "member.role")
-        assert entry.detail == "volunteer -> operator" and entry.actor_name == "admin"
+        assert entry.detail == "개인회원 -> 운영자" and entry.actor_name == "admin"
 
 
 def test_sites_create_edit_and_assign(app, client, auth, demo):

@@ -65,7 +65,7 @@ def test_one_date_for_three_volunteers(world):
         (180, DateState.UNSENT, None), (150, DateState.UNSENT, None), (150, DateState.UNSENT, None)]
     assert world.logs(MENTORING, "vol3")[0].end == time(12, 30)
     entry = AuditLog.get(AuditLog.action == "dailylog.save")
-    assert entry.actor_name == "site1" and entry.detail.startswith("3 added, 0 changed")
+    assert entry.actor_name == "site1" and entry.detail.startswith("추가 3건, 수정 0건: #")
 
 
 NIGHT = ("종료시간은 시작시간보다 늦어야 합니다. 자정을 넘긴 활동은 날짜를 나누어 입력해 주세요. "

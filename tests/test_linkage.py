@@ -252,7 +252,7 @@ def test_result_codes_from_the_simulator(app, sim):
         decrypts = list(AuditLog.select().where(AuditLog.action == "rrn.decrypt"))
         assert sorted(e.target_id for e in decrypts) == sorted(member(u).id for u in ("vol1", "vol2", "vol3"))
         assert all(e.target_type == "Member" and not re.search(r"\d{6}-?\d{7}", e.detail) for e in decrypts)
-        assert {e.detail for e in decrypts} == {f"link request {r.id}" for r in requests_.values()}
+        assert {e.detail for e in decrypts} == {f"연계요청 #{r.id}" for r in requests_.values()}
 
         # 400: the same dates again under a new participation with the same site, dates and times.
         books = participation("vol1", PICTURE_BOOKS)

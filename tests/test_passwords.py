@@ -218,8 +218,8 @@ def test_set_password_on_the_command_line(app, runner, demo):
         assert helpers.member("vol3").check_password("pumasi-demo")
         rows = list(AuditLog.select().where(AuditLog.action == "password.set").order_by(AuditLog.id))
     assert [(r.actor_name, r.detail) for r in rows] == [
-        ("system", "command line"), ("system", "command line"),
-        ("system", "command line, to be changed at next log-in")]
+        ("system", "명령줄"), ("system", "명령줄"),
+        ("system", "명령줄, 다음 로그인 때 바꾸도록 함")]
 
 
 def test_password_rules_live_in_one_place(app):

@@ -55,3 +55,19 @@ def test_the_queue_state_is_told_in_korean(app, client, auth, demo):
                                                               headers={"HX-Request": "true"}).text
     finally:
         worker.register_death()
+
+
+def test_the_audit_log_tells_its_details_in_korean(app, client, auth, demo):
+    """감사 기록's 내용 was English ('request 3, 2 dates', 'role volunteer', 'printed code, valid for 14
+    days', '1 added, 0 changed: 23'), beside the Korean names of the actions."""
+    import re as regex
+    auth.login("admin")
+    made = client.post("/admin/members/new", data={"username": "yujin", "name": "최유진", "role": "volunteer",
+                                                    "phone": "", "email": ""})
+    assert made.status_code == 303
+    member_id = made.headers["Location"].rsplit("/", 1)[1]
+    client.post("/admin/invitations/print", data={"member_id": member_id})
+    text = client.get("/admin/audit").text
+    details = regex.findall(r"<td>([^<]*)</td><td>[0-9.:a-f]*</td></tr>", text)
+    assert "구분 개인회원" in details and "인쇄한 코드, 14일 동안 유효" in details, details
+    assert not [detail for detail in details if regex.search(r"[A-Za-z]{4,}", detail)], details

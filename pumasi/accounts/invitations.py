@@ -66,7 +66,7 @@ def issue_links(members, config, actor=None):
     with db.atomic():
         passwords.issue_tokens([(member, token_hash) for member, _, token_hash in issued], PURPOSE,
                                valid_for(config), actor, "invitation.link",
-                               f"e-mail, valid for {config['INVITE_DAYS']} days")
+                               f"이메일 링크, {config['INVITE_DAYS']}일 동안 유효")
     return [(member, token) for member, token, _ in issued]
 
 
@@ -79,7 +79,7 @@ def issue_codes(members, config, actor=None):
     with db.atomic():
         passwords.issue_tokens([(member, code_hash(code, config["SECRET_KEY"])) for member, code in codes],
                                PURPOSE, valid_for(config), actor, "invitation.code",
-                               f"printed code, valid for {config['INVITE_DAYS']} days")
+                               f"인쇄한 코드, {config['INVITE_DAYS']}일 동안 유효")
     return [(member, format_code(code)) for member, code in codes]
 
 

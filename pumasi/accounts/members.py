@@ -72,7 +72,7 @@ def create_member(values, actor):
                             phone=values["phone"], email=values["email"], site=values["site"],
                             password_hash=invitations.NO_PASSWORD)
             member.save()
-            audit.record("member.create", actor=actor, target=member, detail=f"role {member.role}")
+            audit.record("member.create", actor=actor, target=member, detail=f"구분 {ROLE_LABELS[member.role]}")
     except IntegrityError as exc:
         if unique_columns(exc) & {"username", "username_key"}:
             raise Taken({"username": usernames.TAKEN_MESSAGE}) from None
@@ -88,7 +88,7 @@ def update_member(member, values, actor):
         member.role, member.site = values["role"], values["site"]
         member.save()
         if old_role != member.role:
-            audit.record("member.role", actor=actor, target=member, detail=f"{old_role} -> {member.role}")
+            audit.record("member.role", actor=actor, target=member, detail=f"{ROLE_LABELS[old_role]} -> {ROLE_LABELS[member.role]}")
         audit.record("member.update", actor=actor, target=member)
         access.record_change(actor, member, "수정", "회원 정보(이름·연락처·구분)")
 

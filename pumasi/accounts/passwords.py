@@ -83,7 +83,7 @@ def change_own(member, current, new, confirm):
         was_temporary = member.must_change_password
         _set(member, new)
         audit.record("password.change", actor=member, target=member,
-                     detail="temporary password replaced" if was_temporary else "")
+                     detail="임시 비밀번호를 바꿈" if was_temporary else "")
 
 
 def _token_hash(token):
@@ -115,7 +115,7 @@ def new_link_token():
 
 
 def issue_link(member, actor, purpose="reset", valid=LINK_VALID, action="password.reset-link",
-               detail="valid for 1 hour", replace=True):
+               detail="1시간 동안 유효", replace=True):
     """A one-time link's token for the member (an operator's reset link by default): kept only
     hashed, valid for valid and once. With replace, earlier open links of the member for the same
     purpose die."""
@@ -141,7 +141,7 @@ def forgotten(identifier):
         found = Member.select().where(alive, fn.LOWER(Member.email) == text.lower())
     else:
         found = Member.select().where(alive, Member.named(text))
-    return [(member, issue_link(member, None, action="password.forgot-link", detail="비밀번호 찾기, valid for 1 hour",
+    return [(member, issue_link(member, None, action="password.forgot-link", detail="비밀번호 찾기, 1시간 동안 유효",
                                 replace=False))
             for member in found.order_by(Member.id).limit(FORGOT_MAX_MEMBERS)]
 
@@ -207,4 +207,4 @@ def set_from_command_line(member, password, temporary=False):
     with db.atomic():
         _set(member, password, must_change=temporary)
         audit.record("password.set", target=member,
-                     detail="command line" + (", to be changed at next log-in" if temporary else ""))
+                     detail="명령줄" + (", 다음 로그인 때 바꾸도록 함" if temporary else ""))

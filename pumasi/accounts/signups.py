@@ -14,6 +14,7 @@ from ..ops import audit, privacy
 from . import members, passwords, usernames
 
 APPROVALS = ("none", "operator", "site")
+APPROVAL_LABELS = {"none": "없음", "operator": "운영자", "site": "활동처 또는 운영자"}
 PENDING_MESSAGE = "가입 승인을 기다리고 있습니다. 승인되면 로그인할 수 있습니다. 궁금한 점은 활동처나 운영자에게 문의해 주세요."
 HAS_RECORDS_MESSAGE = ("이 회원에게는 봉사활동 기록(가져온 참여나 확인서)이 있어 가입을 거절할 수 없습니다. 거절하면 그 기록이 "
                        "함께 삭제됩니다. 본인이 맞으면 승인하고, 아니면 운영자가 회원 관리에서 정리해 주세요.")
@@ -97,7 +98,7 @@ def create(values, approval, notice_version, notice_text=""):
                           state="approved" if approval == "none" else "pending",
                           decided_at=utcnow() if approval == "none" else None)
             privacy.record_consent(member, notice_version, notice_text)
-            audit.record("signup.create", actor=member, target=member, detail=f"approval {approval}")
+            audit.record("signup.create", actor=member, target=member, detail=f"승인: {APPROVAL_LABELS[approval]}")
     except IntegrityError as exc:
         if unique_columns(exc) & {"username", "username_key"}:
             raise SignupError({"username": usernames.TAKEN_MESSAGE}, values) from None

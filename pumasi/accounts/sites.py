@@ -6,6 +6,7 @@ from ..db import db, unique_columns
 from ..linkage import version
 from ..models import Member, Site
 from ..ops import audit
+from .members import ROLE_LABELS
 
 SITE_TAKEN_MESSAGE = "같은 이름의 활동처가 있습니다."
 
@@ -48,8 +49,8 @@ def assign_manager(site, member, actor):
         old_role = member.role
         Member.update(role="site", site=site).where(Member.id == member.id).execute()
         if old_role != "site":
-            audit.record("member.role", actor=actor, target=member, detail=f"{old_role} -> site")
-        audit.record("site.manager", actor=actor, target=site, detail=f"member {member.id}")
+            audit.record("member.role", actor=actor, target=member, detail=f"{ROLE_LABELS[old_role]} -> {ROLE_LABELS['site']}")
+        audit.record("site.manager", actor=actor, target=site, detail=f"회원 #{member.id}")
 
 
 def managers(site):

@@ -6,6 +6,7 @@ from flask.cli import with_appcontext
 from peewee import IntegrityError
 
 from ..accounts import passwords, usernames
+from ..accounts.members import ROLE_LABELS
 from ..db import db, unique_columns
 from ..models import ROLES, Member, Site
 from ..ops import audit
@@ -50,7 +51,7 @@ def create_user(role, username, name, site_name, password_stdin):
                 member = Member(username=username, name=name, role=role, site=site)
                 member.set_password(password)
                 member.save()
-                audit.record("member.create", target=member, detail=f"role {role} (command line)")
+                audit.record("member.create", target=member, detail=f"구분 {ROLE_LABELS.get(role, role)} (명령줄)")
         except IntegrityError as exc:  # created by someone else at the same moment
             if unique_columns(exc) & {"username", "username_key"}:
                 raise taken from None
@@ -81,7 +82,7 @@ def rename_user(old, new):
         if "username_key" in {column.name for column in db.get_columns("member")}:
             changes[Member.username_key] = usernames.key(new)
         Member.update(changes).where(Member.id == found[0]).execute()
-        audit.record("member.rename", target=Member(id=found[0]), detail=f"{old} -> {new} (command line)")
+        audit.record("member.rename", target=Member(id=found[0]), detail=f"{old} -> {new} (명령줄)")
     click.echo(f"renamed {old} to {new}")
 
 

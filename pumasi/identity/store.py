@@ -78,7 +78,7 @@ def rrns_for_sending(requests_of, vault):
         access.record_access("worker", opened, "복호화", what="1365 연계 전송: 연계 요청 " + ", ".join(
             str(r) for r in sorted({r for v in opened for r in requests_of[v]})))
     audit.record_many("rrn.decrypt", "Member", [
-        (volunteer_id, "link request " + ", ".join(str(r) for r in sorted(requests_of[volunteer_id])))
+        (volunteer_id, "연계요청 " + ", ".join(f"#{r}" for r in sorted(requests_of[volunteer_id])))
         for volunteer_id in opened])
     undecryptable = [v for v, (_, rrn) in found.items() if rrn == ""]
     if undecryptable:
@@ -96,9 +96,9 @@ def rotate_all(vault):
         with db.atomic():
             Identity.update(rrn_token=vault.rotate(identity.rrn_token)).where(Identity.id == identity.id).execute()
             audit.record_many("rrn.rotate", "Member", [(identity.member_id,
-                                                        "re-encrypted under the first key (command line)")])
+                                                        "첫 번째 키로 다시 암호화 (명령줄)")])
             access.record_access("cli", identity.member_id, "복호화", what="키 교체(rrn rotate-key) 재암호화")
         count += 1
     keycheck.reseal(vault)
-    audit.record("rrn.rotate", detail=f"{count} identities re-encrypted; key check value sealed again")
+    audit.record("rrn.rotate", detail=f"본인인증 {count}건 다시 암호화, 키 확인값 다시 봉인")
     return count

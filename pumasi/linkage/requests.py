@@ -43,7 +43,7 @@ def _write_request(participation, actor, kind, ids):
     LinkAttempt.insert_many(
         [{"daily_log": log_id, "request": request.id, "ref": uuid.uuid4().hex,
           "try_no": tries.get(log_id, 0) + 1, "created_at": now} for log_id in ids]).execute()
-    audit.record(f"link.{kind}", actor=actor, target=participation, detail=f"request {request.id}, {len(ids)} dates")
+    audit.record(f"link.{kind}", actor=actor, target=participation, detail=f"연계요청 #{request.id}, 날짜 {len(ids)}건")
     version.bump_members([participation.volunteer_id])
     return request
 

@@ -74,5 +74,5 @@ def save(app, values, actor):
                           update={ConfigValue.value: value, ConfigValue.updated_at: utcnow(),
                                   ConfigValue.updated_by: actor})
              .execute())
-        audit.record("settings.change", actor=actor, detail=", ".join(f"{k}={v}" for k, v in sorted(values.items())))
+        audit.record("settings.change", actor=actor, detail=", ".join(f"{CONSOLE[k].label}={v}" for k, v in sorted(values.items())))
     app.extensions.pop("config_cache", None)

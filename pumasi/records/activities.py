@@ -116,7 +116,7 @@ def add_volunteer(activity, username, actor):
             participation = Participation.create(activity=activity, volunteer=member)
             version.bump_members([member.id])
             audit.record("participation.add", actor=actor, target=participation,
-                         detail=f"activity {activity.id}, member {member.username}")
+                         detail=f"활동 #{activity.id}, 회원 {member.username}")
     except IntegrityError as exc:  # in already (the unique key decides between two adds at once)
         if unique_columns(exc) >= {"activity_id", "volunteer_id"}:
             raise NotAllowed(ALREADY_MEMBER_MESSAGE) from None
@@ -162,5 +162,5 @@ def remove_volunteer(participation, actor, leaving=False):
         Participation.delete().where(Participation.id == participation.id).execute()
         version.bump_members([participation.volunteer_id])
         audit.record("participation.leave" if leaving else "participation.remove", actor=actor, target=participation,
-                     detail=f"activity {participation.activity_id}, member {participation.volunteer_id}, "
-                            f"{deleted} unsent dates")
+                     detail=f"활동 #{participation.activity_id}, 회원 #{participation.volunteer_id}, "
+                            f"보내지 않은 날짜 {deleted}건 삭제")

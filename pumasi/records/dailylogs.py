@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from ..clock import utcnow
 from ..db import lock_rows, locked_transaction
 from ..linkage import version
-from ..linkage.state import DateState
+from ..linkage.state import DateState, date_label
 from ..models import Activity, DailyLog, LinkAttempt, Member, Participation
 from ..ops import audit
 from . import entry_requests, hours, revocation
@@ -211,7 +211,7 @@ def write_checked(activity, checked, actor):
     if done["added"] or done["changed"]:
         version.bump_participations({log.participation_id for log in saved})
         audit.record("dailylog.save", actor=actor, target=activity,
-                     detail=f"{done['added']} added, {done['changed']} changed: " + ", ".join(str(log.id) for log in saved))
+                     detail=f"추가 {done['added']}건, 수정 {done['changed']}건: " + ", ".join(f"#{log.id}" for log in saved))
     return saved
 
 
@@ -240,9 +240,9 @@ def delete_log(log, actor):
         LinkAttempt.delete().where(LinkAttempt.daily_log == current.id).execute()
         DailyLog.delete().where(DailyLog.id == current.id).execute()
         audit.record("dailylog.delete", actor=actor, target=current,
-                     detail=f"participation {current.participation_id}, {current.date.isoformat()} "
+                     detail=f"참여 #{current.participation_id}, {current.date.isoformat()} "
                             f"{hours.format_clock(current.start)}-{hours.format_end(current.end)}, "
-                            f"{current.link_state}")
+                            f"{date_label(current.link_state)}")
 
 
 def site_log(site_id, log_id):
