@@ -27,8 +27,10 @@ def record(action, actor=None, target=None, detail=""):
 
 
 def record_many(action, target_type, entries, actor=None):
-    """Write many entries at once (the system's, or actor's): entries are (target id, detail) pairs."""
-    ip = client_address.get() if actor is not None else ""
+    """Write many entries at once (the system's, or actor's): entries are (target id, detail) pairs.
+    The client's address is kept whoever acts: a 비밀번호 찾기 link is the system's, asked for from
+    an address that matters (the worker and the command line have none)."""
+    ip = client_address.get()
     rows = [{"action": action, "actor": actor, "actor_name": actor.username if actor is not None else "system",
              "target_type": target_type, "target_id": target_id, "detail": mask_in_text(detail), "ip": ip}
             for target_id, detail in entries]
