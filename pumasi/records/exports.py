@@ -41,13 +41,9 @@ def template_xlsx():
     return xlsx_template("상세봉사내역", COLUMNS, TEMPLATE_FORMATS)
 
 
-def exported_volunteers(activity):
-    """Ids of the volunteers whose dates export_csv writes (whose data the file holds)."""
-    return sorted({log.participation.volunteer_id for log in activity_logs(activity)})
-
-
-def export_csv(activity):
-    """The activity's daily logs as CSV, by date; importable again."""
+def export(activity):
+    """The activity's daily logs as CSV, by date (importable again), and the ids of the volunteers whose
+    dates it holds (for its access record): ([ids], text), from one read of the logs."""
     logs = sorted(activity_logs(activity), key=lambda log: (log.date, log.participation.volunteer.name, log.start))
     rows = [EXPORT_COLUMNS]
     for log in logs:
@@ -56,4 +52,9 @@ def export_csv(activity):
             log.date.isoformat(), volunteer.username, volunteer.name, hours.format_clock(log.start),
             hours.format_end(log.end), log.minutes, date_label(log.link_state, log.participation.legacy_linked),
             "" if log.result_code is None else log.result_code)])
-    return csv_text(rows)
+    return sorted({log.participation.volunteer_id for log in logs}), csv_text(rows)
+
+
+def export_csv(activity):
+    """The activity's daily logs as CSV, by date; importable again."""
+    return export(activity)[1]

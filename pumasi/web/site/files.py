@@ -82,9 +82,9 @@ def export_csv(activity_id):
     form = DownloadReasonForm()
     if not form.validate_on_submit():
         return dialog("site/export.html", 422 if request.method == "POST" else 200, form=form, activity=activity)
-    accessed(exports.exported_volunteers(activity), "다운로드", f"일별 봉사내역 CSV: {activity.title}",
-             reason=form.reason.data)
-    return _csv_response(exports.export_csv(activity), f"activity-{activity.id}-daily-logs.csv")
+    people, text = exports.export(activity)
+    accessed(people, "다운로드", f"일별 봉사내역 CSV: {activity.title}", reason=form.reason.data)
+    return _csv_response(text, f"activity-{activity.id}-daily-logs.csv")
 
 
 @bp.route("/template.csv")
