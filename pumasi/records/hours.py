@@ -279,6 +279,8 @@ def check_day(entries, existing, here=None, names=None):
         if error:
             errors.append((index, error))
     for index, entry in kept.items():
+        if recognised_minutes(entry) > DAILY_CAP_MINUTES:
+            continue  # over 8 hours alone: check_entry says so, the day's total would say it again
         error = _cap_error([log for log in [*kept.values(), *existing] if log.date == entry.date], here)
         if error:
             errors.append((index, error))
