@@ -45,8 +45,8 @@ def test_a_production_setup_passes_every_item(app, stack):
     assert all(ok for ok, _ in lines.values()), lines
     assert {"environment", "secret key", "database", "RRN keys", "cookies", "proxies", "Redis", "workers",
             "1365 endpoint", "1365 API key", "1365 answers", "connection pool", "connections",
-            "access record key", "access records", "access review"} == set(lines)
-    assert "all 16 items ok" in result.stdout
+            "access record key", "access records", "access review", "RRN-shaped values"} == set(lines)
+    assert "all 17 items ok" in result.stdout
     assert lines["1365 endpoint"][1].endswith("the local simulator (loopback), not the real 1365")
     if app.config["DATABASE_URL"].startswith("postgres"):
         # (4 web × 4 threads + 2 workers × 2 + 2) against the server's own max_connections.

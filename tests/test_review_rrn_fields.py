@@ -141,3 +141,18 @@ def test_an_rrn_in_an_uploaded_files_name_is_kept_masked(app, demo):
     with ctx(app):
         assert [upload.filename for upload in Upload.select()] == ["김하늘_900101-*******.csv"]
         assert _stored() == []
+
+
+def test_flask_check_names_where_an_rrn_typed_earlier_is_kept(app, demo):
+    """What the forms stored before they refused it stays until corrected: `flask check` names the
+    places (table, id, column), never the value."""
+    from pumasi.ops import rrn_check
+    with ctx(app):
+        assert rrn_check.item()[:2] == ("RRN-shaped values", True)
+        vol1 = Member.get(Member.username == "vol1")
+        Member.update(phone=RRN).where(Member.id == vol1.id).execute()
+        activity = Activity.select().first()
+        Activity.update(title=f"봉사 {RRN.replace('-', '')}").where(Activity.id == activity.id).execute()
+        name, ok, detail = rrn_check.item()
+        assert not ok and BACK not in detail and "900101" not in detail
+        assert detail.startswith(f"2 found: member #{vol1.id} phone, activity #{activity.id} title"), detail

@@ -19,7 +19,7 @@ from ..jobs.status import queue_report
 from ..portal import adapter
 from ..portal.endpoint import endpoint_problem, loopback_address
 from ..startup import MIN_SECRET_BYTES
-from . import access_check
+from . import access_check, rrn_check
 
 # Connections kept free for the command line (`flask …`, a backup) beside the service's own.
 COMMAND_CONNECTIONS = 2
@@ -209,4 +209,5 @@ def run(app, web_processes=None, web_threads=None, workers=None):
         items.append(_portal_answers(config))
     items += _connections(config, web_processes, web_threads, workers)
     items += [Item(*item) for item in access_check.items(config, today_kst())]
+    items.append(Item(*rrn_check.item()))
     return items
