@@ -128,13 +128,23 @@ def date_rows(participation):
     return [(log, last.get(log.id)) for log in logs]
 
 
-def participation_of(volunteer, participation_id):
-    """The volunteer's own participation with that id, or None (never another person's)."""
+def _participations(volunteer):
     return (Participation.select(Participation, Activity, Site, Member)
             .join(Activity).join(Site)
             .switch(Participation).join(Member, JOIN.INNER, on=(Participation.volunteer == Member.id))
-            .where(Participation.id == participation_id, Participation.volunteer == volunteer)
-            .first())
+            .where(Participation.volunteer == volunteer))
+
+
+def participation_of(volunteer, participation_id):
+    """The volunteer's own participation with that id, or None (never another person's)."""
+    return _participations(volunteer).where(Participation.id == participation_id).first()
+
+
+def participations_of(volunteer, participation_ids):
+    """The volunteer's own participations of those ids, in one query and in the order asked; another
+    person's (or an unknown id) left out."""
+    found = {p.id: p for p in _participations(volunteer).where(Participation.id.in_(list(participation_ids)))}
+    return [found[i] for i in participation_ids if i in found]
 
 
 def recent_requests(participation, count=20):

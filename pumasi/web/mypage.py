@@ -1,5 +1,5 @@
 """마이페이지 for volunteers: 활동내역확인, 연계신청, 본인인증, results, 재연계, 본인인증 초기화, 활동 나가기."""
-from flask import Blueprint, current_app, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..identity import store as identities
@@ -272,7 +272,9 @@ def certificate_pdf():
     ids = list(dict.fromkeys(request.form.getlist("participation_ids", type=db_int)))[:200]
     if not ids:  # said in place, as 선택 연계신청 says it (it led to a page of its own)
         return _dialog("_notice.html", 422, title="선택된 활동이 없습니다", message="확인서를 출력할 활동을 선택해 주세요.")
-    participations = [_own(participation_id) for participation_id in ids]
+    participations = reads.participations_of(current_user.id, ids)  # one query, not one per activity
+    if len(participations) != len(ids):  # someone else's, or none such
+        abort(404)
     return certificates.download(certificates.issue(actor(), participations, actor()))
 
 
