@@ -112,6 +112,15 @@ def mail_signup_approved(member, config, login_url):
         log_as=f"sign-up approved for member {member.id}")
 
 
+def mail_contact_changed(member, old_address, new_address, config):
+    """Tell the address a member had that 내 정보 changed it (someone holding their session could
+    otherwise take 비밀번호 찾기's links to an address of their own unseen)."""
+    return mail.send(config, old_address, "이메일 주소 변경 안내", mail.signature(member, config, (
+        f"아이디 {member.username} 의 이메일 주소가 마이페이지 > 내 정보에서 {new_address or '(없음)'}(으)로 바뀌었습니다. "
+        "이 주소로는 더 이상 안내를 보내지 않습니다.\n\n직접 바꾸지 않았다면 바로 비밀번호를 변경하고 기술지원으로 연락해 주세요.")),
+        log_as=f"e-mail change of member {member.id}")
+
+
 def mail_in_background(send, *args):
     """Run a mail function in a thread of its own, so that a page answers as fast whether or not a
     message goes out (비밀번호 찾기 must not tell by its timing which addresses are known). It runs in

@@ -1,9 +1,10 @@
 """마이페이지 > 내 정보: what is held about the volunteer, their contact details corrected, all of it
 downloaded (JSON), and 회원탈퇴 by themselves. Routes of the mypage blueprint (volunteers only)."""
-from flask import flash, make_response, redirect, render_template, request, url_for
+from flask import current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import logout_user
 
 from ..accounts import myinfo
+from ..ops import console_settings, notify
 from .helpers import actor
 from .mypage import bp
 from .ratelimit import limit_from, limiter, member_key
@@ -18,7 +19,11 @@ def info():
     if request.method == "POST":
         values, errors = myinfo.check_contact(request.form)
         if not errors:
-            myinfo.update_contact(actor(), values)
+            member, old_address = actor(), actor().email
+            myinfo.update_contact(member, values)
+            if old_address and old_address.lower() != values["email"].lower():
+                notify.mail_in_background(notify.mail_contact_changed, member, old_address, values["email"],
+                                          dict(console_settings.effective(current_app)))
             flash("연락처를 저장했습니다.", "info")
             return redirect(url_for(".info"), 303)
     found = myinfo.held(actor())
