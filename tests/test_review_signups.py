@@ -45,7 +45,7 @@ def test_refusing_a_sign_up_never_deletes_imported_dates(app, demo, client, auth
     _history_imported(app, "kim01")
     assert _records(app, "kim01") == 1
     auth.login("admin")
-    refused = client.post("/admin/signups", data={"signup": str(signup_id), "decision": "refuse"})
+    refused = client.post("/admin/signups", data={"signup": str(signup_id), "decision": "refuse", "confirm": "1"})
     assert refused.status_code == 303
     assert signups.HAS_RECORDS_MESSAGE in client.get(refused.headers["Location"]).text
     assert _records(app, "kim01") == 1
@@ -60,6 +60,6 @@ def test_refusing_a_sign_up_never_deletes_imported_dates(app, demo, client, auth
 def test_a_sign_up_with_nothing_else_is_still_deleted(app, demo, client, auth):
     signup_id = _waiting(app, "kim02")
     auth.login("admin")
-    assert client.post("/admin/signups", data={"signup": str(signup_id), "decision": "refuse"}).status_code == 303
+    assert client.post("/admin/signups", data={"signup": str(signup_id), "decision": "refuse", "confirm": "1"}).status_code == 303
     with ctx(app):
         assert not Member.select().where(Member.username == "kim02").exists()

@@ -89,7 +89,7 @@ def test_with_operator_approval_they_wait_until_approved(app, operator, smtp_ser
     with helpers.ctx(app):
         first, other = Signup.select().order_by(Signup.id)
     assert operator.post("/admin/signups", data={"signup": str(first.id), "decision": "approve"}).status_code == 303
-    assert operator.post("/admin/signups", data={"signup": str(other.id), "decision": "refuse"}).status_code == 303
+    assert operator.post("/admin/signups", data={"signup": str(other.id), "decision": "refuse", "confirm": "1"}).status_code == 303
     assert operator.post("/admin/signups", data={"signup": str(other.id), "decision": "approve"}).status_code == 404
     assert app.test_client().post("/login", data={"username": "newbie", "password": FORM["password"]}).status_code == 303
     approved = smtp_server.wait_for(1)[0]
@@ -109,7 +109,7 @@ def test_a_member_let_in_by_hand_is_never_deleted_by_a_refusal(app, operator):
         member, signup = helpers.member("newbie"), Signup.get()
     assert operator.post(f"/admin/members/{member.id}/active", data={"active": "1"}).status_code == 303
     assert "newbie" not in operator.get("/admin/signups").text
-    assert operator.post("/admin/signups", data={"signup": str(signup.id), "decision": "refuse"}).status_code == 404
+    assert operator.post("/admin/signups", data={"signup": str(signup.id), "decision": "refuse", "confirm": "1"}).status_code == 404
     with helpers.ctx(app):
         assert helpers.member("newbie").active
 

@@ -48,6 +48,8 @@ def approval_list(template, site=None):
         found = found_or_404(next((s for s in signups.waiting(site) if str(s.id) == request.form.get("signup")),
                                   None))
         approve = request.form.get("decision") == "approve"
+        if not approve and request.form.get("confirm") != "1":  # 거절 deletes the sign-up: asked first
+            return render_template(template, rows=signups.waiting(site), refusing=found)
         try:
             decided = signups.decide(found, approve, actor())
         except signups.HasRecords as exc:
