@@ -34,3 +34,15 @@ def test_the_old_address_is_told_of_a_new_one(app, client, auth, demo, mailed):
     assert removed.status_code == 303
     told_again = mailed.wait_for(2)
     assert [m["To"] for m in told_again] == ["OWNER@example.org", NEW["email"]]  # the address removed is told too
+
+
+def test_a_message_whose_header_cannot_be_written_fails_alone(app, smtp_server):
+    """EmailMessage refuses a line break in a header (ValueError): in a batch (invitations, 입력 요청,
+    alerts) that message fails alone; before, the error ended the batch and the caller."""
+    from pumasi.ops import mail
+    config = {**app.config, "SMTP_HOST": "127.0.0.1", "SMTP_PORT": smtp_server.port, "SMTP_STARTTLS": False}
+    sent = mail.send_many(config, [("a@example.org", "제목\r\nBcc: evil@example.org", "본문", "first"),
+                                   ("b@example.org", "안내", "본문", "second")])
+    assert sent == [False, True]
+    (only,) = smtp_server.wait_for(1)
+    assert only["To"] == "b@example.org" and "evil" not in str(only)

@@ -48,7 +48,9 @@ def send_many(config, messages):
                 try:
                     smtp.send_message(_message(config, to, subject, body))
                     sent.append(True)
-                except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError) as exc:
+                except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError, ValueError) as exc:
+                    # ValueError: a header that cannot be written (a line break in a subject or an
+                    # address): that message alone fails, not the rest of the batch
                     log.warning("could not e-mail %s to %s: %s", log_as, to, exc)
                     sent.append(False)
     except (OSError, smtplib.SMTPException) as exc:
