@@ -67,9 +67,10 @@ def test_the_sweep_fails_a_run_whose_job_is_gone_and_only_that(app, demo):
     assert [states[r.id].state for r in (waiting, lost, failed, young)] == ["queued", "failed", "failed", "queued"]
     for run in (lost, failed):
         assert states[run.id].problem == runs.ABANDONED["preview_import"] and states[run.id].data is not None
-        assert runs.retry_job(states[run.id]) == "preview_import"
+        assert runs.retry_job(states[run.id], held=True) == "preview_import"
+        assert runs.retry_job(states[run.id], held=False) is None  # its file gone: nothing to take up
     with ctx(app):  # an old failure of another kind is not retried
-        assert runs.retry_job(ImportRun(state="failed", data=b"x", problem=runs.GONE_MESSAGE, job="save_import")) is None
+        assert runs.retry_job(ImportRun(state="failed", problem=runs.GONE_MESSAGE, job="save_import"), True) is None
 
 
 def _kill_when(processes, worker, condition, message):

@@ -7,7 +7,7 @@ import pytest
 
 from pumasi.linkage.requests import NoDailyLogs, _sendable
 from pumasi.linkage.state import DateState, RequestKind
-from pumasi.models import Activity, AuditLog, DailyLog, Member, Participation, Site
+from pumasi.models import Activity, AuditLog, DailyLog, ImportRun, Member, Participation, Site
 from pumasi.transfer import activities, participations
 from test_import_members import errors_of, world  # noqa: F401 (a fixture)
 
@@ -139,3 +139,35 @@ def test_the_recent_runs_list_leaves_the_files_and_previews_in_the_database(app,
     assert (listed.id, listed.kind, listed.filename, listed.state) == (held.id, "activities", "a.csv", "previewed")
     assert listed.created_at == held.created_at
     assert "data" not in listed.__data__ and "preview" not in listed.__data__
+
+
+def test_the_run_page_polled_while_a_job_works_leaves_the_file_in_the_database(app, demo, client, auth):
+    """The run's page is asked for every second while its job works: it reads whether the file is
+    held, never the file itself (up to 30 MB), and says so right (held or expired)."""
+    from helpers import ctx
+    from pumasi.db import db
+    from pumasi.transfer import runs
+    with ctx(app):
+        run = runs.start("activities", "a.csv", SITES.encode(), Member.get(Member.username == "admin"))
+        read = runs.shown(run.id)
+        assert "data" not in read.__data__ and read.held and (read.kind, read.filename) == ("activities", "a.csv")
+        ImportRun.update(data=None).where(ImportRun.id == run.id).execute()
+        assert not runs.shown(run.id).held and runs.shown(run.id + 1000) is None
+        ImportRun.update(data=SITES.encode()).where(ImportRun.id == run.id).execute()
+    auth.login("admin")
+    statements = []
+    original = db.obj.execute_sql
+
+    def seen(sql, params=None, *args, **kwargs):
+        statements.append(sql)
+        return original(sql, params, *args, **kwargs)
+    db.obj.execute_sql = seen
+    try:
+        page = client.get(f"/admin/import/runs/{run.id}")
+    finally:
+        del db.obj.execute_sql
+    assert page.status_code == 200 and "a.csv" in page.text
+    runs_read = [sql for sql in statements if 'FROM "import_run"' in sql]
+    columns = [sql.split(" FROM ")[0].replace('("t1"."data" IS NOT NULL)', "") for sql in runs_read]
+    assert runs_read and not any('"data"' in read for read in columns), runs_read
+    assert client.get(f"/admin/import/runs/{run.id + 1000}").status_code == 404

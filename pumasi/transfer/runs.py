@@ -149,12 +149,12 @@ def abandon(run):
                                                         ImportRun.state.in_(WORKING)).execute() == 1
 
 
-def retry_job(run):
-    """The job 다시 시도 queues for the run: a working run's, or the step whose job was lost (the
-    file still held); None otherwise."""
+def retry_job(run, held):
+    """The job 다시 시도 queues for the run: a working run's, or the step whose job was lost (held: its
+    file is still kept); None otherwise."""
     if run.state in WORKING:
         return JOBS[run.state]
-    if run.state == "failed" and run.data is not None and run.problem in ABANDONED.values():
+    if run.state == "failed" and held and run.problem in ABANDONED.values():
         return run.job
     return None
 
@@ -222,6 +222,14 @@ def read(run):
 def result(run):
     """What a saved run saved ({"created": n, …}), or None."""
     return json.loads(run.result) if run.result else None
+
+
+def shown(run_id):
+    """The run as its page reads it, every second while a job works on it: every column but the held
+    file (up to 30 MB), and `held`, whether the file is still kept; None when there is no such run."""
+    columns = [column for column in ImportRun._meta.sorted_fields if column is not ImportRun.data]
+    return ImportRun.select(*columns, ImportRun.data.is_null(False).alias("held")).where(
+        ImportRun.id == run_id).first()
 
 
 def recent(limit=20):

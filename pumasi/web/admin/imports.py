@@ -57,13 +57,15 @@ def import_index():
 @bp.route("/import/runs/<int:run_id>")
 def import_run(run_id):
     """One import: its progress while a job works on it, then its preview or what was saved."""
-    run = get_or_404(ImportRun, run_id)
+    run = runs.shown(run_id)
+    if run is None:
+        abort(404)
     module = runs.KINDS[run.kind]
     return htmx.render("admin/import_run.html", "admin/_import_run.html", run=run, shown=runs.read(run),
                        progress=import_jobs.progress_of(current_app, run.id), labels=module.LABELS,
                        columns=module.SHOWN_COLUMNS, kind_label=runs.LABELS[run.kind],
                        result=runs.result(run), states=runs.STATES, working=run.state in runs.WORKING,
-                       retry=runs.retry_job(run))
+                       retry=runs.retry_job(run, bool(run.held)))
 
 
 @bp.route("/import/runs/<int:run_id>/save", methods=["POST"])
@@ -86,7 +88,7 @@ def import_retry(run_id):
     """Queue the run's job again (the queue was down, or a worker died while it ran: the sweep then
     failed the run, keeping its file, and this takes up the step that was lost)."""
     run = get_or_404(ImportRun, run_id)
-    job = runs.retry_job(run)
+    job = runs.retry_job(run, run.data is not None)
     if job and run.state in runs.WORKING and import_jobs.working_on(current_app, run):
         flash(STILL_WORKING_MESSAGE)  # a second job of the same step would only do the work twice
         job = None
