@@ -29,9 +29,10 @@ run: $(VENV)/.run-installed
 	$(FLASK) seed-demo --if-empty
 	$(FLASK) up
 
-# Two pytest-xdist workers: the suite mostly waits on real processes (workers, 1365, a browser),
-# so two halve its time on two cores. TEST_WORKERS=0 runs it in one process.
-TEST_WORKERS ?= 2
+# Three pytest-xdist workers on two cores: the suite often waits on real processes (workers, 1365, a
+# browser); with two, the two cores were busy half the time (CI=true, fresh clone, nearly idle machine:
+# 612 s with two, 486 s with three). TEST_WORKERS=0 runs it in one process.
+TEST_WORKERS ?= 3
 # The Nu Html Checker for tests/test_html.py, from the npm registry (needs npm and Java; without them
 # that test is skipped with its reason, and fails on CI).
 VNU_VERSION := 26.9.27
