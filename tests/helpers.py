@@ -2,6 +2,7 @@
 skipped, a browser over HTTP from its own address, and what the linkage tests share (the demo
 volunteers' RRNs and 본인인증, 연계신청 of everything, waiting for final states, the invariants)."""
 import contextlib
+import logging
 import os
 import re
 import shutil
@@ -120,6 +121,31 @@ class Processes:
 
 def python():
     return sys.executable
+
+
+class _SQL(logging.Handler):
+    """The statements peewee logs at DEBUG on its logger "peewee", each as (sql, params)."""
+
+    def __init__(self):
+        super().__init__(logging.DEBUG)
+        self.statements = []
+
+    def emit(self, record):
+        if record.name == "peewee":
+            self.statements.append(record.msg[0] if isinstance(record.msg, tuple) else record.getMessage())
+
+
+def sql_of(function, *args, **kwargs):
+    """(function(*args, **kwargs), [the SQL statements it ran, in order]), in this process."""
+    handler, logger = _SQL(), logging.getLogger("peewee")
+    level = logger.level
+    logger.setLevel(logging.DEBUG)
+    logger.addHandler(handler)
+    try:
+        return function(*args, **kwargs), handler.statements
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
 
 
 @contextlib.contextmanager

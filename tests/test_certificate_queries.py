@@ -5,7 +5,7 @@ from datetime import date
 from pumasi.models import Activity, DailyLog, Member, Participation, Site
 
 from helpers import ctx
-from test_notify import _statements
+from helpers import sql_of
 
 
 def test_the_statements_of_an_issue_do_not_grow_with_the_activities_checked(app, client, auth, demo):
@@ -24,9 +24,9 @@ def test_the_statements_of_an_issue_do_not_grow_with_the_activities_checked(app,
     def issue(chosen):
         def press():
             return client.post("/mypage/certificate", data={"participation_ids": [str(i) for i in chosen]})
-        response, count = _statements(press)
+        response, statements = sql_of(press)
         assert response.status_code == 200 and response.mimetype == "application/pdf"
-        return count
+        return len(statements)
     few, many = issue(ids[:5]), issue(ids[5:])
     assert many - few <= 2, (few, many)
     with ctx(app):  # someone else's among them: 404, nothing issued

@@ -4,13 +4,12 @@ table of the numbers beside. The browser walk at 1280 and 360 px is in test_char
 from datetime import datetime, timedelta, timezone
 
 from pumasi.clock import KST
-from pumasi.db import db
 from pumasi.linkage.state import AttemptState, DateState
 from pumasi.models import DailyLog, LinkAttempt, LinkRequest, Participation
 from pumasi.ops import charts
 from pumasi.web import svg
 
-from helpers import ctx
+from helpers import ctx, sql_of
 
 NOW = datetime(2026, 12, 9, 12, 0, tzinfo=KST)  # a Wednesday
 
@@ -84,17 +83,7 @@ def test_failures_add_up_over_a_sites_activities_and_volunteers(app, demo):
 
 def test_each_statement_is_one_grouped_query(app, demo):
     with ctx(app):
-        seen = []
-        original = db.obj.execute_sql
-
-        def counting(sql, params=None, *args, **kwargs):
-            seen.append(sql)
-            return original(sql, params, *args, **kwargs)
-        db.obj.execute_sql = counting
-        try:
-            charts.answered_per_week(NOW), charts.answer_times(NOW), charts.failures_by_site()
-        finally:
-            del db.obj.execute_sql
+        _, seen = sql_of(lambda: (charts.answered_per_week(NOW), charts.answer_times(NOW), charts.failures_by_site()))
         assert len(seen) == 3, seen
 
 

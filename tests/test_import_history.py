@@ -144,8 +144,7 @@ def test_the_recent_runs_list_leaves_the_files_and_previews_in_the_database(app,
 def test_the_run_page_polled_while_a_job_works_leaves_the_file_in_the_database(app, demo, client, auth):
     """The run's page is asked for every second while its job works: it reads whether the file is
     held, never the file itself (up to 30 MB), and says so right (held or expired)."""
-    from helpers import ctx
-    from pumasi.db import db
+    from helpers import ctx, sql_of
     from pumasi.transfer import runs
     with ctx(app):
         run = runs.start("activities", "a.csv", SITES.encode(), Member.get(Member.username == "admin"))
@@ -155,17 +154,7 @@ def test_the_run_page_polled_while_a_job_works_leaves_the_file_in_the_database(a
         assert not runs.shown(run.id).held and runs.shown(run.id + 1000) is None
         ImportRun.update(data=SITES.encode()).where(ImportRun.id == run.id).execute()
     auth.login("admin")
-    statements = []
-    original = db.obj.execute_sql
-
-    def seen(sql, params=None, *args, **kwargs):
-        statements.append(sql)
-        return original(sql, params, *args, **kwargs)
-    db.obj.execute_sql = seen
-    try:
-        page = client.get(f"/admin/import/runs/{run.id}")
-    finally:
-        del db.obj.execute_sql
+    page, statements = sql_of(client.get, f"/admin/import/runs/{run.id}")
     assert page.status_code == 200 and "a.csv" in page.text
     runs_read = [sql for sql in statements if 'FROM "import_run"' in sql]
     columns = [sql.split(" FROM ")[0].replace('("t1"."data" IS NOT NULL)', "") for sql in runs_read]

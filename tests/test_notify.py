@@ -1,33 +1,11 @@
 """Notifications at the end of a linkage: one per request, however often its end is seen, and the
 ends of many requests told in a few queries (a linkage job ends a hundred at once)."""
-import logging
-
 from pumasi.linkage.state import DateState
 from pumasi.ops import notify
 from pumasi.db import db
 from pumasi.models import DailyLog, LinkRequest, Member, Notification, Participation
 
-
-class _Statements(logging.Handler):
-    def __init__(self):
-        super().__init__(logging.DEBUG)
-        self.count = 0
-
-    def emit(self, record):
-        if record.name == "peewee":
-            self.count += 1
-
-
-def _statements(function, *args):
-    handler, logger = _Statements(), logging.getLogger("peewee")
-    level = logger.level
-    logger.setLevel(logging.DEBUG)
-    logger.addHandler(handler)
-    try:
-        return function(*args), handler.count
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
+from helpers import sql_of
 
 
 def test_many_ends_told_once_each_in_a_few_queries(app, demo, caplog):
@@ -46,7 +24,7 @@ def test_many_ends_told_once_each_in_a_few_queries(app, demo, caplog):
             requests.append(LinkRequest.create(participation=participation, finished_at=finished))
             states[requests[-1].id] = (state, finished, participation)
         with caplog.at_level("INFO", logger="pumasi.ops.mail"):
-            told, statements = _statements(notify.tell_ended, [r.id for r in requests], app.config)
+            told, statements = sql_of(notify.tell_ended, [r.id for r in requests], app.config)
             again = notify.tell_ended([r.id for r in requests], app.config)
         expected = {request_id for request_id, (state, finished, p) in states.items()
                     if finished is not None and state != DateState.PENDING and p.daily_logs.count()}
@@ -60,5 +38,5 @@ def test_many_ends_told_once_each_in_a_few_queries(app, demo, caplog):
         assert caplog.text.count("vol1@example.org") == len(mailed)  # once each, however often seen
         # A handful of queries for them all (one of them the volunteers' page versions, pumasi.linkage.version),
         # and one claim per e-mail sent (so it is sent once).
-        assert statements <= 6 + len(mailed)
+        assert len(statements) <= 6 + len(mailed)
         assert requests[0].id not in notify.tell_ended([requests[0].id], app.config)  # not finished: nothing yet

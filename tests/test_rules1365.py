@@ -160,13 +160,13 @@ def test_a_file_of_many_old_dates_keeps_the_session_cookie_small(app, client, au
 def test_the_names_of_many_saved_dates_are_read_in_one_query(app, world):
     """The warnings of saved dates (a file's 2,000 edited lines come back without their participation)
     name each volunteer from one query, not two per date."""
-    from test_notify import _statements
+    from helpers import sql_of
     with ctx(app):
         for days in range(20):
             for username in ("vol1", "vol2"):
                 DailyLog.create(participation=world["people"][username], date=OLD - timedelta(days=days),
                                 start="10:00", end="11:00", minutes=60)
         logs = list(DailyLog.select().where(DailyLog.participation.in_(list(world["people"].values()))))
-        found, statements = _statements(rules1365.warnings, logs, TODAY, 3)
-    assert len(found) == 40 and {w.name for w in found} == {"김민준", "이서연"} and statements <= 1
+        found, statements = sql_of(rules1365.warnings, logs, TODAY, 3)
+    assert len(found) == 40 and {w.name for w in found} == {"김민준", "이서연"} and len(statements) <= 1
     assert [w.date for w in found] == sorted(w.date for w in found)

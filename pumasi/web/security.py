@@ -50,7 +50,7 @@ def refuse_bad_input():
     """Before every request: a control character (or lone surrogate) in any query or form value, any
     parameter name or uploaded file name, or an RRN in a value of a field not for one, is refused
     with a Korean 422, before any of it reaches a query, unless the view's form reports it next to
-    the field (reports_bad_input). An RRN in an uploaded file's name (홍길동_900101-1234567.csv) is
+    the field (reports_bad_input). An RRN in an uploaded file's name (홍길동_YYMMDD-NNNNNNN.csv) is
     masked before any view reads it: whatever keeps or shows the name never has it."""
     left_to_form = None
     if getattr(current_app.view_functions.get(request.endpoint), "reports_bad_input", False):
