@@ -12,35 +12,12 @@ from pumasi.linkage import answers
 from pumasi.linkage.state import AttemptState
 from pumasi.models import LinkAttempt, Member
 
-from helpers import ctx, member, participation, verify
+from helpers import ctx, member, participation, sql_of, verify
 from test_page_version import ONE_DAY, SCENARIOS
 
 HX = {"HX-Request": "true"}
 VERSION = re.compile(r'id="page-version" data-version="(\d+)"')
 ROW = re.compile(r'<tr id="p-(\d+)" class="[^"]*" data-state="(\w+)" data-sig="(\w+)"')
-
-
-class Statements(logging.Handler):
-    def __init__(self):
-        super().__init__(logging.DEBUG)
-        self.seen = []
-
-    def emit(self, record):
-        if record.name == "peewee":
-            self.seen.append(str(record.getMessage()))
-
-
-def statements_of(call):
-    """(what call returned, the SQL statements it ran)."""
-    handler, logger = Statements(), logging.getLogger("peewee")
-    level = logger.level
-    logger.setLevel(logging.DEBUG)
-    logger.addHandler(handler)
-    try:
-        return call(), handler.seen
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
 
 
 def poll_url(page_text, page=1):
@@ -60,7 +37,7 @@ def test_the_page_carries_an_etag_and_a_reload_is_a_304_with_one_lookup(app, cli
         assert first.headers["Cache-Control"] == "private, no-cache"
         assert {"Cookie", "HX-Request"} <= set(first.vary)
         client.get("/mypage/activities", headers=headers)  # the settings' cache is warm
-        again, statements = statements_of(lambda: client.get(
+        again, statements = sql_of(lambda: client.get(
             "/mypage/activities", headers={**headers, "If-None-Match": first.headers["ETag"]}))
         assert again.status_code == 304 and again.headers["ETag"] == first.headers["ETag"]
         assert only_the_version(statements), statements
@@ -75,7 +52,7 @@ def test_poll_unchanged_is_a_204_with_one_lookup(app, client, auth, demo, caplog
     page = client.get("/mypage/activities").text
     client.get(poll_url(page))
     with caplog.at_level(logging.INFO, logger="pumasi.request"):
-        answer, statements = statements_of(lambda: client.get(poll_url(page), headers=HX))
+        answer, statements = sql_of(lambda: client.get(poll_url(page), headers=HX))
     assert answer.status_code == 204 and answer.text == ""
     assert answer.headers["Cache-Control"] == "no-store" and answer.headers["X-Frame-Options"] == "DENY"
     assert only_the_version(statements), statements
@@ -200,7 +177,7 @@ def test_the_kept_table_is_never_read_under_another_version(app, client, auth, d
         verify(app, "vol1")
     pid = participation_id("vol1", ONE_DAY, app)
     first = client.get("/mypage/activities").text
-    kept, statements = statements_of(lambda: client.get("/mypage/activities"))
+    kept, statements = sql_of(lambda: client.get("/mypage/activities"))
     assert kept.text == first and not any("FROM participation" in s for s in statements)  # the kept table
     assert f'id="p-{pid}" class="state-request"' in first
     client.post(f"/mypage/participations/{pid}/link", headers=HX)  # the version moves

@@ -37,9 +37,8 @@ def _bomb(rows=ROWS, line=None):
     return out.getvalue()
 
 
-def test_a_small_xlsx_of_many_rows_is_refused_at_the_limit(app, demo, monkeypatch):
-    data = _bomb()
-    assert len(data) < 20_000
+def _site1_counting_cells(app, monkeypatch):
+    """site1 logged in, their activity, and a list that grows by one for each .xlsx cell read."""
     read, real = [], readers._cell
     monkeypatch.setattr(readers, "_cell", lambda cell: read.append(1) or real(cell))
     client = app.test_client()
@@ -47,6 +46,13 @@ def test_a_small_xlsx_of_many_rows_is_refused_at_the_limit(app, demo, monkeypatc
     with ctx(app):
         activity = Activity.select().join(Member, on=(Activity.site == Member.site)).where(
             Member.username == "site1").first()
+    return client, activity, read
+
+
+def test_a_small_xlsx_of_many_rows_is_refused_at_the_limit(app, demo, monkeypatch):
+    data = _bomb()
+    assert len(data) < 20_000
+    client, activity, read = _site1_counting_cells(app, monkeypatch)
     for name in ("logs.xlsx", "logs.csv"):  # a zip is a workbook whatever its name
         page = client.post(f"/site/activities/{activity.id}/import", content_type="multipart/form-data",
                            data={"file": (io.BytesIO(data), name)})
@@ -61,13 +67,7 @@ def test_a_small_xlsx_of_one_row_of_a_million_cells_is_refused_unread(app, demo,
     may unpack to 5 MB (readers.unpacked_limit): refused before a cell is read."""
     data = _bomb(1, "<row>" + "<c><v>1</v></c>" * 1_000_000 + "</row>")
     assert len(data) < 50_000
-    read, real = [], readers._cell
-    monkeypatch.setattr(readers, "_cell", lambda cell: read.append(1) or real(cell))
-    client = app.test_client()
-    client.post("/login", data={"username": "site1", "password": "pumasi-demo"})
-    with ctx(app):
-        activity = Activity.select().join(Member, on=(Activity.site == Member.site)).where(
-            Member.username == "site1").first()
+    client, activity, read = _site1_counting_cells(app, monkeypatch)
     page = client.post(f"/site/activities/{activity.id}/import", content_type="multipart/form-data",
                        data={"file": (io.BytesIO(data), "logs.xlsx")})
     assert page.status_code == 422 and readers.XLSX_MESSAGE in page.text and read == []
